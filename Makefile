@@ -1,0 +1,32 @@
+# Two commands on a fresh machine (Python 3 and make): `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## Run the whole service locally: embedded AWS emulator, resources, demo data, the API on $PORT.
+run: $(STAMP)
+	$(PY) -m scripts.local_run
+
+## Run the test suite (moto in-process) and the linter.
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -n 2
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+## Benchmarks whose figures go into closing notes.
+bench: $(STAMP)
+	$(PY) -m scripts.bench
+
+clean:
+	rm -rf $(VENV)

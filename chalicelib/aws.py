@@ -1,0 +1,46 @@
+"""boto3 clients, made once per process from one shared botocore session.
+
+Every botocore session loads the endpoint and service models anew (about 150 ms each here), so clients
+and pynamodb's connections all come from one session: a cold Lambda pays that once, not per table.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10)
+_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+_clients: dict[tuple[str, str, str | None], Any] = {}
+
+
+def session() -> boto3.session.Session:
+    global _session
+    with _lock:
+        if _session is None:
+            _session = boto3.session.Session()
+        return _session
+
+
+def client(service: str, region: str) -> Any:
+    # AWS_ENDPOINT_URL points every client at the emulator in the local run.
+    key = (service, region, os.environ.get("AWS_ENDPOINT_URL") or None)
+    found = _clients.get(key)
+    if found is None:
+        shared = session()
+        with _lock:  # botocore sessions are not safe for concurrent client creation
+            found = _clients.get(key) or shared.client(service, region_name=region, endpoint_url=key[2],
+                                                       config=_CONFIG)
+            _clients[key] = found
+    return found
+
+
+def reset_clients() -> None:
+    """Forget clients (not the session, which holds only loaded models and credentials)."""
+    with _lock:
+        _clients.clear()

@@ -1,0 +1,78 @@
+"""Settings of one stage, read from the environment when asked for, never at import.
+
+Chalice's test client and `chalice local` put a stage's variables into the environment only while a
+request runs, so nothing here may be cached across calls.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Surety:
+    """The surety company printed on certificates and notices."""
+
+    name: str
+    address: str
+    representative: str
+    branch_name: str
+    branch_address: str
+    tel: str
+    fax: str
+    info_url: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    table_prefix: str
+    bucket: str
+    sender_email: str
+    user_pool_id: str
+    user_pool_client_id: str
+    jwks_url: str
+    issuer: str
+    secret_id: str
+    kms_key_id: str
+    contract_number_base: int
+    portal_url: str
+    surety: Surety
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def get_settings() -> Settings:
+    region = _env("AWS_DEFAULT_REGION") or _env("AWS_REGION") or "ap-northeast-1"
+    pool_id = _env("APP_USER_POOL_ID")
+    issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    # Tokens always name the real issuer; an emulator serves the keys at its own address.
+    endpoint = _env("AWS_ENDPOINT_URL").rstrip("/")
+    default_jwks = f"{endpoint or issuer.rsplit('/', 1)[0]}/{pool_id}/.well-known/jwks.json"
+    return Settings(
+        region=region,
+        table_prefix=_env("APP_TABLE_PREFIX", "denshi-hosho-local-"),
+        bucket=_env("APP_BUCKET", "denshi-hosho-local-documents"),
+        sender_email=_env("APP_SENDER_EMAIL", "no-reply@denshi-hosho.example.jp"),
+        user_pool_id=pool_id,
+        user_pool_client_id=_env("APP_USER_POOL_CLIENT_ID"),
+        jwks_url=_env("APP_JWKS_URL") or default_jwks,
+        issuer=issuer,
+        secret_id=_env("APP_SECRET_ID", "denshi-hosho-local/app-secret"),
+        kms_key_id=_env("APP_KMS_KEY_ID", "alias/denshi-hosho-local"),
+        contract_number_base=int(_env("APP_CONTRACT_NUMBER_BASE", "2070500000")),
+        portal_url=_env("APP_PORTAL_URL", "http://localhost:8000").rstrip("/"),
+        surety=Surety(
+            name=_env("APP_SURETY_NAME", "西日本建設業保証株式会社"),
+            address=_env("APP_SURETY_ADDRESS", "大阪市西区立売堀2丁目1番2号"),
+            representative=_env("APP_SURETY_REPRESENTATIVE", "取締役社長 保証 太郎"),
+            branch_name=_env("APP_SURETY_BRANCH", "大阪支店"),
+            branch_address=_env("APP_SURETY_BRANCH_ADDRESS", "大阪市西区立売堀2丁目1番2号"),
+            tel=_env("APP_SURETY_TEL", "06-6543-2711"),
+            fax=_env("APP_SURETY_FAX", "0120-504160"),
+            info_url=_env("APP_SURETY_INFO_URL", "https://www.example.jp/"),
+        ),
+    )

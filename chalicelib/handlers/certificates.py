@@ -1,0 +1,43 @@
+"""The contractor's portal (保証工事一覧) and the surety's read access to certificates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.auth import Principal, require_role
+from chalicelib.errors import NotFound
+from chalicelib.handlers.common import contract_number_param, use_tables
+from chalicelib.listing import list_certificates
+from chalicelib.presenters import certificate_detail
+from chalicelib.store import guarantees as store
+from chalicelib.store.models import GuaranteeVersion
+
+bp = Blueprint(__name__)
+
+
+def readable_versions(principal: Principal, contract_number: str) -> list[GuaranteeVersion]:
+    """All versions, newest first, if the caller may read them; otherwise 404 as for an unknown number."""
+    versions = store.get_versions(contract_number)
+    if not versions:
+        raise NotFound()
+    if principal.role == "contractor" and versions[0].contractor_id != principal.org_id:
+        raise NotFound()
+    return versions
+
+
+@bp.route("/v1/certificates", methods=["GET"])
+def list_own() -> dict[str, Any]:
+    request = bp.current_request
+    principal = require_role(request.headers, "contractor", "surety")
+    use_tables()
+    return list_certificates(principal, request.query_params or {})
+
+
+@bp.route("/v1/certificates/{contract_number}", methods=["GET"])
+def read(contract_number: str) -> dict[str, Any]:
+    principal = require_role(bp.current_request.headers, "contractor", "surety")
+    number = contract_number_param(contract_number)
+    use_tables()
+    return certificate_detail(readable_versions(principal, number))

@@ -1,0 +1,57 @@
+"""Small pieces every Blueprint uses to turn HTTP into domain calls."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+from urllib.parse import unquote
+
+from chalice.app import Request
+
+from chalicelib.config import get_settings
+from chalicelib.domain.normalize import normalize_contract_number
+from chalicelib.errors import BadRequest
+from chalicelib.store import models
+
+
+def use_tables() -> None:
+    """Bind the models to this stage's tables (read at call time, per the stage's environment)."""
+    settings = get_settings()
+    models.bind(settings.table_prefix, settings.region)
+
+
+def request_id(request: Request, lambda_context: Any = None) -> str:
+    context = request.context or {}
+    return (
+        context.get("requestId")
+        or getattr(lambda_context, "aws_request_id", None)
+        or uuid.uuid4().hex
+    )
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    """The request body, which must be a JSON object."""
+    raw = request.raw_body
+    if not raw:
+        raise BadRequest("リクエスト本文(JSON)がありません。", code="body_required",
+                         errors=[{"field": "body", "message": "JSON形式の本文が必要です"}])
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("リクエスト本文がJSONとして読み取れません。", code="invalid_json",
+                         errors=[{"field": "body", "message": "JSON形式で送信してください"}]) from None
+    if not isinstance(body, dict):
+        raise BadRequest("リクエスト本文はJSONオブジェクトとしてください。", code="invalid_json",
+                         errors=[{"field": "body", "message": "JSONオブジェクトで送信してください"}])
+    return body
+
+
+def contract_number_param(raw: str) -> str:
+    """A 保証契約番号 from the path, normalised; not 10 digits is a 400 naming the field."""
+    number = normalize_contract_number(unquote(raw))
+    if number is None:
+        message = "保証契約番号は10桁の数字で指定してください。"
+        raise BadRequest(message, code="validation_error",
+                         errors=[{"field": "contract_number", "message": message}])
+    return number

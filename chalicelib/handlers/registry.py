@@ -1,0 +1,66 @@
+"""Owners and contractors, registered by the surety."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.auth import require_role
+from chalicelib.domain.registry import parse_contractor, parse_obligee, parse_registry_id
+from chalicelib.domain.validation import ValidationFailed
+from chalicelib.errors import ValidationError
+from chalicelib.handlers.common import json_object, use_tables
+from chalicelib.store import registry as registry_store
+from chalicelib.store.models import Contractor, Obligee
+
+bp = Blueprint(__name__)
+
+
+def _validated(parse: Any, *args: Any) -> Any:
+    try:
+        return parse(*args)
+    except ValidationFailed as exc:
+        raise ValidationError(errors=[{"field": e.field, "message": e.message} for e in exc.errors]) from exc
+
+
+def _obligee_json(item: Obligee) -> dict[str, Any]:
+    return {
+        "obligee_id": item.obligee_id,
+        "name": item.name,
+        "e_guarantee_start_date": item.e_guarantee_start_date,
+        "eligible_work_categories": list(item.eligible_work_categories),
+        "submission_method": item.submission_method,
+        "contact_email": item.contact_email,
+        "ratio_rules": json.loads(item.ratio_rules) if item.ratio_rules else None,
+    }
+
+
+def _contractor_json(item: Contractor) -> dict[str, Any]:
+    return {
+        "contractor_id": item.contractor_id,
+        "name": item.name,
+        "address": item.address,
+        "email": item.email,
+    }
+
+
+@bp.route("/v1/obligees/{obligee_id}", methods=["PUT"])
+def put_obligee(obligee_id: str) -> Response:
+    require_role(bp.current_request.headers, "surety")
+    obligee_id = _validated(parse_registry_id, "obligee_id", obligee_id)
+    data = _validated(parse_obligee, json_object(bp.current_request))
+    use_tables()
+    item, created = registry_store.save_obligee(obligee_id, data)
+    return Response(body=_obligee_json(item), status_code=201 if created else 200)
+
+
+@bp.route("/v1/contractors/{contractor_id}", methods=["PUT"])
+def put_contractor(contractor_id: str) -> Response:
+    require_role(bp.current_request.headers, "surety")
+    contractor_id = _validated(parse_registry_id, "contractor_id", contractor_id)
+    data = _validated(parse_contractor, json_object(bp.current_request))
+    use_tables()
+    item, created = registry_store.save_contractor(contractor_id, data)
+    return Response(body=_contractor_json(item), status_code=201 if created else 200)

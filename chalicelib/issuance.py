@@ -1,0 +1,229 @@
+"""Issuing a guarantee: validate, check the owner's adoption, store everything at once, notify."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from chalicelib import notify
+from chalicelib.auth import Principal
+from chalicelib.config import get_settings
+from chalicelib.domain.clock import japan_today, utc_now
+from chalicelib.domain.eligibility import ObligeePolicy, electronic_refusal
+from chalicelib.domain.normalize import normalize_search_text
+from chalicelib.domain.types import Delivery, WorkCategory
+from chalicelib.domain.validation import (
+    IssueRequest,
+    ValidationFailed,
+    check_amount_rule,
+    parse_issue_request,
+    ratio_rules,
+)
+from chalicelib.errors import BadRequest, Unprocessable, ValidationError
+from chalicelib.presenters import certificate_content
+from chalicelib.store import guarantees as store
+from chalicelib.store.models import AuditEvent, Contractor, GuaranteeVersion, IdempotencyRecord, Obligee
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_TTL = timedelta(days=7)
+_MAX_IDEMPOTENCY_KEY = 128
+
+
+def request_hash(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_scope(principal: Principal, operation: str, idempotency_key: str | None) -> str:
+    """The record key of a creating request; a missing or absurd header is refused up front."""
+    key = (idempotency_key or "").strip()
+    if not key:
+        raise BadRequest(
+            "Idempotency-Key ヘッダーは必須です。再送時にも同じ値を指定してください。",
+            code="idempotency_key_required",
+            errors=[{"field": "Idempotency-Key", "message": "Idempotency-Key ヘッダーは必須です"}],
+        )
+    if len(key) > _MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise BadRequest(
+            "Idempotency-Key は128文字以内の印字可能な文字列としてください。",
+            code="idempotency_key_invalid",
+            errors=[{"field": "Idempotency-Key", "message": "Idempotency-Key は128文字以内としてください"}],
+        )
+    return f"{principal.actor}#{operation}#{key}"
+
+
+def replay(record: IdempotencyRecord, body_hash: str) -> tuple[int, dict[str, Any]]:
+    """The stored answer for a retried request; the same key with another body is refused."""
+    if record.request_hash != body_hash:
+        raise Unprocessable(
+            "この Idempotency-Key は別の内容のリクエストで使用済みです。新しいキーを指定してください。",
+            code="idempotency_key_reused",
+        )
+    return int(record.status_code), json.loads(record.response)
+
+
+def _field_errors(errors: list[Any]) -> list[dict[str, str]]:
+    return [{"field": e.field, "message": e.message} for e in errors]
+
+
+def _check_references(req: IssueRequest) -> tuple[Contractor, Obligee]:
+    contractor = store.get_contractor(req.contractor_id)
+    obligee = store.get_obligee(req.obligee_id)
+    errors = []
+    if contractor is None:
+        errors.append({"field": "contractor_id", "message": "保証契約者(contractor_id)が登録されていません"})
+    if obligee is None:
+        errors.append({"field": "obligee_id", "message": "発注者(obligee_id)が登録されていません"})
+    if errors:
+        raise Unprocessable("登録されていない保証契約者または発注者です。", code="unknown_reference", errors=errors)
+    assert contractor is not None and obligee is not None
+    return contractor, obligee
+
+
+def _check_rules(req: IssueRequest, obligee: Obligee) -> None:
+    overrides = json.loads(obligee.ratio_rules) if obligee.ratio_rules else None
+    rule = ratio_rules(overrides)[req.guarantee_type]
+    error = check_amount_rule(req.guarantee_type, req.guarantee_amount, req.contract_amount_covered, rule)
+    if error is not None:
+        raise ValidationError(errors=_field_errors([error]))
+    if req.delivery is Delivery.ELECTRONIC:
+        policy = ObligeePolicy(
+            e_guarantee_start_date=_date_or_none(obligee.e_guarantee_start_date),
+            eligible_work_categories=frozenset(WorkCategory(c) for c in obligee.eligible_work_categories),
+        )
+        reason = electronic_refusal(policy, obligee.name, req.contract_date, req.work_category)
+        if reason is not None:
+            raise Unprocessable(
+                reason, code="not_eligible_for_electronic", errors=[{"field": "delivery", "message": reason}]
+            )
+
+
+def _date_or_none(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def issue_guarantee(
+    principal: Principal,
+    body: Any,
+    idempotency_key: str | None,
+    request_id: str,
+    *,
+    existing_certificate: tuple[str, date] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Issue version 1 of a new guarantee. Returns (status, body); a retry returns the first answer.
+
+    `existing_certificate` (number, issue date) brings in a certificate issued before this service
+    (the demo seed, a migration); its number must lie below the counter's range.
+    """
+    settings = get_settings()
+    scope = idempotency_scope(principal, "issue", idempotency_key)
+    body_hash = request_hash(body)
+    existing = store.get_idempotency(scope)
+    if existing is not None:
+        return replay(existing, body_hash)
+
+    try:
+        req = parse_issue_request(body)
+    except ValidationFailed as exc:
+        raise ValidationError(errors=_field_errors(exc.errors)) from exc
+    contractor, obligee = _check_references(req)
+    _check_rules(req, obligee)
+
+    if existing_certificate is None:
+        contract_number = store.allocate_contract_number(settings.contract_number_base)
+        issued_on = japan_today().isoformat()
+    else:
+        contract_number, issued_date = existing_certificate[0], existing_certificate[1]
+        issued_on = issued_date.isoformat()
+    now = utc_now()
+    version = GuaranteeVersion(
+        contract_number,
+        1,
+        guarantee_type=req.guarantee_type.value,
+        delivery=req.delivery.value,
+        status="active",
+        work_category=req.work_category.value,
+        contractor_id=contractor.contractor_id,
+        obligee_id=obligee.obligee_id,
+        contractor_name=contractor.name,
+        contractor_address=contractor.address,
+        obligee_name=obligee.name,
+        project_name=req.project_name,
+        contract_date=req.contract_date.isoformat(),
+        completion_date=req.completion_date.isoformat(),
+        guarantee_period_end=req.guarantee_period_end.isoformat(),
+        contract_amount_total=req.contract_amount_total,
+        contract_amount_covered=req.contract_amount_covered,
+        guarantee_amount=req.guarantee_amount,
+        deposit_bank=req.deposit_bank,
+        issued_on=issued_on,
+        issued_at=now,
+        issued_by=principal.actor,
+        amended=False,
+        search_project=normalize_search_text(req.project_name),
+        search_obligee=normalize_search_text(obligee.name),
+        latest_contractor_id=contractor.contractor_id,
+        latest_sort=f"{issued_on}#{contract_number}",
+    )
+    response = certificate_content(version)
+    record = IdempotencyRecord(
+        scope,
+        request_hash=body_hash,
+        status_code=201,
+        response=json.dumps(response, ensure_ascii=False),
+        created_at=now,
+        expires_at=IDEMPOTENCY_TTL,
+    )
+    event = audit_event(
+        contract_number, "issued", principal, request_id, detail={"version": 1, "delivery": req.delivery.value}
+    )
+    try:
+        store.commit_issue(settings.region, version, record, event)
+    except store.IdempotencyRace:
+        # A concurrent retry won; answer as it did (its number stands, ours is burned).
+        winner = store.get_idempotency(scope)
+        assert winner is not None
+        return replay(winner, body_hash)
+
+    if req.delivery is Delivery.ELECTRONIC:
+        notify.send(
+            notify.issued_notice(
+                to=contractor.email,
+                contractor_name=contractor.name,
+                contract_number=contract_number,
+                label=req.guarantee_type.label,
+                project_name=req.project_name,
+                obligee_name=obligee.name,
+            )
+        )
+    logger.info("guarantee issued", extra={"contract_number": contract_number, "request_id": request_id})
+    return 201, response
+
+
+def audit_event(
+    contract_number: str,
+    event_type: str,
+    principal: Principal,
+    request_id: str,
+    *,
+    result: str = "ok",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    now = utc_now()
+    return AuditEvent(
+        contract_number,
+        f"{now.isoformat()}#{uuid.uuid4().hex}",
+        type=event_type,
+        at=now,
+        actor=principal.actor,
+        role=principal.role,
+        org_id=principal.org_id,
+        result=result,
+        request_id=request_id,
+        detail=json.dumps(detail, ensure_ascii=False) if detail else None,
+    )

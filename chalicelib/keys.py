@@ -1,0 +1,37 @@
+"""Secret material: the application secret from Secrets Manager, fetched once per container."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+
+from chalicelib.aws import client
+from chalicelib.config import get_settings
+
+_SECRET_TTL_SECONDS = 3600  # picks up a rotated secret within the hour
+_lock = threading.Lock()
+_cache: dict[str, tuple[bytes, float]] = {}
+
+
+def app_secret() -> bytes:
+    settings = get_settings()
+    with _lock:
+        cached = _cache.get(settings.secret_id)
+        if cached and time.monotonic() - cached[1] < _SECRET_TTL_SECONDS:
+            return cached[0]
+        value = client("secretsmanager", settings.region).get_secret_value(SecretId=settings.secret_id)
+        secret = value.get("SecretBinary") or value["SecretString"].encode()
+        _cache[settings.secret_id] = (secret, time.monotonic())
+        return secret
+
+
+def derived_key(purpose: str) -> bytes:
+    """A separate key per use (cursor signing, key digests) so one leak does not serve another."""
+    return hmac.new(app_secret(), purpose.encode(), hashlib.sha256).digest()
+
+
+def reset_secret_cache() -> None:
+    with _lock:
+        _cache.clear()

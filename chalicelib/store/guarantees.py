@@ -1,0 +1,135 @@
+"""The few reads and writes the service needs on guarantees, each one Query/Get, never a Scan."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import aws
+from chalicelib.store.models import (
+    AuditEvent,
+    Contractor,
+    Counter,
+    GuaranteeVersion,
+    IdempotencyRecord,
+    Obligee,
+)
+
+CONTRACT_NUMBER_COUNTER = "contract_number"
+
+
+@functools.lru_cache(maxsize=4)
+def _connection(region: str) -> Connection:
+    # Built like the models' connections (region; endpoint from AWS_ENDPOINT_URL via botocore).
+    connection = Connection(region=region)
+    connection._local.session = aws.session()._session
+    return connection
+
+
+def reset_connections() -> None:
+    _connection.cache_clear()
+
+
+class IdempotencyRace(Exception):
+    """Another request with the same Idempotency-Key committed first."""
+
+
+def allocate_contract_number(base: int) -> str:
+    """Next 保証契約番号 from an atomic counter: unique under concurrency; a failed issue burns its number."""
+    counter = Counter(CONTRACT_NUMBER_COUNTER)
+    counter.update(actions=[Counter.value.add(1)])
+    return str(base + int(counter.value))
+
+
+def get_idempotency(key: str) -> IdempotencyRecord | None:
+    try:
+        return IdempotencyRecord.get(key, consistent_read=True)
+    except IdempotencyRecord.DoesNotExist:
+        return None
+
+
+def commit_issue(
+    region: str,
+    version: GuaranteeVersion,
+    idempotency: IdempotencyRecord,
+    event: AuditEvent,
+) -> None:
+    """Store version 1, its idempotency record, its audit event and the contractor's count in one go."""
+    try:
+        with TransactWrite(connection=_connection(region)) as tx:
+            tx.save(version, condition=GuaranteeVersion.contract_number.does_not_exist())
+            tx.save(idempotency, condition=IdempotencyRecord.key.does_not_exist())
+            tx.save(event, condition=AuditEvent.event_key.does_not_exist())
+            tx.update(
+                Contractor(version.contractor_id),
+                actions=[Contractor.certificate_count.add(1)],
+                condition=Contractor.contractor_id.exists(),
+            )
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons
+        if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
+            raise IdempotencyRace() from exc
+        raise
+
+
+def get_version(contract_number: str, version: int) -> GuaranteeVersion | None:
+    try:
+        return GuaranteeVersion.get(contract_number, version)
+    except GuaranteeVersion.DoesNotExist:
+        return None
+
+
+def get_versions(contract_number: str) -> list[GuaranteeVersion]:
+    """Every version of one guarantee, newest first."""
+    return list(GuaranteeVersion.query(contract_number, scan_index_forward=False))
+
+
+def query_contractor_page(
+    contractor_id: str, limit: int, start_key: dict[str, Any] | None
+) -> tuple[list[GuaranteeVersion], bool]:
+    """One page of a contractor's latest versions, newest first; reads limit + 1 to know if more follow."""
+    items = list(
+        GuaranteeVersion.by_contractor.query(
+            contractor_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start_key,
+            page_size=limit + 1,
+        )
+    )
+    return items[:limit], len(items) > limit
+
+
+def iter_contractor_certificates(contractor_id: str) -> Iterator[GuaranteeVersion]:
+    """All of a contractor's latest versions, newest first (for filtered search within its own partition)."""
+    return GuaranteeVersion.by_contractor.query(contractor_id, scan_index_forward=False)
+
+
+def index_key(item: GuaranteeVersion) -> dict[str, Any]:
+    """The index position of an item, to resume a listing after it."""
+    return {
+        "latest_contractor_id": {"S": item.latest_contractor_id},
+        "latest_sort": {"S": item.latest_sort},
+        "contract_number": {"S": item.contract_number},
+        "version": {"N": str(item.version)},
+    }
+
+
+def get_contractor(contractor_id: str) -> Contractor | None:
+    try:
+        return Contractor.get(contractor_id)
+    except Contractor.DoesNotExist:
+        return None
+
+
+def get_obligee(obligee_id: str) -> Obligee | None:
+    try:
+        return Obligee.get(obligee_id)
+    except Obligee.DoesNotExist:
+        return None
+
+
+def audit_events(contract_number: str) -> list[AuditEvent]:
+    return list(AuditEvent.query(contract_number, scan_index_forward=False))

@@ -1,0 +1,172 @@
+"""DynamoDB tables of the service (pynamodb models). Table names get the stage prefix in `bind()`."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib import aws
+
+
+class _Meta:
+    table_name: str
+    region: str | None = None
+    billing_mode = "PAY_PER_REQUEST"
+
+
+class GuaranteesByContractor(GlobalSecondaryIndex):
+    """Sparse: only the latest version of each guarantee carries these keys (保証工事一覧)."""
+
+    class Meta:
+        index_name = "by-contractor"
+        projection = AllProjection()
+
+    latest_contractor_id = UnicodeAttribute(hash_key=True)
+    latest_sort = UnicodeAttribute(range_key=True)  # "{issued_on}#{contract_number}": newest first
+
+
+class GuaranteeVersion(Model):
+    """One version of a guarantee's certificate content, never overwritten."""
+
+    class Meta(_Meta):
+        table_name = "guarantees"
+
+    contract_number = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(range_key=True)
+    guarantee_type = UnicodeAttribute()
+    delivery = UnicodeAttribute()
+    status = UnicodeAttribute(default="active")
+    work_category = UnicodeAttribute()
+    contractor_id = UnicodeAttribute()
+    obligee_id = UnicodeAttribute()
+    # What the certificate names, as registered when this version was issued.
+    contractor_name = UnicodeAttribute()
+    contractor_address = UnicodeAttribute()
+    obligee_name = UnicodeAttribute()
+    project_name = UnicodeAttribute()
+    contract_date = UnicodeAttribute()
+    completion_date = UnicodeAttribute()
+    guarantee_period_end = UnicodeAttribute()
+    contract_amount_total = NumberAttribute()
+    contract_amount_covered = NumberAttribute()
+    guarantee_amount = NumberAttribute()
+    deposit_bank = UnicodeAttribute(null=True)
+    issued_on = UnicodeAttribute()  # Japan business date of issue
+    issued_at = UTCDateTimeAttribute()
+    issued_by = UnicodeAttribute()
+    amended = BooleanAttribute(default=False)
+    changes = ListAttribute(of=UnicodeAttribute, null=True)
+    # Normalised text for the portal's partial-match search.
+    search_project = UnicodeAttribute()
+    search_obligee = UnicodeAttribute()
+    latest_contractor_id = UnicodeAttribute(null=True)
+    latest_sort = UnicodeAttribute(null=True)
+    by_contractor = GuaranteesByContractor()
+
+
+class Counter(Model):
+    """Atomic counters; `contract_number` hands out 保証契約番号, never reused."""
+
+    class Meta(_Meta):
+        table_name = "counters"
+
+    name = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)
+
+
+class IdempotencyRecord(Model):
+    """The stored answer to a creating POST, written in the same transaction as what it created."""
+
+    class Meta(_Meta):
+        table_name = "idempotency"
+
+    key = UnicodeAttribute(hash_key=True)  # "{actor}#{operation}#{Idempotency-Key}"
+    request_hash = UnicodeAttribute()
+    status_code = NumberAttribute()
+    response = UnicodeAttribute()  # JSON
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class AuditEvent(Model):
+    """Append-only trail per contract."""
+
+    class Meta(_Meta):
+        table_name = "audit-events"
+
+    contract_number = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)  # "{at ISO}#{event id}": sorts by time
+    type = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    role = UnicodeAttribute()
+    org_id = UnicodeAttribute(null=True)
+    result = UnicodeAttribute(default="ok")
+    request_id = UnicodeAttribute()
+    detail = UnicodeAttribute(null=True)  # JSON; never a key, token or URL
+
+
+class Obligee(Model):
+    """発注者 (owner) and its e-guarantee adoption."""
+
+    class Meta(_Meta):
+        table_name = "obligees"
+
+    obligee_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    e_guarantee_start_date = UnicodeAttribute(null=True)
+    eligible_work_categories = ListAttribute(of=UnicodeAttribute, default=list)
+    submission_method = UnicodeAttribute()
+    contact_email = UnicodeAttribute()
+    ratio_rules = UnicodeAttribute(null=True)  # JSON overrides of the default amount rules
+    updated_at = UTCDateTimeAttribute()
+
+
+class Contractor(Model):
+    """保証契約者 (contractor)."""
+
+    class Meta(_Meta):
+        table_name = "contractors"
+
+    contractor_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    address = UnicodeAttribute()
+    email = UnicodeAttribute()
+    certificate_count = NumberAttribute(default=0)  # kept in the issuing transaction: the list's total
+    updated_at = UTCDateTimeAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (GuaranteeVersion, Counter, IdempotencyRecord, AuditEvent, Obligee, Contractor)
+_BASE_NAMES = {m: m.Meta.table_name for m in ALL_MODELS}
+_bound: tuple[str, str] | None = None
+
+
+def bind(table_prefix: str, region: str) -> None:
+    """Point every model at this stage's tables; cheap when nothing changed."""
+    global _bound
+    if _bound == (table_prefix, region):
+        return
+    botocore_session = aws.session()._session
+    for model in ALL_MODELS:
+        model.Meta.table_name = table_prefix + _BASE_NAMES[model]
+        model.Meta.region = region
+        model._connection = None
+        # pynamodb makes a botocore session per table; share ours (see chalicelib.aws).
+        model._get_connection().connection._local.session = botocore_session
+    _bound = (table_prefix, region)
+
+
+def unbind() -> None:
+    """Forget connections (tests start a new emulated account each time)."""
+    global _bound
+    for model in ALL_MODELS:
+        model._connection = None
+    _bound = None

@@ -1,0 +1,149 @@
+"""Create every AWS resource the service needs in an account (the emulator, locally and in tests).
+
+Each step is safe to run again: what exists is kept. The same code builds the local run and every test's
+emulated account, so the tests exercise the resources the local run has.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from dataclasses import dataclass
+
+import boto3
+
+from chalicelib.config import Settings
+from chalicelib.store import models
+
+GROUPS = ("surety", "contractor", "obligee")
+POOL_NAME_SUFFIX = "users"
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_pool_id: str
+    client_id: str
+
+
+def _client(service: str, settings: Settings):  # noqa: ANN202 - boto3 clients are untyped
+    return boto3.client(service, region_name=settings.region)
+
+
+def create_tables(settings: Settings) -> None:
+    models.bind(settings.table_prefix, settings.region)
+    for model in models.ALL_MODELS:
+        if not model.exists():
+            model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+    ddb = _client("dynamodb", settings)
+    ttl_table = models.IdempotencyRecord.Meta.table_name
+    ddb.update_time_to_live(TableName=ttl_table, TimeToLiveSpecification={"Enabled": True,
+                                                                         "AttributeName": "expires_at"})
+
+
+def create_bucket(settings: Settings) -> None:
+    s3 = _client("s3", settings)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if settings.bucket not in existing:
+        s3.create_bucket(Bucket=settings.bucket,
+                         CreateBucketConfiguration={"LocationConstraint": settings.region})
+    s3.put_bucket_versioning(Bucket=settings.bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(
+        Bucket=settings.bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_public_access_block(
+        Bucket=settings.bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+        },
+    )
+
+
+def verify_sender(settings: Settings) -> None:
+    _client("ses", settings).verify_email_identity(EmailAddress=settings.sender_email)
+
+
+def create_secret(settings: Settings) -> None:
+    sm = _client("secretsmanager", settings)
+    try:
+        sm.describe_secret(SecretId=settings.secret_id)
+    except sm.exceptions.ResourceNotFoundException:
+        sm.create_secret(Name=settings.secret_id, SecretBinary=base64.b64encode(secrets.token_bytes(32)))
+
+
+def create_kms_key(settings: Settings) -> str:
+    kms = _client("kms", settings)
+    alias = settings.kms_key_id if settings.kms_key_id.startswith("alias/") else None
+    if alias:
+        for entry in kms.list_aliases()["Aliases"]:
+            if entry["AliasName"] == alias and entry.get("TargetKeyId"):
+                return entry["TargetKeyId"]
+    key_id = kms.create_key(Description="denshi-hosho auth keys")["KeyMetadata"]["KeyId"]
+    if alias:
+        kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    return key_id
+
+
+def create_user_pool(settings: Settings) -> Identity:
+    idp = _client("cognito-idp", settings)
+    name = f"{settings.table_prefix}{POOL_NAME_SUFFIX}"
+    pool_id = next((p["Id"] for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name), None)
+    if pool_id is None:
+        pool_id = idp.create_user_pool(
+            PoolName=name,
+            Schema=[{"Name": "org_id", "AttributeDataType": "String", "Mutable": True}],
+            Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True,
+                                         "RequireLowercase": True, "RequireNumbers": True,
+                                         "RequireSymbols": True}},
+        )["UserPool"]["Id"]
+    existing_groups = {g["GroupName"] for g in idp.list_groups(UserPoolId=pool_id)["Groups"]}
+    for group in GROUPS:
+        if group not in existing_groups:
+            idp.create_group(UserPoolId=pool_id, GroupName=group)
+    clients = idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+    client_id = next((c["ClientId"] for c in clients if c["ClientName"] == "api"), None)
+    if client_id is None:
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="api",
+            GenerateSecret=False,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            ReadAttributes=["custom:org_id"],
+        )["UserPoolClient"]["ClientId"]
+    return Identity(pool_id, client_id)
+
+
+def create_user(settings: Settings, identity: Identity, username: str, password: str, role: str,
+                org_id: str | None) -> None:
+    idp = _client("cognito-idp", settings)
+    attributes = [{"Name": "custom:org_id", "Value": org_id}] if org_id else []
+    try:
+        idp.admin_create_user(UserPoolId=identity.user_pool_id, Username=username, UserAttributes=attributes,
+                              MessageAction="SUPPRESS")
+    except idp.exceptions.UsernameExistsException:
+        pass
+    idp.admin_set_user_password(UserPoolId=identity.user_pool_id, Username=username, Password=password,
+                                Permanent=True)
+    idp.admin_add_user_to_group(UserPoolId=identity.user_pool_id, Username=username, GroupName=role)
+
+
+def provision(settings: Settings) -> Identity:
+    create_tables(settings)
+    create_bucket(settings)
+    verify_sender(settings)
+    create_secret(settings)
+    create_kms_key(settings)
+    return create_user_pool(settings)
+
+
+def identity_environment(identity: Identity) -> dict[str, str]:
+    return {"APP_USER_POOL_ID": identity.user_pool_id, "APP_USER_POOL_CLIENT_ID": identity.client_id}
+
+
+if __name__ == "__main__":  # provision the account the environment points at, e.g. a dev stage
+    from chalicelib.config import get_settings
+
+    print(json.dumps(identity_environment(provision(get_settings()))))

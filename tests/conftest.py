@@ -1,0 +1,154 @@
+"""Every test that needs AWS gets a fresh emulated account (moto, in-process), built by the same
+provisioning code as the local run, and a Chalice test client on the `local` stage."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+STAGE = "local"
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _stage_environment() -> dict[str, str]:
+    with open(os.path.join(PROJECT_DIR, ".chalice", "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    return {**config.get("environment_variables", {}), **config["stages"][STAGE]["environment_variables"]}
+
+
+def reset_process_caches() -> None:
+    from chalicelib import auth, aws, keys
+    from chalicelib.store import guarantees, models
+
+    models.unbind()
+    aws.reset_clients()
+    keys.reset_secret_cache()
+    auth.jwks_cache.clear()
+    guarantees.reset_connections()
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A provisioned, empty emulated AWS account; yields the settings and the pool's identity."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "ap-northeast-1",
+        **_stage_environment(),
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        reset_process_caches()
+        from chalicelib.config import get_settings
+        from scripts.provision import identity_environment, provision
+
+        identity = provision(get_settings())
+        for name, value in identity_environment(identity).items():
+            monkeypatch.setenv(name, value)
+        yield _Account(get_settings(), identity)
+        reset_process_caches()
+
+
+@dataclass
+class _Account:
+    settings: Any
+    identity: Any
+
+
+@dataclass
+class Api:
+    """The HTTP API as an integrator sees it, with logins of the demo users."""
+
+    client: Client
+    account: _Account
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, username: str) -> str:
+        if username not in self.tokens:
+            response = self.request("POST", "/v1/auth/login",
+                                    body={"username": username, "password": DEMO_PASSWORD})
+            assert response.status_code == 200, response.json_body
+            self.tokens[username] = response.json_body["id_token"]
+        return self.tokens[username]
+
+    def request(self, method: str, path: str, *, user: str | None = None, body: Any = None,
+                headers: dict[str, str] | None = None, raw_body: str | None = None) -> Any:
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if user is not None:
+            all_headers["Authorization"] = f"Bearer {self.token(user)}"
+        payload = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
+        return self.client.http.request(method, path, headers=all_headers, body=payload)
+
+    def get(self, path: str, user: str | None = None, **kw: Any) -> Any:
+        return self.request("GET", path, user=user, **kw)
+
+    def post(self, path: str, body: Any = None, user: str | None = None, **kw: Any) -> Any:
+        return self.request("POST", path, user=user, body=body, **kw)
+
+    def put(self, path: str, body: Any = None, user: str | None = None, **kw: Any) -> Any:
+        return self.request("PUT", path, user=user, body=body, **kw)
+
+    def issue(self, idempotency_key: str | None = None, user: str = "demo-surety", **overrides: Any) -> Any:
+        global _issue_seq
+        _issue_seq += 1
+        headers = {"Idempotency-Key": idempotency_key or f"test-issue-{_issue_seq}"}
+        return self.post("/v1/guarantees", issue_body(**overrides), user=user, headers=headers)
+
+
+_issue_seq = 0
+from scripts.demo_data import CONTRACTORS, DEMO_PASSWORD, OBLIGEES, USERS  # noqa: E402
+
+
+def issue_body(**overrides: Any) -> dict[str, Any]:
+    """A valid 前払金保証 for 境港市 by contractor-1, electronic; keyword arguments replace fields."""
+    body = {
+        "guarantee_type": "advance_payment",
+        "contractor_id": "contractor-1",
+        "obligee_id": "sakaiminato",
+        "work_category": "construction",
+        "project_name": "境港市道 渡町線 道路改良工事",
+        "contract_date": "2024-04-01",
+        "completion_date": "2025-03-31",
+        "contract_amount_total": 100_000_000,
+        "guarantee_amount": 40_000_000,
+        "deposit_bank": "山陰銀行 境港支店",
+        "delivery": "electronic",
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not _DROP}
+
+
+_DROP = object()
+DROP = _DROP  # pass as a value to leave a field out
+
+
+@pytest.fixture
+def bare_api(account: _Account) -> Api:
+    """The API over an account with the demo users but no registered owners or contractors."""
+    from scripts.provision import create_user
+
+    for username, (role, org_id) in USERS.items():
+        create_user(account.settings, account.identity, username, DEMO_PASSWORD, role, org_id)
+    from app import app
+
+    return Api(Client(app, stage_name=STAGE, project_dir=PROJECT_DIR), account)
+
+
+@pytest.fixture
+def api(bare_api: Api) -> Api:
+    """The API with the demo owners and contractors registered (through the API, by the surety)."""
+    for obligee_id, body in OBLIGEES.items():
+        assert bare_api.put(f"/v1/obligees/{obligee_id}", body, user="demo-surety").status_code == 201
+    for contractor_id, body in CONTRACTORS.items():
+        assert bare_api.put(f"/v1/contractors/{contractor_id}", body, user="demo-surety").status_code == 201
+    return bare_api
