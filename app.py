@@ -7,12 +7,12 @@ from chalice import Chalice, ChaliceUnhandledError, Response
 from chalice.app import Request
 
 from chalicelib.errors import ApiError, reshape_chalice_error
-from chalicelib.handlers import auth, certificates, guarantees, health, registry
+from chalicelib.handlers import auth, certificates, guarantees, health, registry, verifications
 
 app = Chalice(app_name="denshi-hosho")
 app.log.setLevel(logging.INFO)
 
-for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp):
+for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp):
     app.register_blueprint(blueprint)
 
 

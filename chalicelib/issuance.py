@@ -6,12 +6,13 @@ import hashlib
 import json
 import logging
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib import notify
+from chalicelib import keys, notify
 from chalicelib.auth import Principal
 from chalicelib.config import get_settings
+from chalicelib.domain.auth_key import auth_key_digest, generate_auth_key
 from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.eligibility import ObligeePolicy, electronic_refusal
 from chalicelib.domain.normalize import normalize_search_text
@@ -26,7 +27,14 @@ from chalicelib.domain.validation import (
 from chalicelib.errors import BadRequest, Unprocessable, ValidationError
 from chalicelib.presenters import certificate_content
 from chalicelib.store import guarantees as store
-from chalicelib.store.models import AuditEvent, Contractor, GuaranteeVersion, IdempotencyRecord, Obligee
+from chalicelib.store.models import (
+    AuditEvent,
+    AuthKey,
+    Contractor,
+    GuaranteeVersion,
+    IdempotencyRecord,
+    Obligee,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -182,8 +190,10 @@ def issue_guarantee(
     event = audit_event(
         contract_number, "issued", principal, request_id, detail={"version": 1, "delivery": req.delivery.value}
     )
+    auth_key = new_auth_key(contract_number, obligee.obligee_id, contractor.contractor_id, now) \
+        if req.delivery is Delivery.ELECTRONIC else None
     try:
-        store.commit_issue(settings.region, version, record, event)
+        store.commit_issue(settings.region, version, record, event, auth_key)
     except store.IdempotencyRace:
         # A concurrent retry won; answer as it did (its number stands, ours is burned).
         winner = store.get_idempotency(scope)
@@ -203,6 +213,23 @@ def issue_guarantee(
         )
     logger.info("guarantee issued", extra={"contract_number": contract_number, "request_id": request_id})
     return 201, response
+
+
+def new_auth_key(contract_number: str, obligee_id: str, contractor_id: str, now: datetime) -> AuthKey:
+    """A fresh 認証キー, kept only as its digest and its KMS ciphertext."""
+    plain = generate_auth_key()
+    return AuthKey(
+        contract_number,
+        obligee_id=obligee_id,
+        contractor_id=contractor_id,
+        digest=auth_key_digest(keys.auth_key_secret(), contract_number, plain),
+        encrypted_key=keys.encrypt_auth_key(contract_number, plain),
+        generation=1,
+        consecutive_failures=0,
+        total_failures=0,
+        disabled=False,
+        updated_at=now,
+    )
 
 
 def audit_event(

@@ -35,3 +35,28 @@ def derived_key(purpose: str) -> bytes:
 def reset_secret_cache() -> None:
     with _lock:
         _cache.clear()
+
+
+def encrypt_auth_key(contract_number: str, auth_key: str) -> bytes:
+    """KMS-encrypt a key for re-display, bound to its contract by the encryption context."""
+    settings = get_settings()
+    result = client("kms", settings.region).encrypt(
+        KeyId=settings.kms_key_id,
+        Plaintext=auth_key.encode(),
+        EncryptionContext={"contract_number": contract_number},
+    )
+    return result["CiphertextBlob"]
+
+
+def decrypt_auth_key(contract_number: str, ciphertext: bytes) -> str:
+    settings = get_settings()
+    result = client("kms", settings.region).decrypt(
+        CiphertextBlob=ciphertext,
+        EncryptionContext={"contract_number": contract_number},
+    )
+    return result["Plaintext"].decode()
+
+
+def auth_key_secret() -> bytes:
+    """The HMAC key of 認証キー digests (cached with the app secret: no call per verification)."""
+    return derived_key("auth-key-digest")

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.auth import Principal
+from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.normalize import normalize_search_text, normalize_typed
 from chalicelib.errors import BadRequest
-from chalicelib.keys import derived_key
 from chalicelib.presenters import certificate_summary
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import GuaranteeVersion
@@ -26,32 +22,7 @@ def _bad(field: str, message: str, code: str = "validation_error") -> BadRequest
     return BadRequest(message, code=code, errors=[{"field": field, "message": message}])
 
 
-def _sign(payload: bytes) -> str:
-    return base64.urlsafe_b64encode(hmac.new(derived_key("cursor"), payload, hashlib.sha256).digest()[:16]).decode()
-
-
-def encode_cursor(state: dict[str, Any]) -> str:
-    payload = json.dumps(state, sort_keys=True, separators=(",", ":")).encode()
-    return f"{base64.urlsafe_b64encode(payload).decode().rstrip('=')}.{_sign(payload)}"
-
-
-def decode_cursor(cursor: str, expect: dict[str, Any]) -> dict[str, Any]:
-    """A cursor is only good for the same caller's same search; anything else is a 400."""
-    invalid = _bad("cursor", "cursor が不正です。一覧の先頭から取得し直してください。", "invalid_cursor")
-    try:
-        body, _, signature = cursor.partition(".")
-        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        state = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid from None
-    if not hmac.compare_digest(signature, _sign(payload)) or not isinstance(state, dict):
-        raise invalid
-    if any(state.get(k) != v for k, v in expect.items()) or not isinstance(state.get("sort"), str):
-        raise invalid
-    return state
-
-
-def _parse_limit(raw: str | None) -> int:
+def parse_limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_LIMIT
     text = normalize_typed(raw)
@@ -85,7 +56,7 @@ def list_certificates(principal: Principal, params: Mapping[str, str]) -> dict[s
     q = (params.get("q") or "").strip()
     if field == "all" or not q:
         field, q = "all", ""
-    limit = _parse_limit(params.get("limit"))
+    limit = parse_limit(params.get("limit"))
     scope = {"c": contractor_id, "f": field, "q": normalize_search_text(q)}
     state = decode_cursor(params["cursor"], scope) if params.get("cursor") else None
 

@@ -35,10 +35,7 @@ def create_tables(settings: Settings) -> None:
     for model in models.ALL_MODELS:
         if not model.exists():
             model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
-    ddb = _client("dynamodb", settings)
-    ttl_table = models.IdempotencyRecord.Meta.table_name
-    ddb.update_time_to_live(TableName=ttl_table, TimeToLiveSpecification={"Enabled": True,
-                                                                         "AttributeName": "expires_at"})
+    # pynamodb's create_table also turns on TTL for models with a TTLAttribute (idempotency, throttle).
 
 
 def create_bucket(settings: Settings) -> None:

@@ -8,11 +8,12 @@ from chalice import Blueprint
 
 from chalicelib.auth import Principal, require_role
 from chalicelib.errors import NotFound
-from chalicelib.handlers.common import contract_number_param, use_tables
+from chalicelib.handlers.common import contract_number_param, request_id, use_tables
 from chalicelib.listing import list_certificates
 from chalicelib.presenters import certificate_detail
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import GuaranteeVersion
+from chalicelib.verification import list_events, reissue_auth_key, show_auth_key
 
 bp = Blueprint(__name__)
 
@@ -41,3 +42,31 @@ def read(contract_number: str) -> dict[str, Any]:
     number = contract_number_param(contract_number)
     use_tables()
     return certificate_detail(readable_versions(principal, number))
+
+
+@bp.route("/v1/certificates/{contract_number}/auth-key", methods=["GET"])
+def show_key(contract_number: str) -> dict[str, Any]:
+    request = bp.current_request
+    principal = require_role(request.headers, "contractor")
+    number = contract_number_param(contract_number)
+    use_tables()
+    return show_auth_key(principal, number, request_id(request, bp.lambda_context))
+
+
+@bp.route("/v1/certificates/{contract_number}/auth-key/reissue", methods=["POST"])
+def reissue_key(contract_number: str) -> dict[str, Any]:
+    request = bp.current_request
+    principal = require_role(request.headers, "contractor")
+    number = contract_number_param(contract_number)
+    use_tables()
+    return reissue_auth_key(principal, number, request_id(request, bp.lambda_context))
+
+
+@bp.route("/v1/certificates/{contract_number}/events", methods=["GET"])
+def events(contract_number: str) -> dict[str, Any]:
+    request = bp.current_request
+    principal = require_role(request.headers, "surety")
+    number = contract_number_param(contract_number)
+    use_tables()
+    readable_versions(principal, number)
+    return list_events(number, request.query_params or {})

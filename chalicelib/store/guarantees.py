@@ -13,6 +13,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import aws
 from chalicelib.store.models import (
     AuditEvent,
+    AuthKey,
     Contractor,
     Counter,
     GuaranteeVersion,
@@ -24,7 +25,7 @@ CONTRACT_NUMBER_COUNTER = "contract_number"
 
 
 @functools.lru_cache(maxsize=4)
-def _connection(region: str) -> Connection:
+def transaction_connection(region: str) -> Connection:
     # Built like the models' connections (region; endpoint from AWS_ENDPOINT_URL via botocore).
     connection = Connection(region=region)
     connection._local.session = aws.session()._session
@@ -32,7 +33,7 @@ def _connection(region: str) -> Connection:
 
 
 def reset_connections() -> None:
-    _connection.cache_clear()
+    transaction_connection.cache_clear()
 
 
 class IdempotencyRace(Exception):
@@ -58,10 +59,12 @@ def commit_issue(
     version: GuaranteeVersion,
     idempotency: IdempotencyRecord,
     event: AuditEvent,
+    auth_key: AuthKey | None,
 ) -> None:
-    """Store version 1, its idempotency record, its audit event and the contractor's count in one go."""
+    """Store version 1, its idempotency record, its audit event, the contractor's count and the 認証キー
+    in one transaction: a failure leaves none of them."""
     try:
-        with TransactWrite(connection=_connection(region)) as tx:
+        with TransactWrite(connection=transaction_connection(region)) as tx:
             tx.save(version, condition=GuaranteeVersion.contract_number.does_not_exist())
             tx.save(idempotency, condition=IdempotencyRecord.key.does_not_exist())
             tx.save(event, condition=AuditEvent.event_key.does_not_exist())
@@ -70,6 +73,8 @@ def commit_issue(
                 actions=[Contractor.certificate_count.add(1)],
                 condition=Contractor.contractor_id.exists(),
             )
+            if auth_key is not None:
+                tx.save(auth_key, condition=AuthKey.contract_number.does_not_exist())
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons
         if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
@@ -131,5 +136,9 @@ def get_obligee(obligee_id: str) -> Obligee | None:
         return None
 
 
-def audit_events(contract_number: str) -> list[AuditEvent]:
-    return list(AuditEvent.query(contract_number, scan_index_forward=False))
+def audit_page(contract_number: str, limit: int, start_key: dict[str, Any] | None
+               ) -> tuple[list[AuditEvent], bool]:
+    """One page of a guarantee's audit trail, newest first."""
+    items = list(AuditEvent.query(contract_number, scan_index_forward=False, limit=limit + 1,
+                                  last_evaluated_key=start_key, page_size=limit + 1))
+    return items[:limit], len(items) > limit

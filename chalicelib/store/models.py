@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     ListAttribute,
     NumberAttribute,
@@ -144,7 +145,53 @@ class Contractor(Model):
     updated_at = UTCDateTimeAttribute()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (GuaranteeVersion, Counter, IdempotencyRecord, AuditEvent, Obligee, Contractor)
+class AuthKey(Model):
+    """The 認証キー of an electronic guarantee: a keyed digest to verify, the key under KMS to show again,
+    and the guessing counters. Never the plain key."""
+
+    class Meta(_Meta):
+        table_name = "auth-keys"
+
+    contract_number = UnicodeAttribute(hash_key=True)
+    obligee_id = UnicodeAttribute()  # whom the certificate is addressed to
+    contractor_id = UnicodeAttribute()
+    digest = UnicodeAttribute()
+    encrypted_key = BinaryAttribute(legacy_encoding=False)
+    generation = NumberAttribute(default=1)  # +1 on each re-issue
+    consecutive_failures = NumberAttribute(default=0)
+    total_failures = NumberAttribute(default=0)
+    last_failure_at = UTCDateTimeAttribute(null=True)
+    disabled = BooleanAttribute(default=False)
+    updated_at = UTCDateTimeAttribute()
+
+
+class Verification(Model):
+    """What an owner has verified (D-Sure), to list it and to tell it of later changes."""
+
+    class Meta(_Meta):
+        table_name = "verifications"
+
+    obligee_id = UnicodeAttribute(hash_key=True)
+    contract_number = UnicodeAttribute(range_key=True)
+    verified_version = NumberAttribute()
+    verified_at = UTCDateTimeAttribute()
+    verified_by = UnicodeAttribute()
+
+
+class Throttle(Model):
+    """Failure counts per owner account and hour window."""
+
+    class Meta(_Meta):
+        table_name = "throttle"
+
+    key = UnicodeAttribute(hash_key=True)  # "{username}#{YYYYmmddHH UTC}"
+    failures = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    GuaranteeVersion, Counter, IdempotencyRecord, AuditEvent, Obligee, Contractor, AuthKey, Verification, Throttle,
+)
 _BASE_NAMES = {m: m.Meta.table_name for m in ALL_MODELS}
 _bound: tuple[str, str] | None = None
 
