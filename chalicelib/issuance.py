@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib import keys, notify
+from chalicelib import documents, keys, notify
 from chalicelib.auth import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain.auth_key import auth_key_digest, generate_auth_key
@@ -200,6 +200,7 @@ def issue_guarantee(
         assert winner is not None
         return replay(winner, body_hash)
 
+    documents.store_certificate_pdf_quietly(version)
     if req.delivery is Delivery.ELECTRONIC:
         notify.send(
             notify.issued_notice(

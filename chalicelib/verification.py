@@ -11,7 +11,7 @@ import json
 import logging
 from typing import Any
 
-from chalicelib import keys
+from chalicelib import documents, files, keys
 from chalicelib.auth import Principal
 from chalicelib.config import get_settings
 from chalicelib.cursor import decode_cursor, encode_cursor
@@ -31,7 +31,7 @@ from chalicelib.listing import parse_limit
 from chalicelib.presenters import certificate_detail
 from chalicelib.store import auth_keys as key_store
 from chalicelib.store import guarantees as store
-from chalicelib.store.models import AuthKey, Verification
+from chalicelib.store.models import AuthKey, GuaranteeVersion, Verification
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,12 @@ def verify(principal: Principal, body: dict[str, Any], request_id: str) -> dict[
                             detail={"version": int(versions[0].version)})
         if not key_store.record_success(settings.region, stored, principal.actor, verification, event, now):
             raise _account_limited(principal, now)
-        return {"certificate": certificate_detail(versions)}
+        pdf_key = documents.ensure_certificate_pdf(versions[0])
+        return {
+            "certificate": certificate_detail(versions),
+            "pdf_url": files.presign(pdf_key),
+            "expires_in": files.LINK_SECONDS,
+        }
 
     reason = "unknown" if stored is None else ("other_owner" if stored.obligee_id != principal.org_id
                                                else "wrong_key")
@@ -115,35 +120,50 @@ def _account_limited(principal: Principal, now: Any) -> TooManyRequests:
     )
 
 
-def _own_key(principal: Principal, number: str) -> AuthKey:
-    """The key of the caller's own electronic guarantee; anything else is the portal's 404."""
+def _own_key(principal: Principal, number: str) -> tuple[GuaranteeVersion, AuthKey]:
+    """The latest version and key of the caller's own electronic guarantee; anything else is the portal's 404."""
     versions = store.get_versions(number)
     if not versions or versions[0].contractor_id != principal.org_id:
         raise NotFound()
     stored = key_store.get_auth_key(number)
     if stored is None:
         raise NotFound("書面交付の保証のため、認証キーはありません。", code="auth_key_not_available")
-    return stored
+    return versions[0], stored
+
+
+def _key_answer(latest: GuaranteeVersion, plain: str, generation: int) -> dict[str, Any]:
+    """The key for display and a link to a key notice made for exactly this key."""
+    display = format_auth_key(plain)
+    url = documents.key_notice_link(latest, store.get_obligee(latest.obligee_id), display, generation)
+    return {
+        "contract_number": latest.contract_number,
+        "auth_key": display,
+        "generation": generation,
+        "notice_pdf_url": url,
+        "expires_in": files.LINK_SECONDS,
+    }
 
 
 def show_auth_key(principal: Principal, number: str, request_id: str) -> dict[str, Any]:
-    stored = _own_key(principal, number)
+    latest, stored = _own_key(principal, number)
     plain = keys.decrypt_auth_key(number, stored.encrypted_key)
     audit_event(number, "key_shown", principal, request_id, detail={"generation": int(stored.generation)}).save()
-    return {"contract_number": number, "auth_key": format_auth_key(plain), "generation": int(stored.generation)}
+    return _key_answer(latest, plain, int(stored.generation))
 
 
 def reissue_auth_key(principal: Principal, number: str, request_id: str) -> dict[str, Any]:
-    stored = _own_key(principal, number)
+    latest, stored = _own_key(principal, number)
     plain = generate_auth_key()
     now = utc_now()
-    event = audit_event(number, "key_reissued", principal, request_id,
-                        detail={"generation": int(stored.generation) + 1})
+    generation = int(stored.generation) + 1
+    event = audit_event(number, "key_reissued", principal, request_id, detail={"generation": generation})
     key_store.replace_key(
         get_settings().region, stored, auth_key_digest(keys.auth_key_secret(), number, plain),
         keys.encrypt_auth_key(number, plain), event, now,
     )
-    return {"contract_number": number, "auth_key": format_auth_key(plain), "generation": int(stored.generation) + 1}
+    # Notices made for the old key are removed at once; their links die with them.
+    files.delete_prefix(files.key_notice_prefix(number))
+    return _key_answer(latest, plain, generation)
 
 
 def list_verified(principal: Principal, params: dict[str, str]) -> dict[str, Any]:

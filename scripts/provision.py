@@ -51,6 +51,14 @@ def create_bucket(settings: Settings) -> None:
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
         },
     )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=settings.bucket,
+        LifecycleConfiguration={"Rules": [{
+            # Key notices carry a key in clear: made on request, gone within a day (old versions too).
+            "ID": "key-notices-expire", "Status": "Enabled", "Filter": {"Prefix": "key-notices/"},
+            "Expiration": {"Days": 1}, "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+        }]},
+    )
     s3.put_public_access_block(
         Bucket=settings.bucket,
         PublicAccessBlockConfiguration={

@@ -6,9 +6,11 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib import documents, files
 from chalicelib.auth import Principal, require_role
-from chalicelib.errors import NotFound
+from chalicelib.errors import BadRequest, NotFound
 from chalicelib.handlers.common import contract_number_param, request_id, use_tables
+from chalicelib.issuance import audit_event
 from chalicelib.listing import list_certificates
 from chalicelib.presenters import certificate_detail
 from chalicelib.store import guarantees as store
@@ -28,6 +30,19 @@ def readable_versions(principal: Principal, contract_number: str) -> list[Guaran
     return versions
 
 
+def pick_version(versions: list[GuaranteeVersion], raw: str | None) -> GuaranteeVersion:
+    """The latest version, or the one `?version=k` asks for (400 if not a number, 404 if none)."""
+    if raw is None or raw == "":
+        return versions[0]
+    if not raw.isdigit():
+        message = "version は1以上の整数で指定してください。"
+        raise BadRequest(message, code="validation_error", errors=[{"field": "version", "message": message}])
+    for item in versions:
+        if int(item.version) == int(raw):
+            return item
+    raise NotFound("指定された版の保証証書はありません。", code="version_not_found")
+
+
 @bp.route("/v1/certificates", methods=["GET"])
 def list_own() -> dict[str, Any]:
     request = bp.current_request
@@ -42,6 +57,19 @@ def read(contract_number: str) -> dict[str, Any]:
     number = contract_number_param(contract_number)
     use_tables()
     return certificate_detail(readable_versions(principal, number))
+
+
+@bp.route("/v1/certificates/{contract_number}/pdf", methods=["GET"])
+def pdf_link(contract_number: str) -> dict[str, Any]:
+    request = bp.current_request
+    principal = require_role(request.headers, "contractor", "surety")
+    number = contract_number_param(contract_number)
+    use_tables()
+    item = pick_version(readable_versions(principal, number), (request.query_params or {}).get("version"))
+    url = files.presign(documents.ensure_certificate_pdf(item))
+    audit_event(number, "pdf_issued", principal, request_id(request, bp.lambda_context),
+                detail={"version": int(item.version)}).save()
+    return {"contract_number": number, "version": int(item.version), "url": url, "expires_in": files.LINK_SECONDS}
 
 
 @bp.route("/v1/certificates/{contract_number}/auth-key", methods=["GET"])

@@ -1,0 +1,76 @@
+"""PDFs in S3, handed out only as short-lived presigned GET links (never as response bodies)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws import client
+from chalicelib.config import get_settings
+
+LINK_SECONDS = 300
+
+
+def certificate_key(contract_number: str, version: int) -> str:
+    return f"certificates/{contract_number}/v{version}.pdf"
+
+
+def key_notice_prefix(contract_number: str) -> str:
+    return f"key-notices/{contract_number}/"
+
+
+def _s3():  # noqa: ANN202 - boto3 clients are untyped
+    return client("s3", get_settings().region)
+
+
+def exists(key: str) -> bool:
+    try:
+        _s3().head_object(Bucket=get_settings().bucket, Key=key)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
+
+
+def put_pdf_once(key: str, data: bytes, filename: str) -> bool:
+    """Write a PDF unless the key already holds one (a certificate version is written once, never
+    overwritten, even by two requests at the same moment). Returns whether this call wrote it."""
+    try:
+        _s3().put_object(
+            Bucket=get_settings().bucket, Key=key, Body=data, ContentType="application/pdf",
+            ContentDisposition=_disposition(filename), ServerSideEncryption="AES256", IfNoneMatch="*",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("PreconditionFailed", "ConditionalRequestConflict"):
+            return False
+        raise
+    return True
+
+
+def put_pdf(key: str, data: bytes, filename: str) -> None:
+    _s3().put_object(
+        Bucket=get_settings().bucket, Key=key, Body=data, ContentType="application/pdf",
+        ContentDisposition=_disposition(filename), ServerSideEncryption="AES256",
+    )
+
+
+def _disposition(filename: str) -> str:
+    return f"inline; filename=\"document.pdf\"; filename*=UTF-8''{quote(filename)}"
+
+
+def presign(key: str) -> str:
+    """A GET link for exactly this object, valid LINK_SECONDS. Never log it."""
+    return _s3().generate_presigned_url(
+        "get_object", Params={"Bucket": get_settings().bucket, "Key": key}, ExpiresIn=LINK_SECONDS,
+    )
+
+
+def delete_prefix(prefix: str) -> None:
+    s3 = _s3()
+    bucket = get_settings().bucket
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+    objects = [{"Key": o["Key"]} for o in listed.get("Contents", [])]
+    if objects:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})

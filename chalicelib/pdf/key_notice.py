@@ -1,0 +1,204 @@
+"""The key notice 電子証書閲覧用「認証キー」等のお知らせ: one A4 page the contractor hands to the owner.
+
+It carries the key in clear (that is its job); the QR code carries only the verification page's address
+with the contract number, so a photo of the code never gives access without the key.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from chalicelib.domain.types import GuaranteeType
+from chalicelib.pdf.layout import ASCENT, DESCENT, PageLayout, QrPlacement, new_canvas, wrap_text
+
+
+@dataclass(frozen=True)
+class KeyNoticeContent:
+    """What one key notice says; built when the contractor asks to see the key."""
+
+    guarantee_type: GuaranteeType
+    contract_number: str
+    auth_key_display: str  # 'XXXXX-XXXXX'
+    project_name: str
+    obligee_name: str
+    surety_name: str
+    submission_method: str  # 'email' or 'e_contract' (the owner's SubmissionMethod)
+    verification_url: str  # the owner's verification page WITH the contract number only, never the key
+
+
+# The flyer writes the title with 「」; the design brief quotes it as 『認証キー』 inside 「」.
+TITLE = "電子証書閲覧用「認証キー」等のお知らせ"
+INTRO = "「保証確認サービス (D-Sure)」で電子証書を閲覧するための「認証キー」等は、以下のとおりとなります。"
+TABLE_LABELS: tuple[str, ...] = ("区分", "保証契約番号", "認証キー", "工事名", "発注者", "保証機関")
+CUSTOMER_HEADING = "【お客様へのお知らせ】"
+OWNER_HEADING = "【発注者様へのお知らせ】"
+IMPORTANT_HEADING = "【重要】"
+OWNER_TEXT = (
+    "「保証確認サービス (D-Sure)」にログインし、上記の「保証契約番号」と「認証キー」を入力の上、"
+    "電子証書を閲覧ください。"
+)
+QR_TEXT = "右のQRコードから、保証契約番号を入力済みの確認画面を開くことができます(認証キーの入力は必要です)。"
+QR_CAPTION = "保証確認サービス (D-Sure)"
+IMPORTANT_TEXT = (
+    "発注者様へは、この「認証キー等のお知らせ」(PDFファイル)をご提出ください。"
+    "電子証書の画面を印刷・保存したファイル(STEP3で保存したファイル)を誤ってご提出しないようご注意ください。"
+)
+
+
+def submission_instruction(guarantee_type: GuaranteeType, submission_method: str) -> str:
+    """What the contractor does with this PDF, by the owner's submission method."""
+    gt = GuaranteeType(guarantee_type)
+    if submission_method == "email":
+        text = "当該PDFファイルを電子メールに添付して発注者様にご提出ください。"
+        if gt.is_advance:
+            # The advance is claimed with an invoice; owners such as 境港市 want both in one mail.
+            intermediate = gt is GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT
+            invoice = "中間前払金請求書" if intermediate else "前払金請求書"
+            text += f"{invoice}も合わせてメールにてご提出ください。"
+        return text + "なお、メールの送付先は発注者様の契約窓口にご確認ください。"
+    if submission_method == "e_contract":
+        return "当該PDFファイルを電子契約システムへ登録(アップロード)してください。"
+    raise ValueError(f"unknown submission method: {submission_method!r}")
+
+
+def qr_payload(content: KeyNoticeContent) -> str:
+    """The QR code's value: the verification address, checked to name the contract and not hold the key."""
+    url = content.verification_url
+    if content.contract_number not in url:
+        raise ValueError("verification_url must name the contract number")
+    key = content.auth_key_display.upper()
+    upper_url = url.upper()
+    if key and (key in upper_url or key.replace("-", "") in upper_url):
+        raise ValueError("verification_url must never contain the auth key")
+    return url
+
+
+def key_notice_text_fields(content: KeyNoticeContent) -> dict[str, str]:
+    """Every variable string of the notice, keyed by its label; the renderer draws exactly these."""
+    gt = GuaranteeType(content.guarantee_type)
+    return {
+        "区分": gt.name_ja,
+        "保証契約番号": content.contract_number,
+        "認証キー": content.auth_key_display,
+        "工事名": content.project_name,
+        "発注者": content.obligee_name,
+        "保証機関": content.surety_name,
+        "お客様へのお知らせ": submission_instruction(gt, content.submission_method),
+        "発注者様へのお知らせ": OWNER_TEXT,
+        "重要": IMPORTANT_TEXT,
+        "署名": content.surety_name,
+    }
+
+
+MARGIN_X = 56.0
+MARGIN_TOP = 56.0
+MARGIN_BOTTOM = 44.0
+LABEL_COL = 112.0
+CELL_PAD_X = 8.0
+CELL_PAD_Y = 9.0
+QR_SIZE = 96.0
+_SCALES = (1.0, 0.9, 0.8, 0.7)
+
+
+def layout_key_notice(content: KeyNoticeContent) -> PageLayout:
+    """Positions of everything on the page; raises ValueError if the content cannot fit one page."""
+    fields = key_notice_text_fields(content)
+    url = qr_payload(content)
+    for scale in _SCALES:
+        page = _layout(fields, url, scale)
+        if page is not None:
+            return page
+    raise ValueError("key notice content is too long for one page")
+
+
+def _layout(fields: dict[str, str], url: str, scale: float) -> PageLayout | None:
+    page = PageLayout()
+    left, right = MARGIN_X, page.width - MARGIN_X
+    width = right - left
+    body = 11 * scale
+    leading = body * 1.6
+
+    title_size = 17 * scale
+    y = page.height - MARGIN_TOP - title_size * ASCENT
+    page.text_center(TITLE, page.width / 2, y, title_size)
+    page.rule(left, y - title_size * DESCENT - 6, right, y - title_size * DESCENT - 6, 0.8)
+
+    y -= title_size * DESCENT + 34 * scale + body * ASCENT
+    y = page.paragraph(INTRO, left, y, width, body, leading, None)
+
+    # The table; the key is set larger so it is read (and typed) without mistakes.
+    top = y + leading - body * ASCENT - 14 * scale
+    value_left = left + LABEL_COL
+    value_width = right - value_left - 2 * CELL_PAD_X
+    pad_y = CELL_PAD_Y * scale
+    row_top = top
+    for label in TABLE_LABELS:
+        size = body * 1.35 if label == "認証キー" else body
+        lines = wrap_text(fields[label], value_width, size)
+        row_h = 2 * pad_y + size + (len(lines) - 1) * size * 1.5
+        label_y = row_top - row_h / 2 - body * (ASCENT - DESCENT) / 2
+        page.text(label, left + CELL_PAD_X, label_y, body)
+        first = row_top - pad_y - size * ASCENT
+        for i, line in enumerate(lines):
+            page.text(line, value_left + CELL_PAD_X, first - i * size * 1.5, size, label)
+        row_top -= row_h
+        page.rule(left, row_top, right, row_top)
+    page.rule(left, top, right, top)
+    page.rule(left, top, left, row_top)
+    page.rule(right, top, right, row_top)
+    page.rule(value_left, top, value_left, row_top)
+
+    # Notices on the left, the QR code beside them on the right.
+    qr_size = QR_SIZE * scale
+    text_width = width - qr_size - 16
+    y = row_top - 34 * scale - body * ASCENT
+    sections_top = y + body * ASCENT
+    indented, indented_width = left + body, text_width - body  # section text is indented one character
+    page.text(CUSTOMER_HEADING, left, y, body)
+    key = "お客様へのお知らせ"
+    y = page.paragraph(fields[key], indented, y - leading, indented_width, body, leading, key)
+    y -= leading * 0.5
+    page.text(OWNER_HEADING, left, y, body)
+    key = "発注者様へのお知らせ"
+    y = page.paragraph(fields[key], indented, y - leading, indented_width, body, leading, key)
+    y = page.paragraph(QR_TEXT, indented, y, indented_width, body, leading, None)
+
+    qr_x = right - qr_size
+    qr_y = sections_top - qr_size
+    page.qr_codes.append(QrPlacement(url, qr_x, qr_y, qr_size))
+    caption = 8 * scale
+    page.text_center(QR_CAPTION, qr_x + qr_size / 2, qr_y - caption * 1.2, caption)
+
+    y = min(y, qr_y - caption * 3) - leading * 0.5
+    page.text(IMPORTANT_HEADING, left, y, body)
+    box_top = y + body * ASCENT + 6
+    y = page.paragraph(fields["重要"], left + body, y - leading, width - body, body, leading, "重要")
+    # A box around 【重要】 so it is not overlooked.
+    box_bottom = y + leading - body * DESCENT - 6
+    page.box(left - 6, box_bottom, right + 6, box_top, 0.8)
+
+    sig_size = 13 * scale
+    y = box_bottom - 40 * scale - sig_size * ASCENT
+    for line in wrap_text(fields["署名"], width, sig_size):
+        page.text_right(line, right, y, sig_size, "署名")
+        y -= sig_size * 1.5
+    if y + sig_size * 1.5 - sig_size * DESCENT < MARGIN_BOTTOM:
+        return None
+    return page
+
+
+def render_key_notice(content: KeyNoticeContent) -> bytes:
+    """The key notice as PDF bytes (one A4 page, font subset embedded, same input -> same bytes)."""
+    page = layout_key_notice(content)
+    buffer = io.BytesIO()
+    c = new_canvas(
+        buffer,
+        title=f"{TITLE} {content.contract_number}",
+        author=content.surety_name,
+        subject=f"保証契約番号 {content.contract_number}",
+    )
+    page.draw(c)
+    c.showPage()
+    c.save()
+    return buffer.getvalue()

@@ -1,0 +1,267 @@
+"""Page layout as plain data: every string with its position, every rule line.
+
+The documents compute a PageLayout first and only then draw it, so tests (and anyone debugging) can check
+that each string lies inside the page without parsing the PDF, and the PDF draws exactly those strings.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from chalicelib.pdf.fonts import register_fonts, string_width
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+
+A4_WIDTH = 595.2755905511812  # reportlab.lib.pagesizes.A4, without importing reportlab for two numbers
+A4_HEIGHT = 841.8897637795277
+
+# A CJK glyph's ascent and descent as fractions of the font size (IPAex: 0.88 / 0.12).
+ASCENT = 0.88
+DESCENT = 0.12
+
+# Characters that must not begin a line (行頭禁則), the common short list.
+_NO_LINE_START = frozenset(
+    "、。，．,.)）」』】〕〉》］}｝ゝゞ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ・：；:;!?！？%％"
+)
+
+
+@dataclass(frozen=True)
+class DrawnText:
+    """One string drawn on one baseline; x is its left edge."""
+
+    text: str
+    x: float
+    y: float
+    size: float
+    width: float
+    field: str | None = None  # the text field (certificate_text_fields key) this line belongs to
+
+    @property
+    def top(self) -> float:
+        return self.y + self.size * ASCENT
+
+    @property
+    def bottom(self) -> float:
+        return self.y - self.size * DESCENT
+
+
+@dataclass(frozen=True)
+class DrawnLine:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    width: float = 0.6
+
+
+@dataclass(frozen=True)
+class QrPlacement:
+    """A QR code of value in a size x size square whose lower-left corner is (x, y); also a link."""
+
+    value: str
+    x: float
+    y: float
+    size: float
+
+
+@dataclass
+class PageLayout:
+    width: float = A4_WIDTH
+    height: float = A4_HEIGHT
+    texts: list[DrawnText] = field(default_factory=list)
+    lines: list[DrawnLine] = field(default_factory=list)
+    qr_codes: list[QrPlacement] = field(default_factory=list)
+
+    def text(self, text: str, x: float, y: float, size: float, field: str | None = None) -> DrawnText:
+        """Add a string with its left edge at x."""
+        run = DrawnText(text, x, y, size, string_width(text, size), field)
+        self.texts.append(run)
+        return run
+
+    def text_right(self, text: str, right: float, y: float, size: float, field: str | None = None) -> None:
+        self.text(text, right - string_width(text, size), y, size, field)
+
+    def text_center(self, text: str, center: float, y: float, size: float, field: str | None = None) -> None:
+        self.text(text, center - string_width(text, size) / 2, y, size, field)
+
+    def paragraph(
+        self,
+        text: str,
+        x: float,
+        y: float,
+        width: float,
+        size: float,
+        leading: float,
+        field: str | None = None,
+    ) -> float:
+        """Add text wrapped to width from baseline y; returns the baseline for a line after its last one."""
+        for line in wrap_text(text, width, size):
+            self.text(line, x, y, size, field)
+            y -= leading
+        return y
+
+    def rule(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.6) -> None:
+        self.lines.append(DrawnLine(x1, y1, x2, y2, width))
+
+    def box(self, left: float, bottom: float, right: float, top: float, width: float = 0.6) -> None:
+        self.rule(left, top, right, top, width)
+        self.rule(right, top, right, bottom, width)
+        self.rule(right, bottom, left, bottom, width)
+        self.rule(left, bottom, left, top, width)
+
+    def field_lines(self, name: str) -> list[str]:
+        return [t.text for t in self.texts if t.field == name]
+
+    def draw(self, canvas: Canvas) -> None:
+        """Draw everything on the canvas's current page."""
+        font = register_fonts()
+        current_size = None
+        for t in self.texts:
+            if t.size != current_size:  # setFont writes an operator; skip repeats
+                canvas.setFont(font, t.size)
+                current_size = t.size
+            canvas.drawString(t.x, t.y, t.text)
+        current_width = None
+        for ln in self.lines:
+            if ln.width != current_width:
+                canvas.setLineWidth(ln.width)
+                current_width = ln.width
+            canvas.line(ln.x1, ln.y1, ln.x2, ln.y2)
+        for qr in self.qr_codes:
+            _draw_qr(canvas, qr)
+
+
+def _draw_qr(canvas: Canvas, qr: QrPlacement) -> None:
+    # Dark runs of each row as rectangles of one filled path: far faster than drawing the widget's
+    # shapes one by one through renderPDF (~45 ms). A 4-module quiet zone is inside the square.
+    modules = qr_modules(qr.value)
+    box = qr.size / (len(modules) + 2 * QR_BORDER)
+    path = canvas.beginPath()
+    for r, row in enumerate(modules):
+        y = qr.y + qr.size - (r + QR_BORDER + 1) * box  # row 0 is the top row
+        c = 0
+        for dark, run in itertools.groupby(row):
+            n = len(list(run))
+            if dark:
+                path.rect(qr.x + (c + QR_BORDER) * box, y, n * box, box)
+            c += n
+    canvas.saveState()
+    canvas.setFillGray(0)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()
+    # On screen, where a phone cannot scan the page, a click on the code opens the same address.
+    canvas.linkURL(qr.value, (qr.x, qr.y, qr.x + qr.size, qr.y + qr.size), relative=0)
+
+
+QR_BORDER = 4  # quiet zone in modules, as the QR standard asks
+
+
+@functools.lru_cache(maxsize=256)
+def qr_modules(value: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's module matrix (True = dark), from reportlab's built-in encoder, level M.
+
+    Level M survives a smudged or folded print. Cached: encoding picks the best of eight masks in pure
+    Python (~20 ms), and a contract's notice is drawn again with the same address whenever its key is
+    shown or reissued.
+    """
+    qrencoder = _qrencoder()
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)  # None: the smallest version that fits
+    code.addData(value)
+    code.make()
+    return tuple(tuple(bool(m) for m in row) for row in code.modules)
+
+
+@functools.cache
+def _qrencoder() -> ModuleType:
+    """reportlab's QR encoder module (what QrCodeWidget uses), loaded on its own.
+
+    Importing it the ordinary way runs reportlab.graphics.barcode/__init__, which imports every barcode
+    widget and platypus (~130 ms of a cold start); the encoder file needs only re and itertools.
+    """
+    import importlib.util
+
+    import reportlab
+
+    path = Path(reportlab.__file__).parent / "graphics" / "barcode" / "qrencoder.py"
+    spec = importlib.util.spec_from_file_location("_reportlab_qrencoder", path)
+    if spec is None or spec.loader is None:  # a reportlab laid out differently: take the slow way
+        from reportlab.graphics.barcode import qrencoder
+
+        return qrencoder
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def wrap_text(text: str, max_width: float, size: float) -> list[str]:
+    """Break text into lines no wider than max_width.
+
+    Japanese breaks between any two characters, so this wraps per character (good enough for Latin runs
+    such as URLs too), keeps 行頭禁則 characters off the start of a line, and honours '\\n' as a hard break.
+    Every returned line fits, so callers can rely on it for page bounds.
+    """
+    # Two characters must fit, or a carried-down character plus the next one could overflow.
+    if max_width < 2 * size:
+        raise ValueError("max_width is too small to wrap text of this size")
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines.extend(_wrap_paragraph(paragraph, max_width, size))
+    return lines
+
+
+def _wrap_paragraph(text: str, max_width: float, size: float) -> list[str]:
+    if string_width(text, size) <= max_width:
+        return [text]
+    lines: list[str] = []
+    current = ""
+    width = 0.0
+    for ch in text:
+        w = string_width(ch, size)
+        if current and width + w > max_width:
+            carry = ""
+            if ch in _NO_LINE_START:
+                # Carry the line's tail down with it, back to a character that may start a line, as long
+                # as something stays on this line and the carried part still fits on the next.
+                k = 1
+                while k < len(current) and current[-k] in _NO_LINE_START:
+                    k += 1
+                if k < len(current) and string_width(current[-k:] + ch, size) <= max_width:
+                    carry, current = current[-k:], current[:-k]
+            lines.append(current)
+            current = carry
+            width = string_width(carry, size) if carry else 0.0
+        current += ch
+        width += w
+    lines.append(current)
+    return lines
+
+
+def new_canvas(buffer: object, title: str, author: str, subject: str) -> Canvas:
+    """A4 canvas with compression, Japanese language tag and fixed metadata.
+
+    invariant=1 fixes the creation date and document id, so the same content gives the same bytes: a
+    version's PDF is written once and can be compared byte for byte.
+    """
+    from reportlab.pdfgen.canvas import Canvas
+
+    # The Japanese font as initial font: otherwise the page resources name an unembedded Helvetica.
+    c = Canvas(
+        buffer,
+        pagesize=(A4_WIDTH, A4_HEIGHT),
+        pageCompression=1,
+        invariant=1,
+        lang="ja-JP",
+        initialFontName=register_fonts(),
+    )
+    c.setTitle(title)
+    c.setAuthor(author)
+    c.setSubject(subject)
+    c.setCreator("電子保証")
+    c.setProducer("電子保証")
+    return c

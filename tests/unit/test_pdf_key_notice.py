@@ -1,0 +1,206 @@
+"""The key notice PDF: its strings, the submission instruction by owner, and a QR code without the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from chalicelib.domain.types import GuaranteeType
+from chalicelib.pdf.key_notice import (
+    TITLE,
+    KeyNoticeContent,
+    key_notice_text_fields,
+    layout_key_notice,
+    qr_payload,
+    render_key_notice,
+    submission_instruction,
+)
+from chalicelib.pdf.layout import QR_BORDER, qr_modules
+
+URL = "https://verify.example.jp/verify?contract_number=2070004426"
+
+NOTICE = KeyNoticeContent(
+    guarantee_type=GuaranteeType.ADVANCE_PAYMENT,
+    contract_number="2070004426",
+    auth_key_display="7KQ2M-X9D4T",
+    project_name="○○道路改良工事",
+    obligee_name="○○県知事",
+    surety_name="西日本建設業保証株式会社",
+    submission_method="email",
+    verification_url=URL,
+)
+
+
+def _text(pdf: bytes) -> str:
+    return PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_notice_shows_type_number_key_project_owner_and_surety() -> None:
+    pdf = render_key_notice(NOTICE)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    for s in (
+        TITLE,
+        "前払金保証",
+        "2070004426",
+        "7KQ2M-X9D4T",
+        "○○道路改良工事",
+        "○○県知事",
+        "西日本建設業保証株式会社",
+        "【お客様へのお知らせ】",
+        "【発注者様へのお知らせ】",
+        "【重要】",
+        "保証確認サービス (D-Sure)",
+    ):
+        assert s in text, s
+    for label in ("区分", "保証契約番号", "認証キー", "工事名", "発注者", "保証機関"):
+        assert label in text
+    assert reader.metadata.title == f"{TITLE} 2070004426"
+
+
+def test_every_field_is_drawn() -> None:
+    page = layout_key_notice(NOTICE)
+    for key, value in key_notice_text_fields(NOTICE).items():
+        assert "".join(page.field_lines(key)) == value, key
+
+
+@pytest.mark.parametrize(
+    ("gt", "name_ja"),
+    [
+        (GuaranteeType.ADVANCE_PAYMENT, "前払金保証"),
+        (GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT, "中間前払金保証"),
+        (GuaranteeType.PERFORMANCE, "契約保証"),
+    ],
+)
+def test_category_is_the_full_type_name(gt: GuaranteeType, name_ja: str) -> None:
+    assert key_notice_text_fields(dataclasses.replace(NOTICE, guarantee_type=gt))["区分"] == name_ja
+
+
+def test_email_instruction_mentions_the_invoice_only_for_advance_types() -> None:
+    advance = submission_instruction(GuaranteeType.ADVANCE_PAYMENT, "email")
+    assert "電子メールに添付して発注者様にご提出ください。" in advance
+    assert "前払金請求書も合わせてメールにてご提出ください。" in advance
+    intermediate = submission_instruction(GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT, "email")
+    assert "中間前払金請求書も合わせてメールにてご提出ください。" in intermediate
+    performance = submission_instruction(GuaranteeType.PERFORMANCE, "email")
+    assert "電子メールに添付して発注者様にご提出ください。" in performance
+    assert "請求書" not in performance
+
+
+def test_e_contract_instruction() -> None:
+    for gt in GuaranteeType:
+        text = submission_instruction(gt, "e_contract")
+        assert "電子契約システムへ登録(アップロード)してください。" in text
+        assert "メール" not in text and "請求書" not in text
+    pdf = render_key_notice(dataclasses.replace(NOTICE, submission_method="e_contract"))
+    assert "電子契約システムへ登録(アップロード)" in _text(pdf).replace("\n", "")
+
+
+def test_unknown_submission_method_is_refused() -> None:
+    with pytest.raises(ValueError, match="submission method"):
+        render_key_notice(dataclasses.replace(NOTICE, submission_method="fax"))
+
+
+def test_qr_payload_is_the_url_with_the_number_and_never_the_key() -> None:
+    payload = qr_payload(NOTICE)
+    assert payload == URL
+    assert "2070004426" in payload
+    assert "7KQ2M" not in payload and "X9D4T" not in payload
+    page = layout_key_notice(NOTICE)
+    assert [q.value for q in page.qr_codes] == [URL]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://verify.example.jp/verify?contract_number=2070004426&key=7KQ2M-X9D4T",
+        "https://verify.example.jp/verify?contract_number=2070004426&key=7kq2mx9d4t",
+        "https://verify.example.jp/verify",  # no contract number
+    ],
+)
+def test_bad_verification_url_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="verification_url"):
+        render_key_notice(dataclasses.replace(NOTICE, verification_url=url))
+
+
+def test_qr_code_lies_inside_the_page_and_clear_of_the_text() -> None:
+    long = dataclasses.replace(
+        NOTICE, project_name="○○道路改良工事(第二工区)" * 12, obligee_name="境港市長" * 5
+    )
+    for content in (NOTICE, long):
+        page = layout_key_notice(content)
+        (qr,) = page.qr_codes
+        assert 36 <= qr.x and qr.x + qr.size <= page.width - 36
+        assert 36 <= qr.y and qr.y + qr.size <= page.height - 36
+        for t in page.texts:
+            assert 36 <= t.x and t.x + t.width <= page.width - 36 + 0.01, t.text
+            assert 36 <= t.bottom and t.top <= page.height - 36, t.text
+            overlaps = (
+                t.x < qr.x + qr.size and qr.x < t.x + t.width and t.bottom < qr.y + qr.size and qr.y < t.top
+            )
+            assert not overlaps, t.text
+
+
+def test_qr_code_is_a_link_to_the_same_address() -> None:
+    reader = PdfReader(io.BytesIO(render_key_notice(NOTICE)))
+    uris = [a.get_object()["/A"]["/URI"] for a in reader.pages[0].get("/Annots", [])]
+    assert uris == [URL]
+
+
+def test_fonts_embedded_size_and_determinism() -> None:
+    pdf = render_key_notice(NOTICE)
+    assert pdf == render_key_notice(NOTICE)
+    assert len(pdf) <= 80 * 1024
+    fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
+    for ref in fonts.values():
+        font = ref.get_object()
+        assert re.fullmatch(r"/[A-Z]{6}\+IPAexMincho", font["/BaseFont"])
+        assert "/FontFile2" in font["/FontDescriptor"].get_object()
+
+
+def test_qr_modules_are_those_of_reportlabs_qr_widget() -> None:
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    widget = QrCodeWidget(URL, barLevel="M")
+    widget.qr.make()
+    assert qr_modules(URL) == tuple(tuple(bool(m) for m in row) for row in widget.qr.modules)
+
+
+def _decode(pixels: bytes, width: int, height: int) -> list[str]:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    return [b.text for b in zxingcpp.read_barcodes(memoryview(pixels).cast("B", [height, width]))]
+
+
+def test_qr_modules_decode_to_the_url() -> None:
+    modules = qr_modules(URL)
+    scale = 4
+    n = len(modules) + 2 * QR_BORDER
+    rows = []
+    for r in range(n):
+        row = bytearray()
+        for c in range(n):
+            mr, mc = r - QR_BORDER, c - QR_BORDER
+            dark = 0 <= mr < len(modules) and 0 <= mc < len(modules) and modules[mr][mc]
+            row += (b"\x00" if dark else b"\xff") * scale
+        rows.extend([bytes(row)] * scale)
+    assert _decode(b"".join(rows), n * scale, n * scale) == [URL]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")
+def test_qr_code_in_the_rendered_pdf_decodes_to_the_url() -> None:
+    pytest.importorskip("zxingcpp")
+    pdf = render_key_notice(NOTICE)
+    out = subprocess.run(
+        ["pdftoppm", "-gray", "-r", "150", "-singlefile", "-"], input=pdf, capture_output=True, check=True
+    )
+    header, dims, maxval, pixels = out.stdout.split(b"\n", 3)
+    assert header == b"P5" and maxval == b"255"
+    width, height = (int(v) for v in dims.split())
+    assert _decode(pixels, width, height) == [URL]
