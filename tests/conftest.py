@@ -152,3 +152,15 @@ def api(bare_api: Api) -> Api:
     for contractor_id, body in CONTRACTORS.items():
         assert bare_api.put(f"/v1/contractors/{contractor_id}", body, user="demo-surety").status_code == 201
     return bare_api
+
+
+def sent_emails() -> list[Any]:
+    """The emails sent through SES in the current emulated account (moto's in-process SES backend).
+
+    Each has `source`, `subject`, `body` (the text part) and `destinations` ({"ToAddresses": [...], ...}).
+    """
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    region = os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1")
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages)
