@@ -14,6 +14,9 @@ import boto3
 from botocore.config import Config
 
 _CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10)
+# Presigned links must be SigV4 (X-Amz-Expires, ≤ 7 days): botocore otherwise still presigns SigV2 in
+# regions that once took it, and S3 refuses SigV2 for buckets created since June 2020.
+_SERVICE_CONFIG = {"s3": _CONFIG.merge(Config(signature_version="s3v4"))}
 _lock = threading.Lock()
 _session: boto3.session.Session | None = None
 _clients: dict[tuple[str, str, str | None], Any] = {}
@@ -35,7 +38,7 @@ def client(service: str, region: str) -> Any:
         shared = session()
         with _lock:  # botocore sessions are not safe for concurrent client creation
             found = _clients.get(key) or shared.client(service, region_name=region, endpoint_url=key[2],
-                                                       config=_CONFIG)
+                                                       config=_SERVICE_CONFIG.get(service, _CONFIG))
             _clients[key] = found
     return found
 

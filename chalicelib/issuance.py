@@ -72,10 +72,32 @@ def replay(record: IdempotencyRecord, body_hash: str) -> tuple[int, dict[str, An
             "この Idempotency-Key は別の内容のリクエストで使用済みです。新しいキーを指定してください。",
             code="idempotency_key_reused",
         )
+    deliver_pending_emails(record)
     return int(record.status_code), json.loads(record.response)
 
 
-def _field_errors(errors: list[Any]) -> list[dict[str, str]]:
+def new_record(scope: str, body_hash: str, status: int, response: dict[str, Any], now: datetime,
+               emails: list[notify.Email]) -> IdempotencyRecord:
+    """The stored answer of a creating request, with the emails it owes (sent after the commit)."""
+    return IdempotencyRecord(
+        scope,
+        request_hash=body_hash,
+        status_code=status,
+        response=json.dumps(response, ensure_ascii=False),
+        created_at=now,
+        expires_at=IDEMPOTENCY_TTL,
+        pending_emails=notify.encode(emails),
+    )
+
+
+def deliver_pending_emails(record: IdempotencyRecord) -> None:
+    """Send what a committed request owes, at most once across retries."""
+    pending = store.claim_pending_emails(record)
+    for email in notify.decode(pending) if pending else []:
+        notify.send(email)
+
+
+def field_errors(errors: list[Any]) -> list[dict[str, str]]:
     return [{"field": e.field, "message": e.message} for e in errors]
 
 
@@ -93,12 +115,17 @@ def _check_references(req: IssueRequest) -> tuple[Contractor, Obligee]:
     return contractor, obligee
 
 
-def _check_rules(req: IssueRequest, obligee: Obligee) -> None:
+def check_owner_amount_rule(req: IssueRequest, obligee: Obligee) -> None:
+    """The owner's ratio of guarantee to covered amount (its own rule, or the default of the type)."""
     overrides = json.loads(obligee.ratio_rules) if obligee.ratio_rules else None
     rule = ratio_rules(overrides)[req.guarantee_type]
     error = check_amount_rule(req.guarantee_type, req.guarantee_amount, req.contract_amount_covered, rule)
     if error is not None:
-        raise ValidationError(errors=_field_errors([error]))
+        raise ValidationError(errors=field_errors([error]))
+
+
+def _check_rules(req: IssueRequest, obligee: Obligee) -> None:
+    check_owner_amount_rule(req, obligee)
     if req.delivery is Delivery.ELECTRONIC:
         policy = ObligeePolicy(
             e_guarantee_start_date=_date_or_none(obligee.e_guarantee_start_date),
@@ -138,7 +165,7 @@ def issue_guarantee(
     try:
         req = parse_issue_request(body)
     except ValidationFailed as exc:
-        raise ValidationError(errors=_field_errors(exc.errors)) from exc
+        raise ValidationError(errors=field_errors(exc.errors)) from exc
     contractor, obligee = _check_references(req)
     _check_rules(req, obligee)
 
@@ -179,14 +206,17 @@ def issue_guarantee(
         latest_sort=f"{issued_on}#{contract_number}",
     )
     response = certificate_content(version)
-    record = IdempotencyRecord(
-        scope,
-        request_hash=body_hash,
-        status_code=201,
-        response=json.dumps(response, ensure_ascii=False),
-        created_at=now,
-        expires_at=IDEMPOTENCY_TTL,
-    )
+    emails = []
+    if req.delivery is Delivery.ELECTRONIC:
+        emails.append(notify.issued_notice(
+            to=contractor.email,
+            contractor_name=contractor.name,
+            contract_number=contract_number,
+            label=req.guarantee_type.label,
+            project_name=req.project_name,
+            obligee_name=obligee.name,
+        ))
+    record = new_record(scope, body_hash, 201, response, now, emails)
     event = audit_event(
         contract_number, "issued", principal, request_id, detail={"version": 1, "delivery": req.delivery.value}
     )
@@ -201,17 +231,7 @@ def issue_guarantee(
         return replay(winner, body_hash)
 
     documents.store_certificate_pdf_quietly(version)
-    if req.delivery is Delivery.ELECTRONIC:
-        notify.send(
-            notify.issued_notice(
-                to=contractor.email,
-                contractor_name=contractor.name,
-                contract_number=contract_number,
-                label=req.guarantee_type.label,
-                project_name=req.project_name,
-                obligee_name=obligee.name,
-            )
-        )
+    deliver_pending_emails(record)
     logger.info("guarantee issued", extra={"contract_number": contract_number, "request_id": request_id})
     return 201, response
 

@@ -47,14 +47,16 @@ def certificate_content(item: GuaranteeVersion) -> dict[str, Any]:
         "guarantee_period_end": item.guarantee_period_end,
         "deposit_bank": item.deposit_bank if kind.is_advance else None,
         "changes": list(item.changes or []),
+        "cancelled_on": item.cancelled_on,
+        "cancel_reason": item.cancel_reason,
     }
 
 
-def certificate_detail(versions: list[GuaranteeVersion]) -> dict[str, Any]:
-    """The latest version in full, plus the history (newest first)."""
-    latest = versions[0]
+def certificate_detail(versions: list[GuaranteeVersion], shown: GuaranteeVersion | None = None) -> dict[str, Any]:
+    """One version in full (the latest unless another is asked for), plus the history (newest first)."""
     return {
-        **certificate_content(latest),
+        **certificate_content(shown or versions[0]),
+        "latest_version": int(versions[0].version),
         "versions": [
             {
                 "version": int(v.version),

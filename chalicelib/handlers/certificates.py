@@ -56,7 +56,9 @@ def read(contract_number: str) -> dict[str, Any]:
     principal = require_role(bp.current_request.headers, "contractor", "surety")
     number = contract_number_param(contract_number)
     use_tables()
-    return certificate_detail(readable_versions(principal, number))
+    versions = readable_versions(principal, number)
+    shown = pick_version(versions, (bp.current_request.query_params or {}).get("version"))
+    return certificate_detail(versions, shown)
 
 
 @bp.route("/v1/certificates/{contract_number}/pdf", methods=["GET"])

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import aws
@@ -19,6 +19,7 @@ from chalicelib.store.models import (
     GuaranteeVersion,
     IdempotencyRecord,
     Obligee,
+    Verification,
 )
 
 CONTRACT_NUMBER_COUNTER = "contract_number"
@@ -45,6 +46,21 @@ def allocate_contract_number(base: int) -> str:
     counter = Counter(CONTRACT_NUMBER_COUNTER)
     counter.update(actions=[Counter.value.add(1)])
     return str(base + int(counter.value))
+
+
+def claim_pending_emails(record: IdempotencyRecord) -> str | None:
+    """Take the emails a request owes, once: a concurrent or later retry finds nothing left to send."""
+    if not record.pending_emails:
+        return None
+    pending = record.pending_emails
+    try:
+        record.update(actions=[IdempotencyRecord.pending_emails.remove()],
+                      condition=IdempotencyRecord.pending_emails.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return pending
 
 
 def get_idempotency(key: str) -> IdempotencyRecord | None:
@@ -142,3 +158,64 @@ def audit_page(contract_number: str, limit: int, start_key: dict[str, Any] | Non
     items = list(AuditEvent.query(contract_number, scan_index_forward=False, limit=limit + 1,
                                   last_evaluated_key=start_key, page_size=limit + 1))
     return items[:limit], len(items) > limit
+
+
+class VersionConflict(Exception):
+    """The guarantee changed (another amendment, a cancellation) since the caller read it."""
+
+
+def _is_latest_and_unchanged(latest: GuaranteeVersion) -> Any:
+    return (
+        GuaranteeVersion.latest_contractor_id.exists()
+        & (GuaranteeVersion.revision == int(latest.revision or 0))
+        & (GuaranteeVersion.status == "active")
+    )
+
+
+def _commit_change(region: str, write: Any, record: IdempotencyRecord, event: AuditEvent) -> None:
+    """Run one change of a guarantee with its idempotency record and audit event, all or nothing.
+    The record is the second operation of every such transaction."""
+    try:
+        with TransactWrite(connection=transaction_connection(region)) as tx:
+            write(tx)
+            tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
+            tx.save(event, condition=AuditEvent.event_key.does_not_exist())
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons
+        failed = [i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
+        if not failed:
+            raise
+        if failed == [len(reasons) - 2]:
+            raise IdempotencyRace() from exc
+        raise VersionConflict() from exc
+
+
+def commit_new_version(region: str, latest: GuaranteeVersion, new: GuaranteeVersion, record: IdempotencyRecord,
+                       event: AuditEvent) -> None:
+    """Add version k+1 and move the list's marker to it; the old version stays as it was."""
+    def write(tx: TransactWrite) -> None:
+        tx.save(new, condition=GuaranteeVersion.contract_number.does_not_exist())
+        tx.update(
+            latest,
+            actions=[GuaranteeVersion.latest_contractor_id.remove(), GuaranteeVersion.latest_sort.remove()],
+            condition=_is_latest_and_unchanged(latest),
+        )
+
+    _commit_change(region, write, record, event)
+
+
+def commit_in_place(region: str, latest: GuaranteeVersion, actions: list[Any], record: IdempotencyRecord,
+                    event: AuditEvent) -> None:
+    """Change the latest version where no certificate is issued (recorded change, cancellation)."""
+    def write(tx: TransactWrite) -> None:
+        tx.update(latest, actions=[*actions, GuaranteeVersion.revision.add(1)],
+                  condition=_is_latest_and_unchanged(latest))
+
+    _commit_change(region, write, record, event)
+
+
+def verification_of(obligee_id: str, contract_number: str) -> Verification | None:
+    try:
+        return Verification.get(obligee_id, contract_number)
+    except Verification.DoesNotExist:
+        return None

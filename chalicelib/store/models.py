@@ -64,7 +64,10 @@ class GuaranteeVersion(Model):
     issued_at = UTCDateTimeAttribute()
     issued_by = UnicodeAttribute()
     amended = BooleanAttribute(default=False)
-    changes = ListAttribute(of=UnicodeAttribute, null=True)
+    changes = ListAttribute(of=UnicodeAttribute, null=True)  # what this version changed, in words
+    revision = NumberAttribute(default=0)  # +1 on each in-place change (recorded change, cancellation)
+    cancelled_on = UnicodeAttribute(null=True)  # Japan date
+    cancel_reason = UnicodeAttribute(null=True)
     # Normalised text for the portal's partial-match search.
     search_project = UnicodeAttribute()
     search_obligee = UnicodeAttribute()
@@ -95,6 +98,8 @@ class IdempotencyRecord(Model):
     response = UnicodeAttribute()  # JSON
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    # Emails owed for this request (JSON), claimed by whoever sends them: a retry never sends twice.
+    pending_emails = UnicodeAttribute(null=True)
 
 
 class AuditEvent(Model):
