@@ -19,16 +19,8 @@ from chalicelib.domain.normalize import normalize_search_text
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.errors import Conflict, NotFound, ValidationError
-from chalicelib.issuance import (
-    audit_event,
-    check_owner_amount_rule,
-    deliver_pending_emails,
-    field_errors,
-    idempotency_scope,
-    new_record,
-    replay,
-    request_hash,
-)
+from chalicelib.idempotency import Attempt, deliver_pending_emails, run_once
+from chalicelib.issuance import audit_event, check_owner_amount_rule, field_errors
 from chalicelib.presenters import certificate_content
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import GuaranteeVersion
@@ -79,12 +71,12 @@ def _conflict(number: str) -> Conflict:
 
 def amend(principal: Principal, number: str, body: dict[str, Any], idempotency_key: str | None,
           request_id: str) -> tuple[int, dict[str, Any]]:
-    scope = idempotency_scope(principal, f"amend:{number}", idempotency_key)
-    body_hash = request_hash(body)
-    existing = store.get_idempotency(scope)
-    if existing is not None:
-        return replay(existing, body_hash)
+    return run_once(principal, f"amend:{number}", idempotency_key, body,
+                    lambda attempt: _amend(attempt, principal, number, body, request_id))
 
+
+def _amend(attempt: Attempt, principal: Principal, number: str, body: dict[str, Any],
+           request_id: str) -> tuple[int, dict[str, Any]]:
     latest = _latest_open(number)
     try:
         plan = plan_amendment(_issue_body(latest), body)
@@ -107,7 +99,7 @@ def amend(principal: Principal, number: str, body: dict[str, Any], idempotency_k
             status, response = 201, {**certificate_content(new), "certificate_issued": True}
             detail["version"] = int(new.version)
             emails = _amended_emails(new, changes)
-            record = new_record(scope, body_hash, status, response, now, emails)
+            record = attempt.record(status, response, now, emails)
             event = audit_event(number, "amended", principal, request_id, detail=detail)
             store.commit_new_version(settings.region, latest, new, record, event)
             documents.store_certificate_pdf_quietly(new)
@@ -122,13 +114,9 @@ def amend(principal: Principal, number: str, body: dict[str, Any], idempotency_k
             status = 200
             response = {"contract_number": number, "version": int(latest.version), "certificate_issued": False,
                         "changes": changes}
-            record = new_record(scope, body_hash, status, response, now, [])
+            record = attempt.record(status, response, now, [])
             event = audit_event(number, "change_recorded", principal, request_id, detail=detail)
             store.commit_in_place(settings.region, latest, actions, record, event)
-    except store.IdempotencyRace:
-        winner = store.get_idempotency(scope)
-        assert winner is not None
-        return replay(winner, body_hash)
     except store.VersionConflict:
         raise _conflict(number) from None
     deliver_pending_emails(record)
@@ -183,11 +171,12 @@ def _amended_emails(new: GuaranteeVersion, changes: list[str]) -> list[notify.Em
 
 def cancel(principal: Principal, number: str, body: dict[str, Any], idempotency_key: str | None,
            request_id: str) -> tuple[int, dict[str, Any]]:
-    scope = idempotency_scope(principal, f"cancel:{number}", idempotency_key)
-    body_hash = request_hash(body)
-    existing = store.get_idempotency(scope)
-    if existing is not None:
-        return replay(existing, body_hash)
+    return run_once(principal, f"cancel:{number}", idempotency_key, body,
+                    lambda attempt: _cancel(attempt, principal, number, body, request_id))
+
+
+def _cancel(attempt: Attempt, principal: Principal, number: str, body: dict[str, Any],
+            request_id: str) -> tuple[int, dict[str, Any]]:
     reason = body.get("reason")
     unknown = sorted(set(body) - {"reason"})
     errors = [{"field": f, "message": f"{f}は受け付けられない項目です"} for f in unknown]
@@ -202,7 +191,7 @@ def cancel(principal: Principal, number: str, body: dict[str, Any], idempotency_
     latest_after = {**certificate_content(latest), "status": "cancelled",
                     "cancelled_on": cancelled_on, "cancel_reason": reason.strip()}
     emails = _cancel_emails(latest, cancelled_on)
-    record = new_record(scope, body_hash, 200, latest_after, now, emails)
+    record = attempt.record(200, latest_after, now, emails)
     event = audit_event(number, "cancelled", principal, request_id,
                         detail={"version": int(latest.version), "reason": reason.strip()})
     actions = [
@@ -212,10 +201,6 @@ def cancel(principal: Principal, number: str, body: dict[str, Any], idempotency_
     ]
     try:
         store.commit_in_place(get_settings().region, latest, actions, record, event)
-    except store.IdempotencyRace:
-        winner = store.get_idempotency(scope)
-        assert winner is not None
-        return replay(winner, body_hash)
     except store.VersionConflict:
         raise _conflict(number) from None
     deliver_pending_emails(record)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from chalicelib import documents, keys, notify
@@ -24,7 +23,8 @@ from chalicelib.domain.validation import (
     parse_issue_request,
     ratio_rules,
 )
-from chalicelib.errors import BadRequest, Unprocessable, ValidationError
+from chalicelib.errors import Unprocessable, ValidationError
+from chalicelib.idempotency import Attempt, deliver_pending_emails, run_once
 from chalicelib.presenters import certificate_content
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import (
@@ -32,70 +32,10 @@ from chalicelib.store.models import (
     AuthKey,
     Contractor,
     GuaranteeVersion,
-    IdempotencyRecord,
     Obligee,
 )
 
 logger = logging.getLogger(__name__)
-
-IDEMPOTENCY_TTL = timedelta(days=7)
-_MAX_IDEMPOTENCY_KEY = 128
-
-
-def request_hash(body: Any) -> str:
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def idempotency_scope(principal: Principal, operation: str, idempotency_key: str | None) -> str:
-    """The record key of a creating request; a missing or absurd header is refused up front."""
-    key = (idempotency_key or "").strip()
-    if not key:
-        raise BadRequest(
-            "Idempotency-Key ヘッダーは必須です。再送時にも同じ値を指定してください。",
-            code="idempotency_key_required",
-            errors=[{"field": "Idempotency-Key", "message": "Idempotency-Key ヘッダーは必須です"}],
-        )
-    if len(key) > _MAX_IDEMPOTENCY_KEY or not key.isprintable():
-        raise BadRequest(
-            "Idempotency-Key は128文字以内の印字可能な文字列としてください。",
-            code="idempotency_key_invalid",
-            errors=[{"field": "Idempotency-Key", "message": "Idempotency-Key は128文字以内としてください"}],
-        )
-    return f"{principal.actor}#{operation}#{key}"
-
-
-def replay(record: IdempotencyRecord, body_hash: str) -> tuple[int, dict[str, Any]]:
-    """The stored answer for a retried request; the same key with another body is refused."""
-    if record.request_hash != body_hash:
-        raise Unprocessable(
-            "この Idempotency-Key は別の内容のリクエストで使用済みです。新しいキーを指定してください。",
-            code="idempotency_key_reused",
-        )
-    deliver_pending_emails(record)
-    return int(record.status_code), json.loads(record.response)
-
-
-def new_record(scope: str, body_hash: str, status: int, response: dict[str, Any], now: datetime,
-               emails: list[notify.Email]) -> IdempotencyRecord:
-    """The stored answer of a creating request, with the emails it owes (sent after the commit)."""
-    return IdempotencyRecord(
-        scope,
-        request_hash=body_hash,
-        status_code=status,
-        response=json.dumps(response, ensure_ascii=False),
-        created_at=now,
-        expires_at=IDEMPOTENCY_TTL,
-        pending_emails=notify.encode(emails),
-    )
-
-
-def deliver_pending_emails(record: IdempotencyRecord) -> None:
-    """Send what a committed request owes, at most once across retries."""
-    pending = store.claim_pending_emails(record)
-    for email in notify.decode(pending) if pending else []:
-        notify.send(email)
-
 
 def field_errors(errors: list[Any]) -> list[dict[str, str]]:
     return [{"field": e.field, "message": e.message} for e in errors]
@@ -155,13 +95,13 @@ def issue_guarantee(
     `existing_certificate` (number, issue date) brings in a certificate issued before this service
     (the demo seed, a migration); its number must lie below the counter's range.
     """
-    settings = get_settings()
-    scope = idempotency_scope(principal, "issue", idempotency_key)
-    body_hash = request_hash(body)
-    existing = store.get_idempotency(scope)
-    if existing is not None:
-        return replay(existing, body_hash)
+    return run_once(principal, "issue", idempotency_key, body,
+                    lambda attempt: _issue(attempt, principal, body, request_id, existing_certificate))
 
+
+def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
+           existing_certificate: tuple[str, date] | None) -> tuple[int, dict[str, Any]]:
+    settings = get_settings()
     try:
         req = parse_issue_request(body)
     except ValidationFailed as exc:
@@ -216,19 +156,13 @@ def issue_guarantee(
             project_name=req.project_name,
             obligee_name=obligee.name,
         ))
-    record = new_record(scope, body_hash, 201, response, now, emails)
+    record = attempt.record(201, response, now, emails)
     event = audit_event(
         contract_number, "issued", principal, request_id, detail={"version": 1, "delivery": req.delivery.value}
     )
     auth_key = new_auth_key(contract_number, obligee.obligee_id, contractor.contractor_id, now) \
         if req.delivery is Delivery.ELECTRONIC else None
-    try:
-        store.commit_issue(settings.region, version, record, event, auth_key)
-    except store.IdempotencyRace:
-        # A concurrent retry won; answer as it did (its number stands, ours is burned).
-        winner = store.get_idempotency(scope)
-        assert winner is not None
-        return replay(winner, body_hash)
+    store.commit_issue(settings.region, version, record, event, auth_key)
 
     documents.store_certificate_pdf_quietly(version)
     deliver_pending_emails(record)
