@@ -7,9 +7,9 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import documents, files
-from chalicelib.auth import Principal, require_role
+from chalicelib.auth import Principal
 from chalicelib.errors import BadRequest, NotFound
-from chalicelib.handlers.common import contract_number_param, request_id, use_tables
+from chalicelib.handlers.common import authorized_call, contract_number_param
 from chalicelib.issuance import audit_event
 from chalicelib.listing import list_certificates
 from chalicelib.presenters import certificate_detail
@@ -45,58 +45,42 @@ def pick_version(versions: list[GuaranteeVersion], raw: str | None) -> Guarantee
 
 @bp.route("/v1/certificates", methods=["GET"])
 def list_own() -> dict[str, Any]:
-    request = bp.current_request
-    principal = require_role(request.headers, "contractor", "surety")
-    use_tables()
-    return list_certificates(principal, request.query_params or {})
+    call = authorized_call(bp, "contractor", "surety")
+    return list_certificates(call.principal, call.params)
 
 
 @bp.route("/v1/certificates/{contract_number}", methods=["GET"])
 def read(contract_number: str) -> dict[str, Any]:
-    principal = require_role(bp.current_request.headers, "contractor", "surety")
-    number = contract_number_param(contract_number)
-    use_tables()
-    versions = readable_versions(principal, number)
-    shown = pick_version(versions, (bp.current_request.query_params or {}).get("version"))
-    return certificate_detail(versions, shown)
+    call = authorized_call(bp, "contractor", "surety")
+    versions = readable_versions(call.principal, contract_number_param(contract_number))
+    return certificate_detail(versions, pick_version(versions, call.params.get("version")))
 
 
 @bp.route("/v1/certificates/{contract_number}/pdf", methods=["GET"])
 def pdf_link(contract_number: str) -> dict[str, Any]:
-    request = bp.current_request
-    principal = require_role(request.headers, "contractor", "surety")
+    call = authorized_call(bp, "contractor", "surety")
     number = contract_number_param(contract_number)
-    use_tables()
-    item = pick_version(readable_versions(principal, number), (request.query_params or {}).get("version"))
+    item = pick_version(readable_versions(call.principal, number), call.params.get("version"))
     url = files.presign(documents.ensure_certificate_pdf(item))
-    audit_event(number, "pdf_issued", principal, request_id(request, bp.lambda_context),
-                detail={"version": int(item.version)}).save()
+    audit_event(number, "pdf_issued", call.principal, call.request_id, detail={"version": int(item.version)}).save()
     return {"contract_number": number, "version": int(item.version), "url": url, "expires_in": files.LINK_SECONDS}
 
 
 @bp.route("/v1/certificates/{contract_number}/auth-key", methods=["GET"])
 def show_key(contract_number: str) -> dict[str, Any]:
-    request = bp.current_request
-    principal = require_role(request.headers, "contractor")
-    number = contract_number_param(contract_number)
-    use_tables()
-    return show_auth_key(principal, number, request_id(request, bp.lambda_context))
+    call = authorized_call(bp, "contractor")
+    return show_auth_key(call.principal, contract_number_param(contract_number), call.request_id)
 
 
 @bp.route("/v1/certificates/{contract_number}/auth-key/reissue", methods=["POST"])
 def reissue_key(contract_number: str) -> dict[str, Any]:
-    request = bp.current_request
-    principal = require_role(request.headers, "contractor")
-    number = contract_number_param(contract_number)
-    use_tables()
-    return reissue_auth_key(principal, number, request_id(request, bp.lambda_context))
+    call = authorized_call(bp, "contractor")
+    return reissue_auth_key(call.principal, contract_number_param(contract_number), call.request_id)
 
 
 @bp.route("/v1/certificates/{contract_number}/events", methods=["GET"])
 def events(contract_number: str) -> dict[str, Any]:
-    request = bp.current_request
-    principal = require_role(request.headers, "surety")
+    call = authorized_call(bp, "surety")
     number = contract_number_param(contract_number)
-    use_tables()
-    readable_versions(principal, number)
-    return list_events(number, request.query_params or {})
+    readable_versions(call.principal, number)
+    return list_events(number, call.params)

@@ -4,15 +4,39 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from chalice import Blueprint
 from chalice.app import Request
 
+from chalicelib.auth import Principal, require_role
 from chalicelib.config import get_settings
 from chalicelib.domain.normalize import normalize_contract_number
 from chalicelib.errors import BadRequest
 from chalicelib.store import models
+
+
+@dataclass(frozen=True)
+class Call:
+    """An authorised request: who calls, its query parameters and its id for the audit trail."""
+
+    request: Request
+    principal: Principal
+    request_id: str
+
+    @property
+    def params(self) -> dict[str, str]:
+        return self.request.query_params or {}
+
+
+def authorized_call(bp: Blueprint, *roles: str) -> Call:
+    """The current request, once its caller holds one of `roles` (401/403 otherwise), with tables bound."""
+    request = bp.current_request
+    principal = require_role(request.headers, *roles)
+    use_tables()
+    return Call(request, principal, request_id(request, bp.lambda_context))
 
 
 def use_tables() -> None:

@@ -5,46 +5,34 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.amendments import amend, cancel
-from chalicelib.auth import require_role
-from chalicelib.handlers.common import contract_number_param, json_object, request_id, use_tables
+from chalicelib.handlers.common import authorized_call, contract_number_param, json_object
 from chalicelib.issuance import issue_guarantee
 
 bp = Blueprint(__name__)
 
 
+def _idempotency_key() -> str | None:
+    return bp.current_request.headers.get("idempotency-key")
+
+
 @bp.route("/v1/guarantees", methods=["POST"])
 def issue() -> Response:
-    request = bp.current_request
-    principal = require_role(request.headers, "surety")
-    use_tables()
-    status, body = issue_guarantee(
-        principal,
-        json_object(request),
-        request.headers.get("idempotency-key"),
-        request_id(request, bp.lambda_context),
-    )
+    call = authorized_call(bp, "surety")
+    status, body = issue_guarantee(call.principal, json_object(call.request), _idempotency_key(), call.request_id)
     return Response(body=body, status_code=status)
 
 
 @bp.route("/v1/guarantees/{contract_number}/amendments", methods=["POST"])
 def post_amendment(contract_number: str) -> Response:
-    request = bp.current_request
-    principal = require_role(request.headers, "surety")
-    number = contract_number_param(contract_number)
-    body = json_object(request)
-    use_tables()
-    status, answer = amend(principal, number, body, request.headers.get("idempotency-key"),
-                           request_id(request, bp.lambda_context))
-    return Response(body=answer, status_code=status)
+    call = authorized_call(bp, "surety")
+    status, body = amend(call.principal, contract_number_param(contract_number), json_object(call.request),
+                         _idempotency_key(), call.request_id)
+    return Response(body=body, status_code=status)
 
 
 @bp.route("/v1/guarantees/{contract_number}/cancel", methods=["POST"])
 def post_cancel(contract_number: str) -> Response:
-    request = bp.current_request
-    principal = require_role(request.headers, "surety")
-    number = contract_number_param(contract_number)
-    body = json_object(request)
-    use_tables()
-    status, answer = cancel(principal, number, body, request.headers.get("idempotency-key"),
-                            request_id(request, bp.lambda_context))
-    return Response(body=answer, status_code=status)
+    call = authorized_call(bp, "surety")
+    status, body = cancel(call.principal, contract_number_param(contract_number), json_object(call.request),
+                          _idempotency_key(), call.request_id)
+    return Response(body=body, status_code=status)

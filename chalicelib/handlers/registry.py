@@ -7,11 +7,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.auth import require_role
 from chalicelib.domain.registry import parse_contractor, parse_obligee, parse_registry_id
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.errors import ValidationError
-from chalicelib.handlers.common import json_object, use_tables
+from chalicelib.handlers.common import authorized_call, json_object
 from chalicelib.store import registry as registry_store
 from chalicelib.store.models import Contractor, Obligee
 
@@ -46,21 +45,20 @@ def _contractor_json(item: Contractor) -> dict[str, Any]:
     }
 
 
+def _register(field: str, raw_id: str, parse: Any, save: Any, present: Any) -> Response:
+    """PUT semantics: 201 when the item is new, 200 when it replaced one."""
+    call = authorized_call(bp, "surety")
+    item_id = _validated(parse_registry_id, field, raw_id)
+    item, created = save(item_id, _validated(parse, json_object(call.request)))
+    return Response(body=present(item), status_code=201 if created else 200)
+
+
 @bp.route("/v1/obligees/{obligee_id}", methods=["PUT"])
 def put_obligee(obligee_id: str) -> Response:
-    require_role(bp.current_request.headers, "surety")
-    obligee_id = _validated(parse_registry_id, "obligee_id", obligee_id)
-    data = _validated(parse_obligee, json_object(bp.current_request))
-    use_tables()
-    item, created = registry_store.save_obligee(obligee_id, data)
-    return Response(body=_obligee_json(item), status_code=201 if created else 200)
+    return _register("obligee_id", obligee_id, parse_obligee, registry_store.save_obligee, _obligee_json)
 
 
 @bp.route("/v1/contractors/{contractor_id}", methods=["PUT"])
 def put_contractor(contractor_id: str) -> Response:
-    require_role(bp.current_request.headers, "surety")
-    contractor_id = _validated(parse_registry_id, "contractor_id", contractor_id)
-    data = _validated(parse_contractor, json_object(bp.current_request))
-    use_tables()
-    item, created = registry_store.save_contractor(contractor_id, data)
-    return Response(body=_contractor_json(item), status_code=201 if created else 200)
+    return _register("contractor_id", contractor_id, parse_contractor, registry_store.save_contractor,
+                     _contractor_json)

@@ -6,8 +6,7 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.auth import require_role
-from chalicelib.handlers.common import json_object, request_id, use_tables
+from chalicelib.handlers.common import authorized_call, json_object
 from chalicelib.verification import list_verified, verify
 
 bp = Blueprint(__name__)
@@ -15,16 +14,11 @@ bp = Blueprint(__name__)
 
 @bp.route("/v1/verifications", methods=["POST"])
 def post_verification() -> dict[str, Any]:
-    request = bp.current_request
-    principal = require_role(request.headers, "obligee")
-    body = json_object(request)
-    use_tables()
-    return verify(principal, body, request_id(request, bp.lambda_context))
+    call = authorized_call(bp, "obligee")
+    return verify(call.principal, json_object(call.request), call.request_id)
 
 
 @bp.route("/v1/verifications", methods=["GET"])
 def get_verifications() -> dict[str, Any]:
-    request = bp.current_request
-    principal = require_role(request.headers, "obligee")
-    use_tables()
-    return list_verified(principal, request.query_params or {})
+    call = authorized_call(bp, "obligee")
+    return list_verified(call.principal, call.params)
