@@ -31,7 +31,7 @@ def decode_cursor(cursor: str, expect: dict[str, Any]) -> dict[str, Any]:
         state = json.loads(payload)
     except (ValueError, UnicodeDecodeError):
         raise invalid from None
-    if not hmac.compare_digest(signature, _sign(payload)) or not isinstance(state, dict):
+    if not hmac.compare_digest(signature.encode(), _sign(payload).encode()) or not isinstance(state, dict):
         raise invalid
     if any(state.get(k) != v for k, v in expect.items()) or not isinstance(state.get("sort"), str):
         raise invalid

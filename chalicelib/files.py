@@ -68,9 +68,12 @@ def presign(key: str) -> str:
 
 
 def delete_prefix(prefix: str) -> None:
+    """Remove every object under `prefix` with all its versions: the bucket keeps versions, and a
+    plain delete would leave the old bytes (an old key notice) behind a delete marker."""
     s3 = _s3()
     bucket = get_settings().bucket
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
-    objects = [{"Key": o["Key"]} for o in listed.get("Contents", [])]
-    if objects:
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+    listed = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
+    objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+               for v in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]]
+    for start in range(0, len(objects), 1000):  # DeleteObjects takes 1,000 at a time
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": objects[start:start + 1000], "Quiet": True})

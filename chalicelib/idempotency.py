@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,8 @@ from chalicelib.auth import Principal
 from chalicelib.errors import BadRequest, Unprocessable
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import IdempotencyRecord
+
+logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_TTL = timedelta(days=7)
 _MAX_IDEMPOTENCY_KEY = 128
@@ -71,7 +74,11 @@ def new_record(scope: str, body_hash: str, status: int, response: dict[str, Any]
 
 def deliver_pending_emails(record: IdempotencyRecord) -> None:
     """Send what a committed request owes, at most once across retries."""
-    pending = store.claim_pending_emails(record)
+    try:
+        pending = store.claim_pending_emails(record)
+    except Exception:  # the change is committed; a retry with the same key will send what is still owed
+        logger.exception("pending emails not claimed", extra={"scope": record.key.split("#", 1)[-1]})
+        return
     for email in notify.decode(pending) if pending else []:
         notify.send(email)
 

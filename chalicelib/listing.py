@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,8 +26,9 @@ def _bad(field: str, message: str, code: str = "validation_error") -> BadRequest
 def parse_limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_LIMIT
-    text = normalize_typed(raw)
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    # NFKC (full-width digits) but not normalize_typed, which drops hyphens: "-1" is not 1.
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
         raise _bad("limit", f"limit(表示件数)は1から{MAX_LIMIT}までの整数で指定してください。")
     return int(text)
 

@@ -43,8 +43,12 @@ def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> Amend
 
     merged = dict(current)
     merged.update({k: body[k] for k in AMENDABLE_FIELDS if k in body})
+    if ("contract_amount_total" in body and "contract_amount_covered" not in body
+            and current.get("contract_amount_covered") == current.get("contract_amount_total")):
+        merged["contract_amount_covered"] = None  # 対象額 that was the whole contract stays the whole contract
     if "completion_date" in body and "guarantee_period_end" not in body:
-        merged["guarantee_period_end"] = body["completion_date"]  # the period follows the completion (注2)
+        # The period follows the completion (注2): defaulted as at issue, so a bad date is reported once.
+        merged["guarantee_period_end"] = None
     state = parse_issue_request(merged)
 
     after = _as_json(state)
