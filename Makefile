@@ -19,7 +19,7 @@ run: $(STAMP)
 ## Run the test suite (moto in-process) and the linter.
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -q -n 2
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -38,14 +38,22 @@ def certificate_content(item: GuaranteeVersion):  # noqa: ANN201 - returns pdf.c
     )
 
 
-def ensure_certificate_pdf(item: GuaranteeVersion) -> str:
-    """The S3 key of this version's certificate, rendering and storing it first if it is not there yet."""
+def ensure_certificate_pdf(item: GuaranteeVersion, *, trust_stored_flag: bool = False) -> str:
+    """The S3 key of this version's certificate, rendering and storing it first if it is not there yet.
+
+    The owner's verification trusts the version's `pdf_stored` flag (no S3 call on its hot path); the
+    contractor's and surety's download checks S3 itself, and so repairs a lost object.
+    """
     key = files.certificate_key(item.contract_number, int(item.version))
+    if item.pdf_stored and trust_stored_flag:
+        return key
     if not files.exists(key):
         from chalicelib.pdf.certificate import render_certificate
 
         data = render_certificate(certificate_content(item), get_settings().surety)
         files.put_pdf_once(key, data, f"保証証書_{item.contract_number}_v{item.version}.pdf")
+    if not item.pdf_stored:
+        item.update(actions=[GuaranteeVersion.pdf_stored.set(True)])
     return key
 
 

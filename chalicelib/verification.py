@@ -63,7 +63,7 @@ def verify(principal: Principal, body: dict[str, Any], request_id: str) -> dict[
     number, key = parse_verification_input(body)
     settings = get_settings()
     now = utc_now()
-    claim = key_store.claim_attempt(settings.region, number, now)
+    claim = key_store.claim_attempt(settings.region, number, now, principal.org_id)
 
     if claim.refused in ("locked", "disabled"):
         audit_event(number, "verification_locked", principal, request_id, result=claim.refused).save()
@@ -94,7 +94,7 @@ def verify(principal: Principal, body: dict[str, Any], request_id: str) -> dict[
                             detail={"version": int(versions[0].version)})
         if not key_store.record_success(settings.region, stored, principal.actor, verification, event, now):
             raise _account_limited(principal, now)
-        pdf_key = documents.ensure_certificate_pdf(versions[0])
+        pdf_key = documents.ensure_certificate_pdf(versions[0], trust_stored_flag=True)
         return {
             "certificate": certificate_detail(versions),
             "pdf_url": files.presign(pdf_key),

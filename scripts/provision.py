@@ -11,8 +11,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-import boto3
-
+from chalicelib import aws
 from chalicelib.config import Settings
 from chalicelib.store import models
 
@@ -27,7 +26,8 @@ class Identity:
 
 
 def _client(service: str, settings: Settings):  # noqa: ANN202 - boto3 clients are untyped
-    return boto3.client(service, region_name=settings.region)
+    # The app's shared session: its loaded models make each client cheap (tests provision per test).
+    return aws.client(service, settings.region)
 
 
 def create_tables(settings: Settings) -> None:

@@ -268,15 +268,14 @@ def _cross_field_errors(values: Mapping[str, Any], period_end_given: bool) -> li
 
     if have("contract_date", "completion_date") and values["completion_date"] < values["contract_date"]:
         add("completion_date", f"{names['completion_date']}は{names['contract_date']}以降としてください")
-    if (
-        period_end_given
-        and have("contract_date", "guarantee_period_end")
-        and values["guarantee_period_end"] < values["contract_date"]
-    ):
-        add(
-            "guarantee_period_end",
-            f"{names['guarantee_period_end']}は{names['contract_date']}以降としてください",
-        )
+    # The guarantee must stand from the contract until the work is due to be finished (保証期間 ≥ 工期末日).
+    if period_end_given and have("guarantee_period_end"):
+        period_end = values["guarantee_period_end"]
+        if have("contract_date") and period_end < values["contract_date"]:
+            add("guarantee_period_end", f"{names['guarantee_period_end']}は{names['contract_date']}以降としてください")
+        elif have("completion_date") and period_end < values["completion_date"]:
+            add("guarantee_period_end",
+                f"{names['guarantee_period_end']}は{names['completion_date']}以降としてください")
     if (
         have("contract_amount_total", "contract_amount_covered")
         and values["contract_amount_covered"] > values["contract_amount_total"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -35,6 +37,25 @@ def transaction_connection(region: str) -> Connection:
 
 def reset_connections() -> None:
     transaction_connection.cache_clear()
+
+
+_CONFLICT_RETRIES = 3
+
+
+def transact(region: str, write: Callable[[TransactWrite], None]) -> None:
+    """One TransactWriteItems. DynamoDB cancels a transaction that collides with another on the same
+    item (e.g. two issues for one contractor's count) with TransactionConflict: that, and only that,
+    is tried again, briefly; a failed condition is the caller's to judge."""
+    for attempt in range(_CONFLICT_RETRIES):
+        try:
+            with TransactWrite(connection=transaction_connection(region)) as tx:
+                write(tx)
+            return
+        except TransactWriteError as exc:
+            codes = {r.code for r in exc.cancellation_reasons if r is not None and r.code != "None"}
+            if codes != {"TransactionConflict"} or attempt == _CONFLICT_RETRIES - 1:
+                raise
+            time.sleep(0.02 * (2**attempt) * (1 + random.random()))  # noqa: S311 - jitter, not security
 
 
 class IdempotencyRace(Exception):
@@ -79,18 +100,20 @@ def commit_issue(
 ) -> None:
     """Store version 1, its idempotency record, its audit event, the contractor's count and the 認証キー
     in one transaction: a failure leaves none of them."""
+    def write(tx: TransactWrite) -> None:
+        tx.save(version, condition=GuaranteeVersion.contract_number.does_not_exist())
+        tx.save(idempotency, condition=IdempotencyRecord.key.does_not_exist())
+        tx.save(event, condition=AuditEvent.event_key.does_not_exist())
+        tx.update(
+            Contractor(version.contractor_id),
+            actions=[Contractor.certificate_count.add(1)],
+            condition=Contractor.contractor_id.exists(),
+        )
+        if auth_key is not None:
+            tx.save(auth_key, condition=AuthKey.contract_number.does_not_exist())
+
     try:
-        with TransactWrite(connection=transaction_connection(region)) as tx:
-            tx.save(version, condition=GuaranteeVersion.contract_number.does_not_exist())
-            tx.save(idempotency, condition=IdempotencyRecord.key.does_not_exist())
-            tx.save(event, condition=AuditEvent.event_key.does_not_exist())
-            tx.update(
-                Contractor(version.contractor_id),
-                actions=[Contractor.certificate_count.add(1)],
-                condition=Contractor.contractor_id.exists(),
-            )
-            if auth_key is not None:
-                tx.save(auth_key, condition=AuthKey.contract_number.does_not_exist())
+        transact(region, write)
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons
         if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
@@ -175,11 +198,13 @@ def _is_latest_and_unchanged(latest: GuaranteeVersion) -> Any:
 def _commit_change(region: str, write: Any, record: IdempotencyRecord, event: AuditEvent) -> None:
     """Run one change of a guarantee with its idempotency record and audit event, all or nothing.
     The record is the second operation of every such transaction."""
+    def write_all(tx: TransactWrite) -> None:
+        write(tx)
+        tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
+        tx.save(event, condition=AuditEvent.event_key.does_not_exist())
+
     try:
-        with TransactWrite(connection=transaction_connection(region)) as tx:
-            write(tx)
-            tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
-            tx.save(event, condition=AuditEvent.event_key.does_not_exist())
+        transact(region, write_all)
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons
         failed = [i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]

@@ -68,6 +68,7 @@ class GuaranteeVersion(Model):
     revision = NumberAttribute(default=0)  # +1 on each in-place change (recorded change, cancellation)
     cancelled_on = UnicodeAttribute(null=True)  # Japan date
     cancel_reason = UnicodeAttribute(null=True)
+    pdf_stored = BooleanAttribute(default=False)  # the certificate PDF is in S3: links need no HEAD first
     # Normalised text for the portal's partial-match search.
     search_project = UnicodeAttribute()
     search_obligee = UnicodeAttribute()

@@ -514,3 +514,11 @@ def test_stated_bound_is_exactly_the_edge(covered, percent, kind):
     bound = int(re.search(r"限 ([0-9,]+)円", error.message)[1].replace(",", ""))
     assert check_amount_rule(GuaranteeType.PERFORMANCE, bound, covered, rule) is None
     assert abs(bound - beyond) == 1
+
+
+def test_guarantee_period_ending_before_completion_is_refused():
+    body = valid_body(contract_date="2024-04-01", completion_date="2025-03-31", guarantee_period_end="2025-03-30")
+    message = only_error(body, "guarantee_period_end")
+    assert "工期末日以降" in message
+    later = valid_body(contract_date="2024-04-01", completion_date="2025-03-31", guarantee_period_end="2025-04-30")
+    assert parse_issue_request(later).guarantee_period_end == date(2025, 4, 30)

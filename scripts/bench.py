@@ -1,0 +1,538 @@
+"""`make bench`: the figures the closing notes quote. One function per figure; `--only NAME` runs some.
+
+    python -m scripts.bench                  # every section
+    python -m scripts.bench --only listing   # one (repeat --only, or separate names by commas)
+    python -m scripts.bench --list           # the section names
+
+To add a figure, write `def bench_<name>(args) -> list[str]` (lines to print) and add it to SECTIONS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FAKE_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "ap-northeast-1",
+}
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+# --- cold start --------------------------------------------------------------------------------------------
+
+HEAVY_MODULES = ("reportlab", "moto", "pytest", "jwt", "requests")
+
+
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "APP_"))}
+    return {**env, **FAKE_AWS_ENVIRONMENT}
+
+
+def _run_child(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one child process; CPU (user + system) is far less disturbed by other load."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, cwd=PROJECT_DIR, env=env, check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _time_imports(statements: list[str], runs: int) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) of a fresh interpreter running each statement; runs alternate between the statements
+    so that a change of machine load hits all alike, after one untimed run each to warm file and bytecode caches."""
+    env = _child_env()
+    commands = {s: [sys.executable, "-c", s] for s in statements}
+    for command in commands.values():
+        subprocess.run(command, cwd=PROJECT_DIR, env=env, check=True)
+    samples: dict[str, list[tuple[float, float]]] = {s: [] for s in statements}
+    for _ in range(runs):
+        for statement, command in commands.items():
+            samples[statement].append(_run_child(command, env))
+    return {s: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for s, v in samples.items()}
+
+
+def bench_cold_start(args: argparse.Namespace) -> list[str]:
+    """A Lambda cold start pays for every import of app.py: compare it with boto3 alone."""
+    runs = args.runs
+    figures = _time_imports(["import app", "import boto3"], runs)
+    (app_wall, app_cpu), (boto3_wall, boto3_cpu) = figures["import app"], figures["import boto3"]
+    probe = f"import json, sys, app; print(json.dumps({{m: m in sys.modules for m in {list(HEAVY_MODULES)!r}}}))"
+    loaded = json.loads(subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_DIR, env=_child_env(),
+                                       check=True, capture_output=True, text=True).stdout)
+    ratio = app_cpu / boto3_cpu
+    return [
+        f"python -c 'import app':   {app_wall * 1000:7.1f} ms wall, {app_cpu * 1000:7.1f} ms CPU "
+        f"(median of {runs}, fresh interpreter)",
+        f"python -c 'import boto3': {boto3_wall * 1000:7.1f} ms wall, {boto3_cpu * 1000:7.1f} ms CPU "
+        f"(median of {runs}, fresh interpreter)",
+        f"ratio app/boto3:          {ratio:7.2f} CPU, {app_wall / boto3_wall:.2f} wall "
+        f"(goal <= 1.5: {_verdict(ratio <= 1.5)})",
+        "imported by `import app`: " + ", ".join(f"{m}={'yes' if v else 'no'}" for m, v in loaded.items()),
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs",
+    ]
+
+
+# --- listing at scale --------------------------------------------------------------------------------------
+
+TARGET_CONTRACTOR = "bench-target"
+TARGET_CERTIFICATES = 20
+OTHER_CONTRACTORS = 100
+
+
+@contextmanager
+def emulated_account() -> Iterator[Any]:
+    """A fresh, provisioned moto account in this process (as tests/conftest.py builds one)."""
+    from scripts.local_run import stage_environment
+
+    saved = dict(os.environ)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(FAKE_AWS_ENVIRONMENT)
+    os.environ.update(stage_environment("local"))
+    from moto import mock_aws
+
+    from chalicelib import aws, keys
+    from chalicelib.config import get_settings
+    from chalicelib.store import guarantees, models
+    from scripts.provision import provision
+
+    def reset() -> None:
+        models.unbind()
+        aws.reset_clients()
+        keys.reset_secret_cache()
+        guarantees.reset_connections()
+
+    try:
+        with mock_aws():
+            reset()
+            settings = get_settings()
+            provision(settings)
+            models.bind(settings.table_prefix, settings.region)
+            yield settings
+            reset()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _version(number: str, contractor_id: str, issued_on: date, i: int) -> Any:
+    """A version-1 item as chalicelib.issuance.issue_guarantee stores it."""
+    from chalicelib.domain.clock import utc_now
+    from chalicelib.domain.normalize import normalize_search_text
+    from chalicelib.store.models import GuaranteeVersion
+
+    project = f"ベンチ道路改良工事 第{i}工区"
+    obligee = "境港市長"
+    day = issued_on.isoformat()
+    return GuaranteeVersion(
+        number, 1,
+        guarantee_type="advance_payment", delivery="electronic", status="active", work_category="construction",
+        contractor_id=contractor_id, obligee_id="sakaiminato",
+        contractor_name=f"株式会社ベンチ建設{contractor_id}", contractor_address="境港市上道町3000番地",
+        obligee_name=obligee, project_name=project,
+        contract_date=day, completion_date=(issued_on + timedelta(days=300)).isoformat(),
+        guarantee_period_end=(issued_on + timedelta(days=300)).isoformat(),
+        contract_amount_total=100_000_000, contract_amount_covered=100_000_000, guarantee_amount=40_000_000,
+        deposit_bank="山陰銀行 境港支店", issued_on=day, issued_at=utc_now(), issued_by="bench", amended=False,
+        search_project=normalize_search_text(project), search_obligee=normalize_search_text(obligee),
+        latest_contractor_id=contractor_id, latest_sort=f"{day}#{number}",
+    )
+
+
+def _populate(others: int) -> None:
+    from chalicelib.domain.clock import utc_now
+    from chalicelib.store.models import Contractor, GuaranteeVersion
+
+    first_day = date(2022, 1, 1)
+    Contractor(TARGET_CONTRACTOR, name="株式会社ベンチ建設", address="境港市上道町3000番地",
+               email="bench@example.jp", certificate_count=TARGET_CERTIFICATES, updated_at=utc_now()).save()
+    with GuaranteeVersion.batch_write() as batch:
+        for i in range(TARGET_CERTIFICATES):
+            batch.save(_version(str(2080000000 + i), TARGET_CONTRACTOR, first_day + timedelta(days=37 * i), i))
+        for i in range(others):
+            contractor = f"bench-other-{i % OTHER_CONTRACTORS:03d}"
+            batch.save(_version(str(2081000000 + i), contractor, first_day + timedelta(days=i % 1400), i))
+
+
+@contextmanager
+def emulator_clock() -> Iterator[list[float]]:
+    """Seconds spent inside moto's request handling, appended per request (to tell app time from emulator time)."""
+    from moto.core import models as moto_models
+
+    stubber = moto_models.botocore_stubber
+    spent: list[float] = []
+    original = stubber.process_request
+
+    def timed(request: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(request)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    stubber.process_request = timed  # type: ignore[method-assign]
+    try:
+        yield spent
+    finally:
+        del stubber.process_request  # back to the class's method
+
+
+def _measure_listing(others: int, repeats: int) -> tuple[int, float, float]:
+    """(ScannedCount of the listing's Query, warm median seconds, median seconds of it inside the emulator)."""
+    from chalicelib import aws
+    from chalicelib.auth import Principal
+    from chalicelib.listing import list_certificates
+
+    scanned: list[int] = []
+
+    def on_query(parsed: dict[str, Any], **_: Any) -> None:
+        scanned.append(int(parsed.get("ScannedCount", 0)))
+
+    import moto  # noqa: F401 - first: moto's hook must be in botocore before the shared session exists
+
+    # Clients copy the session's handlers when they are made: register before the account's clients exist.
+    botocore_session = aws.session()._session
+    botocore_session.register("after-call.dynamodb.Query", on_query)
+    try:
+        with emulated_account():
+            _populate(others)
+            principal = Principal(username="c", role="contractor", org_id=TARGET_CONTRACTOR)
+            for _ in range(3):  # warm: clients, secret, first parse
+                result = list_certificates(principal, {})
+            if len(result["items"]) != TARGET_CERTIFICATES or result["total"] != TARGET_CERTIFICATES:
+                raise AssertionError(f"listing returned {len(result['items'])} items, total {result['total']}")
+            scanned.clear()
+            list_certificates(principal, {})
+            queries = list(scanned)
+            times, emulated = [], []
+            with emulator_clock() as spent:
+                for _ in range(repeats):
+                    spent.clear()
+                    start = time.perf_counter()
+                    list_certificates(principal, {})
+                    times.append(time.perf_counter() - start)
+                    emulated.append(sum(spent))
+    finally:
+        botocore_session.unregister("after-call.dynamodb.Query", on_query)
+    if not queries:
+        raise AssertionError("the listing made no DynamoDB Query (or the hook did not see it)")
+    return sum(queries), statistics.median(times), statistics.median(emulated)
+
+
+def bench_listing(args: argparse.Namespace) -> list[str]:
+    """保証工事一覧 of one contractor must not grow with everyone else's certificates (a Query, never a Scan)."""
+    small, large = args.sizes
+    lines = []
+    figures = {}
+    for others in (small, large):
+        start = time.perf_counter()
+        scanned, latency, emulated = _measure_listing(others, args.repeats)
+        figures[others] = latency
+        lines.append(
+            f"N={others:>6} other certificates: ScannedCount {scanned:3d} (goal <= {TARGET_CERTIFICATES + 1}: "
+            f"{_verdict(scanned <= TARGET_CERTIFICATES + 1)}), latency {latency * 1000:6.1f} ms "
+            f"(warm median of {args.repeats}; inside moto {emulated * 1000:.1f} ms, "
+            f"app {(latency - emulated) * 1000:.1f} ms; setup {time.perf_counter() - start:.1f} s)"
+        )
+    ratio = figures[large] / figures[small]
+    lines.append(f"latency ratio N={large}/N={small}: {ratio:.2f} (goal <= 1.5: {_verdict(ratio <= 1.5)})")
+    lines.append("(latency is mostly moto's response serialisation; ScannedCount is what DynamoDB would bill)")
+    return lines
+
+
+# --- certificate PDF -----------------------------------------------------------------------------------
+
+PDF_WARM_GOAL_MS = 25.0
+PDF_FIRST_GOAL_MS = 300.0
+PDF_SIZE_GOAL_BYTES = 80 * 1024
+
+# A fresh interpreter with the app's light modules loaded (as after `import app`), timing what the first
+# certificate of a Lambda instance costs: importing chalicelib.pdf and reportlab, registering the font, drawing.
+_PDF_FIRST_CALL = """
+import json, sys, time
+from scripts.bench import seed_certificate_fields
+fields, surety = seed_certificate_fields()
+reportlab_before = "reportlab" in sys.modules
+c0, t0 = time.process_time(), time.perf_counter()
+from chalicelib.pdf.certificate import CertificateContent, render_certificate
+from chalicelib.pdf.fonts import register_fonts
+register_fonts()
+t1 = time.perf_counter()
+pdf = render_certificate(CertificateContent(**fields), surety)
+c2, t2 = time.process_time(), time.perf_counter()
+print(json.dumps({"font_s": t1 - t0, "draw_s": t2 - t1, "total_s": t2 - t0, "cpu_s": c2 - c0, "size": len(pdf),
+                  "reportlab_before": reportlab_before}))
+"""
+
+
+def seed_certificate_fields() -> tuple[dict[str, Any], Any]:
+    """The flyer's certificate 2070004426 as the demo seed issues it (CertificateContent fields, surety)."""
+    from chalicelib.config import get_settings
+    from chalicelib.domain.types import GuaranteeType
+    from scripts.demo_data import CERTIFICATES, CONTRACTORS, OBLIGEES
+
+    number, issued_on, body = next(c for c in CERTIFICATES if c[0] == "2070004426")
+    contractor = CONTRACTORS[body["contractor_id"]]
+    completion = date.fromisoformat(body["completion_date"])
+    fields = {
+        "contract_number": number,
+        "version": 1,
+        "amended": False,
+        "guarantee_type": GuaranteeType(body["guarantee_type"]),
+        "issued_on": issued_on,
+        "contractor_address": contractor["address"],
+        "contractor_name": contractor["name"],
+        "obligee_name": OBLIGEES[body["obligee_id"]]["name"],
+        "guarantee_amount": body["guarantee_amount"],
+        "guarantee_period_end": date.fromisoformat(body.get("guarantee_period_end", body["completion_date"])),
+        "completion_date": completion,
+        "project_name": body["project_name"],
+        "contract_amount_total": body["contract_amount_total"],
+        "deposit_bank": body.get("deposit_bank"),
+    }
+    return fields, get_settings().surety
+
+
+def _pdf_first_calls(runs: int) -> list[dict[str, Any]]:
+    command = [sys.executable, "-c", _PDF_FIRST_CALL]
+    env = _child_env()
+    subprocess.run(command, cwd=PROJECT_DIR, env=env, check=True, capture_output=True)  # warm the disk cache
+    return [
+        json.loads(subprocess.run(command, cwd=PROJECT_DIR, env=env, check=True, capture_output=True,
+                                  text=True).stdout)
+        for _ in range(runs)
+    ]
+
+
+def bench_pdf(args: argparse.Namespace) -> list[str]:
+    """The certificate PDF of the seed certificate 2070004426: first call in a fresh process, warm, size."""
+    firsts = _pdf_first_calls(args.runs)
+    if any(f["reportlab_before"] for f in firsts):
+        raise AssertionError("reportlab was imported before the first certificate was drawn")
+    first_ms = statistics.median(f["total_s"] for f in firsts) * 1000
+    font_ms = statistics.median(f["font_s"] for f in firsts) * 1000
+    draw_ms = statistics.median(f["draw_s"] for f in firsts) * 1000
+
+    from chalicelib.pdf.certificate import CertificateContent, render_certificate
+
+    fields, surety = seed_certificate_fields()
+    content = CertificateContent(**fields)
+    pdf = render_certificate(content, surety)
+    times, cpu = [], []
+    for _ in range(args.pdf_repeats):
+        cpu_start, start = time.process_time(), time.perf_counter()
+        again = render_certificate(content, surety)
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
+        if again != pdf:
+            raise AssertionError("the same certificate rendered to different bytes")
+    warm_ms = statistics.median(times) * 1000
+    first_cpu_ms = statistics.median(f["cpu_s"] for f in firsts) * 1000
+    warm_cpu_ms = statistics.median(cpu) * 1000
+    size = len(pdf)
+    if any(f["size"] != size for f in firsts):
+        raise AssertionError("a fresh process rendered a different size")
+    return [
+        f"first call: {first_ms:6.1f} ms (median of {args.runs} fresh processes; import + font "
+        f"{font_ms:.1f} ms, first draw incl. canvas import {draw_ms:.1f} ms; CPU {first_cpu_ms:.1f} ms) "
+        f"(goal <= {PDF_FIRST_GOAL_MS:.0f}: {_verdict(first_ms <= PDF_FIRST_GOAL_MS)})",
+        f"warm:       {warm_ms:6.1f} ms (median of {args.pdf_repeats}, min {min(times) * 1000:.1f}, "
+        f"max {max(times) * 1000:.1f}; CPU {warm_cpu_ms:.1f} ms) "
+        f"(goal <= {PDF_WARM_GOAL_MS:.0f}: {_verdict(warm_ms <= PDF_WARM_GOAL_MS)})",
+        f"size:       {size / 1024:6.1f} KB ({size} bytes, one A4 page, font subset embedded) "
+        f"(goal <= {PDF_SIZE_GOAL_BYTES // 1024} KB: {_verdict(size <= PDF_SIZE_GOAL_BYTES)})",
+        "load average {:.2f} {:.2f} {:.2f} on {} CPUs (wall times grow with load; CPU times much less)".format(
+            *os.getloadavg(), os.cpu_count()),
+    ]
+
+
+# --- verification hot path -------------------------------------------------------------------------------
+
+VERIFICATION_NUMBER = "2070004426"  # the flyer's first certificate: contractor-1 for ○○県 (pref-demo)
+VERIFICATION_RATIO_GOAL = 2.0
+VERIFICATION_DYNAMODB_GOAL = 3
+
+
+def _api_call(client: Any, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    response = client.http.request(method, path, headers=headers, body=json.dumps(body) if body is not None else None)
+    if response.status_code != 200:
+        raise AssertionError(f"{method} {path}: {response.status_code} {response.json_body}")
+    return response.json_body
+
+
+def bench_verification(args: argparse.Namespace) -> list[str]:
+    """A whole POST /v1/verifications (chalice.test.Client, warm) against one GuaranteeVersion.get, in one process."""
+    import moto  # noqa: F401 - first: moto's hook must be in botocore before the shared session exists
+
+    from chalicelib import aws
+
+    calls: dict[str, int] = {}
+    operations: list[str] = []
+
+    def on_call(model: Any, **_: Any) -> None:
+        service = model.service_model.service_name
+        calls[service] = calls.get(service, 0) + 1
+        operations.append(model.name)
+
+    # Clients copy the session's handlers when they are made: register before the account's clients exist.
+    botocore_session = aws.session()._session
+    botocore_session.register("before-call", on_call, unique_id="bench-verification-calls")
+    try:
+        with emulated_account() as settings:
+            from chalice.test import Client
+
+            from app import app
+            from chalicelib.store.models import GuaranteeVersion
+            from scripts.demo_data import DEMO_PASSWORD
+            from scripts.provision import create_user_pool, identity_environment
+            from scripts.seed import seed_demo
+
+            identity = create_user_pool(settings)  # the pool provision() made (found by name)
+            os.environ.update(identity_environment(identity))
+            seed_demo(settings, identity)
+            with Client(app, stage_name="local", project_dir=PROJECT_DIR) as client:
+                def login(username: str) -> str:
+                    body = {"username": username, "password": DEMO_PASSWORD}
+                    return _api_call(client, "POST", "/v1/auth/login", body)["id_token"]
+
+                key = _api_call(client, "GET", f"/v1/certificates/{VERIFICATION_NUMBER}/auth-key",
+                                token=login("demo-contractor-1"))["auth_key"]
+                owner = login("demo-pref")
+                body = {"contract_number": VERIFICATION_NUMBER, "auth_key": key}
+                wrong = {"contract_number": VERIFICATION_NUMBER, "auth_key": "ABCDE-FGHJK" if key != "ABCDE-FGHJK"
+                         else "ABCDE-FGHJM"}
+
+                def verification() -> Any:
+                    answer = _api_call(client, "POST", "/v1/verifications", body, token=owner)
+                    if answer["certificate"]["contract_number"] != VERIFICATION_NUMBER:
+                        raise AssertionError(f"verified the wrong certificate: {answer['certificate']}")
+                    return answer
+
+                def get_item() -> Any:
+                    return GuaranteeVersion.get(VERIFICATION_NUMBER, 1)
+
+                for _ in range(5):  # warm: clients, secret, JWKS, first parse
+                    verification()
+                    get_item()
+                calls.clear()
+                verification()
+                success_calls = dict(calls)
+                calls.clear()
+                failed = client.http.request("POST", "/v1/verifications", body=json.dumps(wrong), headers={
+                    "Content-Type": "application/json", "Authorization": f"Bearer {owner}"})
+                if failed.status_code != 404:
+                    raise AssertionError(f"a wrong key answered {failed.status_code} {failed.json_body}")
+                failure_calls = dict(calls)
+
+                timings: dict[str, tuple[float, float]] = {}
+                by_operation: dict[str, list[float]] = {}
+                with emulator_clock() as spent:
+                    for name, call in (("verification", verification), ("get", get_item)):
+                        times, emulated = [], []
+                        for _ in range(args.verification_repeats):
+                            spent.clear()
+                            operations.clear()
+                            start = time.perf_counter()
+                            call()
+                            times.append(time.perf_counter() - start)
+                            emulated.append(sum(spent))
+                            if name == "verification" and len(operations) == len(spent):
+                                for operation, seconds in zip(operations, spent, strict=True):
+                                    by_operation.setdefault(operation, []).append(seconds)
+                        timings[name] = (statistics.median(times), statistics.median(emulated))
+    finally:
+        botocore_session.unregister("before-call", unique_id="bench-verification-calls")
+
+    (verify_s, verify_moto_s), (get_s, get_moto_s) = timings["verification"], timings["get"]
+    ratio = verify_s / get_s
+    runs = args.verification_repeats
+
+    def per_call(counted: dict[str, int]) -> str:
+        dynamodb, kms = counted.get("dynamodb", 0), counted.get("kms", 0)
+        others = ", ".join(f"{k} {v}" for k, v in sorted(counted.items()) if k not in ("dynamodb", "kms"))
+        ok = dynamodb <= VERIFICATION_DYNAMODB_GOAL and kms == 0
+        return (f"DynamoDB {dynamodb}, KMS {kms}{f', {others}' if others else ''} "
+                f"(goal <= {VERIFICATION_DYNAMODB_GOAL} and 0: {_verdict(ok)})")
+
+    return [
+        f"POST /v1/verifications:   {verify_s * 1000:6.2f} ms (warm median of {runs}; inside moto "
+        f"{verify_moto_s * 1000:.2f} ms, app + test client {(verify_s - verify_moto_s) * 1000:.2f} ms)",
+        f"GuaranteeVersion.get:     {get_s * 1000:6.2f} ms (warm median of {runs}; inside moto "
+        f"{get_moto_s * 1000:.2f} ms)",
+        f"ratio verification/get:   {ratio:6.2f}    (goal <= {VERIFICATION_RATIO_GOAL}: "
+        f"{_verdict(ratio <= VERIFICATION_RATIO_GOAL)})",
+        f"calls per verification:   {per_call(success_calls)}",
+        "  inside moto per call:   " + ", ".join(f"{op} {statistics.median(t) * 1000:.2f} ms"
+                                                  for op, t in by_operation.items()),
+        f"calls per failed attempt: {per_call(failure_calls)}",
+        "load average {:.2f} {:.2f} {:.2f} on {} CPUs".format(*os.getloadavg(), os.cpu_count()),
+    ]
+
+
+# --- runner ------------------------------------------------------------------------------------------------
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
+    "cold-start": bench_cold_start,
+    "listing": bench_listing,
+    "pdf": bench_pdf,
+    "verification": bench_verification,
+}
+
+
+def _sizes(text: str) -> tuple[int, int]:
+    small, _, large = text.partition(",")
+    return int(small), int(large)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmarks of the 電子保証 service.")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help=f"run only these sections ({', '.join(SECTIONS)}); repeatable or comma-separated")
+    parser.add_argument("--list", action="store_true", help="print the section names and exit")
+    parser.add_argument("--runs", type=int, default=5,
+                        help="cold-start, pdf: fresh interpreter runs per figure (median)")
+    parser.add_argument("--repeats", type=int, default=30, help="listing: warm calls per size (median)")
+    parser.add_argument("--pdf-repeats", type=int, default=50, help="pdf: warm renders (median)")
+    parser.add_argument("--verification-repeats", type=int, default=200,
+                        help="verification: warm runs of each call (median)")
+    parser.add_argument("--sizes", type=_sizes, default=(100, 10_000), metavar="SMALL,LARGE",
+                        help="listing: numbers of other contractors' certificates (default 100,10000)")
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join(SECTIONS))
+        return 0
+    wanted = [name for item in args.only for name in item.split(",") if name] or list(SECTIONS)
+    unknown = [name for name in wanted if name not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    sys.path.insert(0, PROJECT_DIR)
+    for name in wanted:
+        print(f"== {name}: {(SECTIONS[name].__doc__ or '').strip()}", flush=True)
+        for line in SECTIONS[name](args):
+            print(f"   {line}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

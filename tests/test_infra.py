@@ -1,0 +1,119 @@
+"""The deployment files are generated from the code (scripts/infra.py) and must match it."""
+
+from __future__ import annotations
+
+import json
+import os
+from fnmatch import fnmatchcase
+
+import boto3
+import pytest
+
+from scripts import infra
+
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ACCOUNT = "123456789012"
+
+
+def _load(path: str) -> dict:
+    with open(os.path.join(PROJECT_DIR, path), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _template_tables() -> dict[str, dict]:
+    resources = _load(infra.RESOURCES_PATH)["Resources"]
+    return {r["Properties"]["TableName"]["Fn::Sub"].split("${Stage}-", 1)[1]: r["Properties"]
+            for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"}
+
+
+def _statements(stage: str) -> dict[str, dict]:
+    return {s["Sid"]: s for s in _load(os.path.join(".chalice", f"policy-{stage}.json"))["Statement"]}
+
+
+def _allows(statement: dict, arn: str) -> bool:
+    resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    return any(fnmatchcase(arn, pattern) for pattern in resources)
+
+
+def test_generated_files_are_current():
+    assert infra.stale_files() == [], "run `python -m scripts.infra` and commit the result"
+
+
+def test_every_model_has_its_table():
+    from chalicelib.store import models
+
+    tables = _template_tables()
+    assert set(tables) == set(models._BASE_NAMES.values())
+    for properties in tables.values():
+        assert properties["BillingMode"] == "PAY_PER_REQUEST"
+        assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert properties["KeySchema"][0]["KeyType"] == "HASH"
+    assert tables["idempotency"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert tables["guarantees"]["GlobalSecondaryIndexes"][0]["IndexName"] == "by-contractor"
+
+
+def test_template_tables_are_the_tables_the_tests_run_on(account):
+    """What CloudFormation would create is what provisioning creates from the models (keys, types, indexes)."""
+    ddb = boto3.client("dynamodb", region_name=account.settings.region)
+    for base_name, properties in _template_tables().items():
+        live = ddb.describe_table(TableName=account.settings.table_prefix + base_name)["Table"]
+        assert sorted(live["AttributeDefinitions"], key=lambda d: d["AttributeName"]) == \
+            properties["AttributeDefinitions"], base_name
+        assert sorted(live["KeySchema"], key=lambda k: k["KeyType"]) == properties["KeySchema"], base_name
+        live_indexes = {i["IndexName"]: (sorted(i["KeySchema"], key=lambda k: k["KeyType"]), i["Projection"])
+                        for i in live.get("GlobalSecondaryIndexes", [])}
+        template_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"])
+                            for i in properties.get("GlobalSecondaryIndexes", [])}
+        assert live_indexes == template_indexes, base_name
+        ttl = ddb.describe_time_to_live(TableName=live["TableName"])["TimeToLiveDescription"]
+        expected = properties.get("TimeToLiveSpecification")
+        assert (ttl.get("AttributeName") if ttl["TimeToLiveStatus"] == "ENABLED" else None) == \
+            (expected["AttributeName"] if expected else None), base_name
+
+
+def test_local_policy_covers_the_resources_provisioning_creates(account):
+    """The local stage's policy, read against the ARNs of the emulated account's real resources."""
+    statements = _statements("local")
+    settings = account.settings
+    ddb = boto3.client("dynamodb", region_name=settings.region)
+    for name in ddb.list_tables()["TableNames"]:
+        table = ddb.describe_table(TableName=name)["Table"]
+        assert _allows(statements["Tables"], table["TableArn"]), name
+        for index in table.get("GlobalSecondaryIndexes", []):
+            index_arn = index.get("IndexArn") or f"{table['TableArn']}/index/{index['IndexName']}"  # moto omits it
+            assert _allows(statements["Tables"], index_arn), index["IndexName"]
+    secret_arn = boto3.client("secretsmanager", region_name=settings.region).describe_secret(
+        SecretId=settings.secret_id)["ARN"]
+    assert _allows(statements["AppSecret"], secret_arn)
+    assert not _allows(statements["AppSecret"], secret_arn + "x")
+    assert _allows(statements["Documents"], f"arn:aws:s3:::{settings.bucket}/certificates/2070004426/v1.pdf")
+    from chalicelib import files
+
+    notice = files.key_notice_prefix("2070004426") + "g1/notice.pdf"
+    assert _allows(statements["KeyNoticesDelete"], f"arn:aws:s3:::{settings.bucket}/{notice}")
+    certificate = files.certificate_key("2070004426", 1)
+    assert not _allows(statements["KeyNoticesDelete"], f"arn:aws:s3:::{settings.bucket}/{certificate}")
+    assert _allows(statements["DocumentsList"], f"arn:aws:s3:::{settings.bucket}")
+    assert statements["Notifications"]["Condition"]["StringEquals"]["ses:FromAddress"] == settings.sender_email
+    assert statements["AuthKeyEncryption"]["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": settings.kms_key_id}}
+
+
+@pytest.mark.parametrize("stage", infra.POLICY_STAGES)
+def test_policies_are_least_privilege(stage):
+    env = infra.stage_environment(stage)
+    statements = _statements(stage)
+    for statement in statements.values():
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        assert "*" not in resources, statement["Sid"]
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any(a.endswith("*") for a in actions), statement["Sid"]
+        assert statement["Effect"] == "Allow"
+    table = f"arn:aws:dynamodb:{infra.REGION}:{ACCOUNT}:table/{env['APP_TABLE_PREFIX']}guarantees"
+    assert _allows(statements["Tables"], table)
+    assert _allows(statements["Tables"], f"{table}/index/by-contractor")
+    for other in (s for s in infra.POLICY_STAGES if s != stage):
+        other_table = f"arn:aws:dynamodb:{infra.REGION}:{ACCOUNT}:table/denshi-hosho-{other}-guarantees"
+        assert not _allows(statements["Tables"], other_table)
+        assert not _allows(statements["Documents"], f"arn:aws:s3:::denshi-hosho-{other}-documents/x.pdf")
+    assert "dynamodb:Scan" not in statements["Tables"]["Action"]
