@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.amendments import amend, cancel
 from chalicelib.handlers.common import authorized_call, contract_number_param, json_object
-from chalicelib.issuance import issue_guarantee
 
 bp = Blueprint(__name__)
 
@@ -17,6 +15,8 @@ def _idempotency_key() -> str | None:
 
 @bp.route("/v1/guarantees", methods=["POST"])
 def issue() -> Response:
+    from chalicelib.issuance import issue_guarantee  # imported by the route that uses it (cold start)
+
     call = authorized_call(bp, "surety")
     status, body = issue_guarantee(call.principal, json_object(call.request), _idempotency_key(), call.request_id)
     return Response(body=body, status_code=status)
@@ -24,6 +24,8 @@ def issue() -> Response:
 
 @bp.route("/v1/guarantees/{contract_number}/amendments", methods=["POST"])
 def post_amendment(contract_number: str) -> Response:
+    from chalicelib.amendments import amend
+
     call = authorized_call(bp, "surety")
     status, body = amend(call.principal, contract_number_param(contract_number), json_object(call.request),
                          _idempotency_key(), call.request_id)
@@ -32,6 +34,8 @@ def post_amendment(contract_number: str) -> Response:
 
 @bp.route("/v1/guarantees/{contract_number}/cancel", methods=["POST"])
 def post_cancel(contract_number: str) -> Response:
+    from chalicelib.amendments import cancel
+
     call = authorized_call(bp, "surety")
     status, body = cancel(call.principal, contract_number_param(contract_number), json_object(call.request),
                           _idempotency_key(), call.request_id)

@@ -7,18 +7,21 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.handlers.common import authorized_call, json_object
-from chalicelib.verification import list_verified, verify
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/v1/verifications", methods=["POST"])
 def post_verification() -> dict[str, Any]:
+    from chalicelib.verification import verify  # imported by the route that uses it (cold start)
+
     call = authorized_call(bp, "obligee")
     return verify(call.principal, json_object(call.request), call.request_id)
 
 
 @bp.route("/v1/verifications", methods=["GET"])
 def get_verifications() -> dict[str, Any]:
+    from chalicelib.verification import list_verified
+
     call = authorized_call(bp, "obligee")
     return list_verified(call.principal, call.params)
