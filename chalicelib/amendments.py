@@ -15,12 +15,11 @@ from chalicelib.auth import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain.amendment import AmendmentPlan, describe_changes, plan_amendment
 from chalicelib.domain.clock import japan_today, utc_now
-from chalicelib.domain.normalize import normalize_search_text
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.errors import Conflict, NotFound, ValidationError
 from chalicelib.idempotency import Attempt, deliver_pending_emails, run_once
-from chalicelib.issuance import audit_event, check_owner_amount_rule, field_errors
+from chalicelib.issuance import audit_event, check_owner_amount_rule, field_errors, stated_terms
 from chalicelib.presenters import certificate_content
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import GuaranteeVersion
@@ -127,27 +126,19 @@ def _amend(attempt: Attempt, principal: Principal, number: str, body: dict[str, 
 
 def _new_version(latest: GuaranteeVersion, plan: AmendmentPlan, changes: list[str],
                  principal: Principal) -> GuaranteeVersion:
-    state = plan.state
     issued_on = japan_today().isoformat()
     version = int(latest.version) + 1
     return GuaranteeVersion(
         latest.contract_number,
         version,
         **{name: getattr(latest, name) for name in _COPIED},
-        project_name=state.project_name,
-        completion_date=state.completion_date.isoformat(),
-        guarantee_period_end=state.guarantee_period_end.isoformat(),
-        contract_amount_total=state.contract_amount_total,
-        contract_amount_covered=state.contract_amount_covered,
-        guarantee_amount=state.guarantee_amount,
-        deposit_bank=state.deposit_bank,
+        **stated_terms(plan.state),
         issued_on=issued_on,
         issued_at=utc_now(),
         issued_by=principal.actor,
         amended=True,
         changes=changes,
         revision=0,
-        search_project=normalize_search_text(state.project_name),
         latest_contractor_id=latest.contractor_id,
         latest_sort=f"{issued_on}#{latest.contract_number}",
     )

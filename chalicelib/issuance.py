@@ -128,19 +128,12 @@ def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
         contractor_name=contractor.name,
         contractor_address=contractor.address,
         obligee_name=obligee.name,
-        project_name=req.project_name,
         contract_date=req.contract_date.isoformat(),
-        completion_date=req.completion_date.isoformat(),
-        guarantee_period_end=req.guarantee_period_end.isoformat(),
-        contract_amount_total=req.contract_amount_total,
-        contract_amount_covered=req.contract_amount_covered,
-        guarantee_amount=req.guarantee_amount,
-        deposit_bank=req.deposit_bank,
+        **stated_terms(req),
         issued_on=issued_on,
         issued_at=now,
         issued_by=principal.actor,
         amended=False,
-        search_project=normalize_search_text(req.project_name),
         search_obligee=normalize_search_text(obligee.name),
         latest_contractor_id=contractor.contractor_id,
         latest_sort=f"{issued_on}#{contract_number}",
@@ -168,6 +161,20 @@ def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
     deliver_pending_emails(record)
     logger.info("guarantee issued", extra={"contract_number": contract_number, "request_id": request_id})
     return 201, response
+
+
+def stated_terms(req: IssueRequest) -> dict[str, Any]:
+    """The terms a certificate version states that an amendment may change, as stored attributes."""
+    return {
+        "project_name": req.project_name,
+        "search_project": normalize_search_text(req.project_name),
+        "completion_date": req.completion_date.isoformat(),
+        "guarantee_period_end": req.guarantee_period_end.isoformat(),
+        "contract_amount_total": req.contract_amount_total,
+        "contract_amount_covered": req.contract_amount_covered,
+        "guarantee_amount": req.guarantee_amount,
+        "deposit_bank": req.deposit_bank,
+    }
 
 
 def new_auth_key(contract_number: str, obligee_id: str, contractor_id: str, now: datetime) -> AuthKey:
