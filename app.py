@@ -1,16 +1,20 @@
 """電子保証 service: the Chalice app. Routes live in chalicelib/handlers, one Blueprint per audience."""
 
 import logging
+import time
 from collections.abc import Callable
 
 from chalice import Chalice, ChaliceUnhandledError, Response
 from chalice.app import Request
 
+from chalicelib import logs
 from chalicelib.errors import ApiError, reshape_chalice_error
 from chalicelib.handlers import auth, certificates, guarantees, health, registry, verifications
 
+logs.configure()
+access_log = logging.getLogger("denshi_hosho.access")
+
 app = Chalice(app_name="denshi-hosho")
-app.log.setLevel(logging.INFO)
 
 for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp):
     app.register_blueprint(blueprint)
@@ -18,12 +22,22 @@ for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.b
 
 @app.middleware("http")
 def error_envelope(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Every error leaves as `{code, message[, errors]}` with a Japanese message."""
+    """Every error leaves as `{code, message[, errors]}` with a Japanese message; one access line per
+    request (route template, never the query string or headers)."""
+    started = time.perf_counter()
     try:
-        response = get_response(event)
+        response = reshape_chalice_error(get_response(event))
     except ApiError as exc:
-        return exc.to_response()
+        response = exc.to_response()
     except ChaliceUnhandledError:
         app.log.exception("unhandled error")
-        return ApiError().to_response()
-    return reshape_chalice_error(response)
+        response = ApiError().to_response()
+    context = event.context or {}
+    access_log.info("request", extra={
+        "method": event.method,
+        "route": context.get("resourcePath"),
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "request_id": context.get("requestId"),
+    })
+    return response

@@ -1,0 +1,41 @@
+"""JSON log lines for CloudWatch: a fixed allow-list of context fields, so no key, token or link can
+slip into a log through `extra=`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import UTC, datetime
+
+# The only `extra=` fields that reach a log line.
+CONTEXT_FIELDS = ("request_id", "contract_number", "method", "route", "status", "duration_ms", "role",
+                  "certificate_issued", "subject")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update({f: getattr(record, f) for f in CONTEXT_FIELDS if hasattr(record, f)})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def configure() -> None:
+    """In Lambda, give the runtime's handler our format; elsewhere (chalice local) add one if none is set.
+    Test runners keep their own handlers and format."""
+    root = logging.getLogger()
+    root.setLevel(os.environ.get("APP_LOG_LEVEL", "INFO"))
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        for handler in root.handlers:
+            handler.setFormatter(JsonFormatter())
+    elif not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
