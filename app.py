@@ -10,6 +10,7 @@ from chalice.app import Request
 from chalicelib import logs
 from chalicelib.errors import ApiError, reshape_chalice_error
 from chalicelib.handlers import auth, certificates, guarantees, health, registry, verifications
+from chalicelib.handlers.common import request_id
 
 logs.configure()
 access_log = logging.getLogger("denshi_hosho.access")
@@ -25,6 +26,7 @@ def error_envelope(event: Request, get_response: Callable[[Request], Response]) 
     """Every error leaves as `{code, message[, errors]}` with a Japanese message; one access line per
     request (route template, never the query string or headers)."""
     started = time.perf_counter()
+    rid = request_id(event, event.lambda_context)
     try:
         response = reshape_chalice_error(get_response(event))
     except ApiError as exc:
@@ -32,12 +34,11 @@ def error_envelope(event: Request, get_response: Callable[[Request], Response]) 
     except ChaliceUnhandledError:
         app.log.exception("unhandled error")
         response = ApiError().to_response()
-    context = event.context or {}
     access_log.info("request", extra={
         "method": event.method,
-        "route": context.get("resourcePath"),
+        "route": (event.context or {}).get("resourcePath"),
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-        "request_id": context.get("requestId"),
+        "request_id": rid,
     })
     return response

@@ -22,6 +22,9 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
+# The app's access log would drown the figures; warnings still show.
+os.environ.setdefault("APP_LOG_LEVEL", "WARNING")
+
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAKE_AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",

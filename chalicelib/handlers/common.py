@@ -46,12 +46,12 @@ def use_tables() -> None:
 
 
 def request_id(request: Request, lambda_context: Any = None) -> str:
-    context = request.context or {}
-    return (
-        context.get("requestId")
-        or getattr(lambda_context, "aws_request_id", None)
-        or uuid.uuid4().hex
-    )
+    """API Gateway's request id; where there is none (chalice local) one is made once per request and kept
+    in the request context, so the audit trail and the access log name the same id."""
+    context = request.context if request.context is not None else {}
+    if not context.get("requestId"):
+        context["requestId"] = getattr(lambda_context, "aws_request_id", None) or uuid.uuid4().hex
+    return context["requestId"]
 
 
 def json_object(request: Request) -> dict[str, Any]:
