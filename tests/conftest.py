@@ -13,14 +13,10 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from scripts.local_run import stage_environment
+
 STAGE = "local"
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _stage_environment() -> dict[str, str]:
-    with open(os.path.join(PROJECT_DIR, ".chalice", "config.json"), encoding="utf-8") as f:
-        config = json.load(f)
-    return {**config.get("environment_variables", {}), **config["stages"][STAGE]["environment_variables"]}
 
 
 def reset_process_caches() -> None:
@@ -44,7 +40,7 @@ def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "ap-northeast-1",
-        **_stage_environment(),
+        **stage_environment(STAGE),
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
