@@ -34,6 +34,7 @@ class _JwksCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._keys: dict[str, dict[str, Any]] = {}
+        self._parsed: dict[str, Any] = {}
         self._url = ""
         self._fetched_at = 0.0
 
@@ -47,9 +48,11 @@ class _JwksCache:
             if stale or missing:
                 self._refresh(url)
             jwk = self._keys.get(kid)
-        if jwk is None:
-            raise Unauthorized()
-        return jwt.PyJWK(jwk).key
+            if jwk is None:
+                raise Unauthorized()
+            if kid not in self._parsed:  # parsing an RSA key costs more than verifying with it
+                self._parsed[kid] = jwt.PyJWK(jwk).key
+            return self._parsed[kid]
 
     def _refresh(self, url: str) -> None:
         import requests
@@ -61,12 +64,13 @@ class _JwksCache:
         except (requests.RequestException, ValueError, KeyError) as exc:
             raise Unauthorized("認証サービスに接続できません。時間をおいて再度お試しください。") from exc
         self._keys = {k["kid"]: k for k in keys if "kid" in k}
+        self._parsed = {}
         self._url = url
         self._fetched_at = time.monotonic()
 
     def clear(self) -> None:
         with self._lock:
-            self._keys, self._url, self._fetched_at = {}, "", 0.0
+            self._keys, self._parsed, self._url, self._fetched_at = {}, {}, "", 0.0
 
 
 jwks_cache = _JwksCache()
