@@ -17,7 +17,7 @@ from chalicelib.store.models import GuaranteeVersion, Obligee
 logger = logging.getLogger(__name__)
 
 
-def certificate_content(item: GuaranteeVersion):  # noqa: ANN201 - returns pdf.certificate.CertificateContent
+def pdf_content(item: GuaranteeVersion):  # noqa: ANN201 - returns pdf.certificate.CertificateContent
     from chalicelib.pdf.certificate import CertificateContent
 
     return CertificateContent(
@@ -50,7 +50,7 @@ def ensure_certificate_pdf(item: GuaranteeVersion, *, trust_stored_flag: bool = 
     if not files.exists(key):
         from chalicelib.pdf.certificate import render_certificate
 
-        data = render_certificate(certificate_content(item), get_settings().surety)
+        data = render_certificate(pdf_content(item), get_settings().surety)
         files.put_pdf_once(key, data, f"保証証書_{item.contract_number}_v{item.version}.pdf")
     if not item.pdf_stored:
         item.update(actions=[GuaranteeVersion.pdf_stored.set(True)])

@@ -13,6 +13,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from scripts.demo_data import CONTRACTORS, DEMO_PASSWORD, OBLIGEES, USERS
 from scripts.local_run import stage_environment
 
 STAGE = "local"
@@ -102,7 +103,6 @@ class Api:
 
 
 _issue_seq = 0
-from scripts.demo_data import CONTRACTORS, DEMO_PASSWORD, OBLIGEES, USERS  # noqa: E402
 
 
 def issue_body(**overrides: Any) -> dict[str, Any]:

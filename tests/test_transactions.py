@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from chalicelib.store.guarantees import transaction_connection
 from chalicelib.store.models import GuaranteeVersion
 
 
-def _conflict_first(times: int):
-    """A before-call hook that answers the first `times` TransactWriteItems as DynamoDB does on a collision."""
+@contextmanager
+def conflicts_first(api, times: int) -> Iterator[dict[str, int]]:
+    """Answer the first `times` TransactWriteItems as DynamoDB does on a collision; yields the call count."""
     seen = {"calls": 0}
 
     def hook(**_kwargs):
@@ -23,30 +26,25 @@ def _conflict_first(times: int):
         }
         return SimpleNamespace(status_code=400, headers={}, text=""), parsed
 
-    return hook, seen
+    events = transaction_connection(api.account.settings.region).client.meta.events
+    events.register("before-call.dynamodb.TransactWriteItems", hook)
+    try:
+        yield seen
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", hook)
 
 
 def test_a_transaction_conflict_is_tried_again_and_issues_once(api):
-    events = transaction_connection(api.account.settings.region).client.meta.events
-    hook, seen = _conflict_first(2)
-    events.register("before-call.dynamodb.TransactWriteItems", hook)
-    try:
+    with conflicts_first(api, 2) as seen:
         issued = api.issue(idempotency_key="conflict-twice")
-    finally:
-        events.unregister("before-call.dynamodb.TransactWriteItems", hook)
     assert issued.status_code == 201, issued.json_body
     assert seen["calls"] == 3  # two conflicts, then the write
     assert [v.contract_number for v in GuaranteeVersion.scan()] == [issued.json_body["contract_number"]]
 
 
 def test_a_lasting_conflict_fails_cleanly_and_a_retry_succeeds(api):
-    events = transaction_connection(api.account.settings.region).client.meta.events
-    hook, seen = _conflict_first(10)
-    events.register("before-call.dynamodb.TransactWriteItems", hook)
-    try:
+    with conflicts_first(api, 10) as seen:
         failed = api.issue(idempotency_key="conflict-forever")
-    finally:
-        events.unregister("before-call.dynamodb.TransactWriteItems", hook)
     assert failed.status_code == 500 and failed.json_body["code"] == "internal_error"
     assert seen["calls"] == 3
     assert list(GuaranteeVersion.scan()) == []

@@ -9,23 +9,10 @@ import pytest
 
 from chalicelib.domain.amendment import describe_changes, plan_amendment
 from chalicelib.domain.validation import ValidationFailed
+from tests.conftest import issue_body
 
 # The guarantee as it stands, in the shape of an issue request (as chalicelib.amendments builds it).
-CURRENT: dict[str, Any] = {
-    "guarantee_type": "advance_payment",
-    "contractor_id": "contractor-1",
-    "obligee_id": "sakaiminato",
-    "work_category": "construction",
-    "project_name": "境港市道 渡町線 道路改良工事",
-    "contract_date": "2024-04-01",
-    "completion_date": "2025-03-31",
-    "contract_amount_total": 100_000_000,
-    "contract_amount_covered": 100_000_000,
-    "guarantee_amount": 40_000_000,
-    "guarantee_period_end": "2025-03-31",
-    "deposit_bank": "山陰銀行 境港支店",
-    "delivery": "electronic",
-}
+CURRENT: dict[str, Any] = issue_body(contract_amount_covered=100_000_000, guarantee_period_end="2025-03-31")
 
 
 def plan(current: dict[str, Any] | None = None, **change: Any) -> Any:
