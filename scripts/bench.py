@@ -112,7 +112,8 @@ def emulated_account() -> Iterator[Any]:
     os.environ.update(stage_environment("local"))
     from moto import mock_aws
 
-    from chalicelib import aws, keys
+    from chalicelib.adapters import aws
+    from chalicelib.adapters import key_material as keys
     from chalicelib.config import get_settings
     from chalicelib.store import guarantees, models
     from scripts.provision import provision
@@ -137,7 +138,7 @@ def emulated_account() -> Iterator[Any]:
 
 
 def _version(number: str, contractor_id: str, issued_on: date, i: int) -> Any:
-    """A version-1 item as chalicelib.issuance.issue_guarantee stores it."""
+    """A version-1 item as chalicelib.services.issuance.issue_guarantee stores it."""
     from chalicelib.domain.clock import utc_now
     from chalicelib.domain.normalize import normalize_search_text
     from chalicelib.store.models import GuaranteeVersion
@@ -200,9 +201,9 @@ def emulator_clock() -> Iterator[list[float]]:
 
 def _measure_listing(others: int, repeats: int) -> tuple[int, float, float]:
     """(ScannedCount of the listing's Query, warm median seconds, median seconds of it inside the emulator)."""
-    from chalicelib import aws
-    from chalicelib.auth import Principal
-    from chalicelib.listing import list_certificates
+    from chalicelib.adapters import aws
+    from chalicelib.adapters.identity import Principal
+    from chalicelib.services.listing import list_certificates
 
     scanned: list[int] = []
 
@@ -388,7 +389,7 @@ def bench_verification(args: argparse.Namespace) -> list[str]:
     """A whole POST /v1/verifications (chalice.test.Client, warm) against one GuaranteeVersion.get, in one process."""
     import moto  # noqa: F401 - first: moto's hook must be in botocore before the shared session exists
 
-    from chalicelib import aws
+    from chalicelib.adapters import aws
 
     calls: dict[str, int] = {}
     operations: list[str] = []

@@ -263,7 +263,7 @@ def resources_template() -> dict[str, Any]:
 def policy_document(stage: str) -> dict[str, Any]:
     """The Lambda role of `stage`: logs, its own tables and indexes, bucket objects, one sender, one secret,
     the key behind its alias. No `*` resource on any data."""
-    from chalicelib import files
+    from chalicelib.adapters import files
 
     env = stage_environment(stage)
     function = f"{APP_NAME}-{stage}"  # `chalice deploy` names it so; a stack named so prefixes its functions

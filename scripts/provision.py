@@ -11,7 +11,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from chalicelib import aws
+from chalicelib.adapters import aws
 from chalicelib.config import Settings
 from chalicelib.store import models
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from chalicelib.auth import Principal
+from chalicelib.adapters.identity import Principal
 from chalicelib.config import Settings
-from chalicelib.domain.registry import parse_contractor, parse_obligee
-from chalicelib.issuance import issue_guarantee
+from chalicelib.domain.parties import parse_contractor, parse_obligee
+from chalicelib.services.issuance import issue_guarantee
 from chalicelib.store import models
-from chalicelib.store import registry as registry_store
+from chalicelib.store import parties as registry_store
 from scripts import demo_data
 from scripts.provision import Identity, create_user
 

@@ -93,10 +93,10 @@ def aws_calls() -> Iterator[Counter[str]]:
     """Counts AWS API calls by service ("dynamodb", "kms", ...) while the block runs.
 
     botocore copies a session's event hooks into each client when the client is made, so the hook is put
-    on the shared session (chalicelib.aws, which the pynamodb models use too) and the process's clients
+    on the shared session (chalicelib.adapters.aws, which the pynamodb models use too) and the process's clients
     and connections are made afresh; the same again on the way out, so no client keeps the hook.
     """
-    from chalicelib import aws
+    from chalicelib.adapters import aws
 
     calls: Counter[str] = Counter()
 
@@ -135,7 +135,7 @@ def atomic_dynamodb() -> Iterator[None]:
 
 
 def _fresh_clients() -> None:
-    from chalicelib import aws
+    from chalicelib.adapters import aws
     from chalicelib.store import guarantees, models
 
     models.unbind()

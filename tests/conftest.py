@@ -21,7 +21,9 @@ PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def reset_process_caches() -> None:
-    from chalicelib import auth, aws, keys
+    from chalicelib.adapters import aws
+    from chalicelib.adapters import identity as auth
+    from chalicelib.adapters import key_material as keys
     from chalicelib.store import guarantees, models
 
     models.unbind()

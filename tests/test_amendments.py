@@ -122,7 +122,7 @@ def stored(number: str, key: str | None = None) -> dict[str, Any]:
 
 
 def _s3() -> Any:
-    from chalicelib.aws import client
+    from chalicelib.adapters.aws import client
     from chalicelib.config import get_settings
 
     return client("s3", get_settings().region)
@@ -434,10 +434,10 @@ def atomic_dynamodb() -> Iterator[None]:
 
 
 def test_concurrent_amendments_of_one_version_one_wins(api):
-    from chalicelib.amendments import amend as amend_directly
-    from chalicelib.auth import Principal
+    from chalicelib.adapters.identity import Principal
     from chalicelib.errors import Conflict
     from chalicelib.handlers.common import use_tables
+    from chalicelib.services.amendments import amend as amend_directly
 
     number = issue(api)
     use_tables()

@@ -87,7 +87,7 @@ def test_local_policy_covers_the_resources_provisioning_creates(account):
     assert _allows(statements["AppSecret"], secret_arn)
     assert not _allows(statements["AppSecret"], secret_arn + "x")
     assert _allows(statements["Documents"], f"arn:aws:s3:::{settings.bucket}/certificates/2070004426/v1.pdf")
-    from chalicelib import files
+    from chalicelib.adapters import files
 
     notice = files.key_notice_prefix("2070004426") + "g1/notice.pdf"
     assert _allows(statements["KeyNoticesDelete"], f"arn:aws:s3:::{settings.bucket}/{notice}")

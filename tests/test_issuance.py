@@ -52,7 +52,7 @@ def assert_field_errors(response, fields: set[str], context: object) -> None:
 
 
 def surety_principal() -> Any:
-    from chalicelib.auth import Principal
+    from chalicelib.adapters.identity import Principal
 
     return Principal(username=SURETY, role="surety", org_id="surety")
 
@@ -309,7 +309,7 @@ def test_idempotency_key_header_is_required(api):
 
 
 def test_concurrent_issues_get_distinct_numbers(api, atomic_dynamodb):
-    from chalicelib.issuance import issue_guarantee
+    from chalicelib.services.issuance import issue_guarantee
 
     surety = surety_principal()
     results = run_in_threads(10, lambda i: issue_guarantee(surety, issue_body(project_name=f"並行工事 {i}"),
@@ -325,7 +325,7 @@ def test_concurrent_issues_get_distinct_numbers(api, atomic_dynamodb):
 
 
 def test_concurrent_retries_with_one_key_issue_once(api, atomic_dynamodb):
-    from chalicelib.issuance import issue_guarantee
+    from chalicelib.services.issuance import issue_guarantee
 
     surety = surety_principal()
     body = issue_body()

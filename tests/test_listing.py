@@ -73,7 +73,7 @@ def dynamodb_calls(api):
     botocore copies a session's handlers into each client when the client is made, so the hooks go on the
     shared session (for clients made later) and on the clients the models already use.
     """
-    from chalicelib import aws
+    from chalicelib.adapters import aws
     from chalicelib.store import models
 
     calls = DynamoCalls()

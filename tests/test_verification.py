@@ -339,9 +339,9 @@ def test_twenty_failures_disable_the_key_until_it_is_reissued(api):
 
 
 def test_an_owner_account_is_limited_to_100_failures_an_hour(api):
-    from chalicelib.auth import Principal
+    from chalicelib.adapters.identity import Principal
     from chalicelib.errors import NotFound
-    from chalicelib.verification import verify as verify_directly
+    from chalicelib.services.verification import verify as verify_directly
 
     pref = Principal(username="demo-pref", role="obligee", org_id="pref-demo")
     start = (datetime.now(UTC) + timedelta(hours=1)).replace(minute=5, second=0, microsecond=0)
@@ -369,9 +369,9 @@ def test_an_owner_account_is_limited_to_100_failures_an_hour(api):
 
 
 def test_concurrent_guesses_evaluate_at_most_five(api):
-    from chalicelib.auth import Principal
+    from chalicelib.adapters.identity import Principal
     from chalicelib.errors import NotFound, TooManyRequests
-    from chalicelib.verification import verify as verify_directly
+    from chalicelib.services.verification import verify as verify_directly
 
     number = issue(api)
     key = show_key(api, number)

@@ -6,8 +6,8 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.auth import verify_id_token
-from chalicelib.aws import client
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.identity import verify_id_token
 from chalicelib.config import get_settings
 from chalicelib.errors import Unauthorized, ValidationError
 from chalicelib.handlers.common import json_object

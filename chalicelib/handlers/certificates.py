@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.auth import Principal
+from chalicelib.adapters.identity import Principal
 from chalicelib.errors import BadRequest, NotFound
 from chalicelib.handlers.common import authorized_call, contract_number_param
 from chalicelib.store import guarantees as store
@@ -43,7 +43,7 @@ def pick_version(versions: list[GuaranteeVersion], raw: str | None) -> Guarantee
 
 @bp.route("/v1/certificates", methods=["GET"])
 def list_own() -> dict[str, Any]:
-    from chalicelib.listing import list_certificates
+    from chalicelib.services.listing import list_certificates
 
     call = authorized_call(bp, "contractor", "surety")
     return list_certificates(call.principal, call.params)
@@ -51,7 +51,7 @@ def list_own() -> dict[str, Any]:
 
 @bp.route("/v1/certificates/{contract_number}", methods=["GET"])
 def read(contract_number: str) -> dict[str, Any]:
-    from chalicelib.presenters import certificate_detail
+    from chalicelib.services.presenters import certificate_detail
 
     call = authorized_call(bp, "contractor", "surety")
     versions = readable_versions(call.principal, contract_number_param(contract_number))
@@ -60,8 +60,9 @@ def read(contract_number: str) -> dict[str, Any]:
 
 @bp.route("/v1/certificates/{contract_number}/pdf", methods=["GET"])
 def pdf_link(contract_number: str) -> dict[str, Any]:
-    from chalicelib import documents, files
-    from chalicelib.issuance import audit_event
+    from chalicelib.adapters import files
+    from chalicelib.services import documents
+    from chalicelib.services.issuance import audit_event
 
     call = authorized_call(bp, "contractor", "surety")
     number = contract_number_param(contract_number)
@@ -73,7 +74,7 @@ def pdf_link(contract_number: str) -> dict[str, Any]:
 
 @bp.route("/v1/certificates/{contract_number}/auth-key", methods=["GET"])
 def show_key(contract_number: str) -> dict[str, Any]:
-    from chalicelib.verification import show_auth_key
+    from chalicelib.services.verification import show_auth_key
 
     call = authorized_call(bp, "contractor")
     return show_auth_key(call.principal, contract_number_param(contract_number), call.request_id)
@@ -81,7 +82,7 @@ def show_key(contract_number: str) -> dict[str, Any]:
 
 @bp.route("/v1/certificates/{contract_number}/auth-key/reissue", methods=["POST"])
 def reissue_key(contract_number: str) -> dict[str, Any]:
-    from chalicelib.verification import reissue_auth_key
+    from chalicelib.services.verification import reissue_auth_key
 
     call = authorized_call(bp, "contractor")
     return reissue_auth_key(call.principal, contract_number_param(contract_number), call.request_id)
@@ -89,7 +90,7 @@ def reissue_key(contract_number: str) -> dict[str, Any]:
 
 @bp.route("/v1/certificates/{contract_number}/events", methods=["GET"])
 def events(contract_number: str) -> dict[str, Any]:
-    from chalicelib.verification import list_events
+    from chalicelib.services.verification import list_events
 
     call = authorized_call(bp, "surety")
     number = contract_number_param(contract_number)

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from chalice import Blueprint
 from chalice.app import Request
 
-from chalicelib.auth import Principal, require_role
+from chalicelib.adapters.identity import Principal, require_role
 from chalicelib.config import get_settings
 from chalicelib.domain.normalize import normalize_contract_number
 from chalicelib.errors import BadRequest

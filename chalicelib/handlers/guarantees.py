@@ -15,7 +15,7 @@ def _idempotency_key() -> str | None:
 
 @bp.route("/v1/guarantees", methods=["POST"])
 def issue() -> Response:
-    from chalicelib.issuance import issue_guarantee  # imported by the route that uses it (cold start)
+    from chalicelib.services.issuance import issue_guarantee  # imported by the route that uses it (cold start)
 
     call = authorized_call(bp, "surety")
     status, body = issue_guarantee(call.principal, json_object(call.request), _idempotency_key(), call.request_id)
@@ -24,7 +24,7 @@ def issue() -> Response:
 
 @bp.route("/v1/guarantees/{contract_number}/amendments", methods=["POST"])
 def post_amendment(contract_number: str) -> Response:
-    from chalicelib.amendments import amend
+    from chalicelib.services.amendments import amend
 
     call = authorized_call(bp, "surety")
     status, body = amend(call.principal, contract_number_param(contract_number), json_object(call.request),
@@ -34,7 +34,7 @@ def post_amendment(contract_number: str) -> Response:
 
 @bp.route("/v1/guarantees/{contract_number}/cancel", methods=["POST"])
 def post_cancel(contract_number: str) -> Response:
-    from chalicelib.amendments import cancel
+    from chalicelib.services.amendments import cancel
 
     call = authorized_call(bp, "surety")
     status, body = cancel(call.principal, contract_number_param(contract_number), json_object(call.request),

@@ -7,11 +7,11 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain.registry import parse_contractor, parse_obligee, parse_registry_id
+from chalicelib.domain.parties import parse_contractor, parse_obligee, parse_registry_id
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.errors import ValidationError
 from chalicelib.handlers.common import authorized_call, json_object
-from chalicelib.store import registry as registry_store
+from chalicelib.store import parties as registry_store
 from chalicelib.store.models import Contractor, Obligee
 
 bp = Blueprint(__name__)

@@ -13,7 +13,7 @@ bp = Blueprint(__name__)
 
 @bp.route("/v1/verifications", methods=["POST"])
 def post_verification() -> dict[str, Any]:
-    from chalicelib.verification import verify  # imported by the route that uses it (cold start)
+    from chalicelib.services.verification import verify  # imported by the route that uses it (cold start)
 
     call = authorized_call(bp, "obligee")
     return verify(call.principal, json_object(call.request), call.request_id)
@@ -21,7 +21,7 @@ def post_verification() -> dict[str, Any]:
 
 @bp.route("/v1/verifications", methods=["GET"])
 def get_verifications() -> dict[str, Any]:
-    from chalicelib.verification import list_verified
+    from chalicelib.services.verification import list_verified
 
     call = authorized_call(bp, "obligee")
     return list_verified(call.principal, call.params)

@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import aws
+from chalicelib.adapters import aws
 from chalicelib.store.guarantees import transact
 from chalicelib.store.models import AuditEvent, AuthKey, Throttle, Verification
 

@@ -12,7 +12,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import aws
+from chalicelib.adapters import aws
 from chalicelib.store.models import (
     AuditEvent,
     AuthKey,

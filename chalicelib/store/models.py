@@ -14,7 +14,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib import aws
+from chalicelib.adapters import aws
 
 
 class _Meta:
@@ -212,7 +212,7 @@ def bind(table_prefix: str, region: str) -> None:
         model.Meta.table_name = table_prefix + _BASE_NAMES[model]
         model.Meta.region = region
         model._connection = None
-        # pynamodb makes a botocore session per table; share ours (see chalicelib.aws).
+        # pynamodb makes a botocore session per table; share ours (see chalicelib.adapters.aws).
         model._get_connection().connection._local.session = botocore_session
     _bound = (table_prefix, region)
 

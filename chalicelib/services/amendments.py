@@ -10,17 +10,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from chalicelib import documents, notify
-from chalicelib.auth import Principal
+from chalicelib.adapters import mail as notify
+from chalicelib.adapters.identity import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain.amendment import AmendmentPlan, describe_changes, plan_amendment
 from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.errors import Conflict, NotFound, ValidationError
-from chalicelib.idempotency import Attempt, deliver_pending_emails, run_once
-from chalicelib.issuance import audit_event, check_owner_amount_rule, field_errors, stated_terms
-from chalicelib.presenters import certificate_content
+from chalicelib.services import documents
+from chalicelib.services.idempotency import Attempt, deliver_pending_emails, run_once
+from chalicelib.services.issuance import audit_event, check_owner_amount_rule, field_errors, stated_terms
+from chalicelib.services.presenters import certificate_content
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import GuaranteeVersion
 

@@ -11,10 +11,10 @@ import json
 import logging
 from typing import Any
 
-from chalicelib import documents, files, keys
-from chalicelib.auth import Principal
+from chalicelib.adapters import files
+from chalicelib.adapters import key_material as keys
+from chalicelib.adapters.identity import Principal
 from chalicelib.config import get_settings
-from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.domain.auth_key import (
     auth_key_digest,
     auth_key_matches,
@@ -26,9 +26,11 @@ from chalicelib.domain.clock import utc_now
 from chalicelib.domain.normalize import normalize_contract_number
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.errors import NotFound, TooManyRequests, ValidationError
-from chalicelib.issuance import audit_event
-from chalicelib.listing import parse_limit
-from chalicelib.presenters import certificate_detail
+from chalicelib.services import documents
+from chalicelib.services.issuance import audit_event
+from chalicelib.services.listing import parse_limit
+from chalicelib.services.paging import decode_cursor, encode_cursor
+from chalicelib.services.presenters import certificate_detail
 from chalicelib.store import auth_keys as key_store
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import AuthKey, GuaranteeVersion, Verification

@@ -9,7 +9,7 @@ import logging
 import uuid
 from datetime import date
 
-from chalicelib import files
+from chalicelib.adapters import files
 from chalicelib.config import get_settings
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.store.models import GuaranteeVersion, Obligee

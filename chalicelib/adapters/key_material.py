@@ -7,7 +7,7 @@ import hmac
 import threading
 import time
 
-from chalicelib.aws import client
+from chalicelib.adapters.aws import client
 from chalicelib.config import get_settings
 
 _SECRET_TTL_SECONDS = 3600  # picks up a rotated secret within the hour

@@ -8,8 +8,8 @@ import hmac
 import json
 from typing import Any
 
+from chalicelib.adapters.key_material import derived_key
 from chalicelib.errors import BadRequest
-from chalicelib.keys import derived_key
 
 
 def _sign(payload: bytes) -> str:

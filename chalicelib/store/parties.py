@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from chalicelib.domain.clock import utc_now
-from chalicelib.domain.registry import ContractorData, ObligeeData
+from chalicelib.domain.parties import ContractorData, ObligeeData
 from chalicelib.store.guarantees import get_contractor, get_obligee
 from chalicelib.store.models import Contractor, Obligee
 

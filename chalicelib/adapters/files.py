@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import client
+from chalicelib.adapters.aws import client
 from chalicelib.config import get_settings
 
 LINK_SECONDS = 300

@@ -8,8 +8,9 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from chalicelib import documents, keys, notify
-from chalicelib.auth import Principal
+from chalicelib.adapters import key_material as keys
+from chalicelib.adapters import mail as notify
+from chalicelib.adapters.identity import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain.auth_key import auth_key_digest, generate_auth_key
 from chalicelib.domain.clock import japan_today, utc_now
@@ -24,8 +25,9 @@ from chalicelib.domain.validation import (
     ratio_rules,
 )
 from chalicelib.errors import Unprocessable, ValidationError
-from chalicelib.idempotency import Attempt, deliver_pending_emails, run_once
-from chalicelib.presenters import certificate_content
+from chalicelib.services import documents
+from chalicelib.services.idempotency import Attempt, deliver_pending_emails, run_once
+from chalicelib.services.presenters import certificate_content
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import (
     AuditEvent,

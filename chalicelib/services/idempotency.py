@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib import notify
-from chalicelib.auth import Principal
+from chalicelib.adapters import mail as notify
+from chalicelib.adapters.identity import Principal
 from chalicelib.errors import BadRequest, Unprocessable
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import IdempotencyRecord

@@ -6,11 +6,11 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.auth import Principal
-from chalicelib.cursor import decode_cursor, encode_cursor
+from chalicelib.adapters.identity import Principal
 from chalicelib.domain.normalize import normalize_search_text, normalize_typed
 from chalicelib.errors import BadRequest
-from chalicelib.presenters import certificate_summary
+from chalicelib.services.paging import decode_cursor, encode_cursor
+from chalicelib.services.presenters import certificate_summary
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import GuaranteeVersion
 

@@ -6,7 +6,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 
-from chalicelib.aws import client
+from chalicelib.adapters.aws import client
 from chalicelib.config import get_settings
 
 logger = logging.getLogger(__name__)
