@@ -32,7 +32,7 @@ class ApiError(ChaliceUnhandledError):
         message: str | None = None,
         *,
         errors: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str | list[str]] | None = None,
         extra: dict[str, Any] | None = None,
         code: str | None = None,
     ) -> None:
@@ -98,6 +98,16 @@ class TooManyRequests(ApiError, TooManyRequestsError):
     MESSAGE = "試行回数が多すぎます。しばらくしてから再度お試しください。"
 
 
+def field_invalid(field: str, message: str) -> ValidationError:
+    """A 400 for one bad field, the field's message as the summary."""
+    return ValidationError(message, errors=[{"field": field, "message": message}])
+
+
+def from_validation(errors: list[Any], message: str | None = None) -> ValidationError:
+    """The one translation of a domain ValidationFailed (its FieldErrors) into the API's 400."""
+    return ValidationError(message, errors=[{"field": e.field, "message": e.message} for e in errors])
+
+
 # Chalice's own rejections (unknown method, media type, unhandled exception) use its default body;
 # these give them our shape and a Japanese message.
 _CHALICE_DEFAULTS = {
@@ -131,5 +141,7 @@ __all__ = [
     "Unauthorized",
     "Unprocessable",
     "ValidationError",
+    "field_invalid",
+    "from_validation",
     "reshape_chalice_error",
 ]

@@ -112,24 +112,21 @@ def emulated_account() -> Iterator[Any]:
     os.environ.update(stage_environment("local"))
     from moto import mock_aws
 
-    from chalicelib.adapters import aws
-    from chalicelib.adapters import key_material as keys
+    import chalicelib.adapters.identity  # noqa: F401 - each module registers its own cache
+    import chalicelib.store.guarantees  # noqa: F401
+    from chalicelib import caches
     from chalicelib.config import get_settings
-    from chalicelib.store import guarantees, models
+    from chalicelib.services.tables import use_tables
     from scripts.provision import provision
 
-    def reset() -> None:
-        models.unbind()
-        aws.reset_clients()
-        keys.reset_secret_cache()
-        guarantees.reset_connections()
+    reset = caches.reset_all
 
     try:
         with mock_aws():
             reset()
             settings = get_settings()
             provision(settings)
-            models.bind(settings.table_prefix, settings.region)
+            use_tables()
             yield settings
             reset()
     finally:
@@ -202,7 +199,7 @@ def emulator_clock() -> Iterator[list[float]]:
 def _measure_listing(others: int, repeats: int) -> tuple[int, float, float]:
     """(ScannedCount of the listing's Query, warm median seconds, median seconds of it inside the emulator)."""
     from chalicelib.adapters import aws
-    from chalicelib.adapters.identity import Principal
+    from chalicelib.domain.principal import Principal
     from chalicelib.services.listing import list_certificates
 
     scanned: list[int] = []

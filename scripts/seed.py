@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.adapters.identity import Principal
 from chalicelib.config import Settings
 from chalicelib.domain.parties import parse_contractor, parse_obligee
+from chalicelib.domain.principal import Principal
 from chalicelib.services.issuance import issue_guarantee
 from chalicelib.store import models
 from chalicelib.store import parties as registry_store

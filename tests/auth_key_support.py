@@ -135,9 +135,6 @@ def atomic_dynamodb() -> Iterator[None]:
 
 
 def _fresh_clients() -> None:
-    from chalicelib.adapters import aws
-    from chalicelib.store import guarantees, models
+    from tests.conftest import reset_process_caches
 
-    models.unbind()
-    aws.reset_clients()
-    guarantees.reset_connections()
+    reset_process_caches()

@@ -21,16 +21,11 @@ PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def reset_process_caches() -> None:
-    from chalicelib.adapters import aws
-    from chalicelib.adapters import identity as auth
-    from chalicelib.adapters import key_material as keys
-    from chalicelib.store import guarantees, models
+    import chalicelib.adapters.identity  # noqa: F401 - each module registers its own cache
+    import chalicelib.store.guarantees  # noqa: F401
+    from chalicelib import caches
 
-    models.unbind()
-    aws.reset_clients()
-    keys.reset_secret_cache()
-    auth.jwks_cache.clear()
-    guarantees.reset_connections()
+    caches.reset_all()
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def assert_field_errors(response, fields: set[str], context: object) -> None:
 
 
 def surety_principal() -> Any:
-    from chalicelib.adapters.identity import Principal
+    from chalicelib.domain.principal import Principal
 
     return Principal(username=SURETY, role="surety", org_id="surety")
 

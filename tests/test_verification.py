@@ -339,7 +339,7 @@ def test_twenty_failures_disable_the_key_until_it_is_reissued(api):
 
 
 def test_an_owner_account_is_limited_to_100_failures_an_hour(api):
-    from chalicelib.adapters.identity import Principal
+    from chalicelib.domain.principal import Principal
     from chalicelib.errors import NotFound
     from chalicelib.services.verification import verify as verify_directly
 
@@ -369,7 +369,7 @@ def test_an_owner_account_is_limited_to_100_failures_an_hour(api):
 
 
 def test_concurrent_guesses_evaluate_at_most_five(api):
-    from chalicelib.adapters.identity import Principal
+    from chalicelib.domain.principal import Principal
     from chalicelib.errors import NotFound, TooManyRequests
     from chalicelib.services.verification import verify as verify_directly
 

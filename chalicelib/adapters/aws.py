@@ -13,6 +13,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from chalicelib import caches
+
 _CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10)
 # Presigned links must be SigV4 (X-Amz-Expires, ≤ 7 days): botocore otherwise still presigns SigV2 in
 # regions that once took it, and S3 refuses SigV2 for buckets created since June 2020.
@@ -43,6 +45,7 @@ def client(service: str, region: str) -> Any:
     return found
 
 
+@caches.on_reset
 def reset_clients() -> None:
     """Forget clients (not the session, which holds only loaded models and credentials)."""
     with _lock:

@@ -1,79 +1,73 @@
-"""Who is calling: Cognito ID tokens verified by the app itself (signature, expiry, audience, issuer).
+"""Cognito: signing in with a password, and ID tokens verified by the app itself (signature, expiry,
+audience, issuer), so the same check runs in Lambda, under `chalice local` and in tests.
 
-The same check runs in Lambda, under `chalice local` and in tests, because the keys come from the pool's
-JWKS wherever the pool is (AWS or the emulator), fetched with `requests` and cached per process.
+The pool's signing keys come from its JWKS through PyJWT's `PyJWKClient` (its JWK-set cache, lifespan,
+per-kid cache and refresh cooldown); only how the set is fetched is ours, with `requests`, which the local
+emulator answers in tests (see docs/ARCHITECTURE.md, identity).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from chalicelib import caches
+from chalicelib.adapters.aws import client
 from chalicelib.config import Settings, get_settings
+from chalicelib.domain.principal import ROLES, Principal, Role
 from chalicelib.errors import Forbidden, Unauthorized
 
-ROLES = ("surety", "contractor", "obligee")
-_JWKS_TTL_SECONDS = 3600
-_JWKS_REFRESH_FLOOR_SECONDS = 60  # an unknown `kid` refetches at most this often
+if TYPE_CHECKING:
+    from jwt import PyJWKClient
+
+_JWKS_LIFESPAN_SECONDS = 3600
+_JWKS_COOLDOWN_SECONDS = 60  # an unknown `kid` refetches at most this often
+_lock = threading.Lock()
+_clients: dict[str, PyJWKClient] = {}
+
+BAD_CREDENTIALS = "ユーザー名またはパスワードが正しくありません。"
 
 
-@dataclass(frozen=True)
-class Principal:
-    username: str
-    role: str
-    org_id: str | None
-
-    @property
-    def actor(self) -> str:
-        return self.username
+def _jwks_client(url: str) -> PyJWKClient:
+    with _lock:
+        found = _clients.get(url)
+        if found is None:
+            found = _clients[url] = _new_jwks_client(url)
+        return found
 
 
-class _JwksCache:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._keys: dict[str, dict[str, Any]] = {}
-        self._parsed: dict[str, Any] = {}
-        self._url = ""
-        self._fetched_at = 0.0
+def _new_jwks_client(url: str) -> PyJWKClient:
+    import jwt  # imported on first use: keeps it off the cold-start path of unauthenticated routes
 
-    def key_for(self, url: str, kid: str) -> Any:
-        import jwt  # imported on first use: keeps it off the cold-start path of unauthenticated routes
+    class RequestsJWKClient(jwt.PyJWKClient):
+        """PyJWKClient whose only change is the fetch: `requests` instead of urllib."""
 
-        with self._lock:
-            now = time.monotonic()
-            stale = url != self._url or now - self._fetched_at > _JWKS_TTL_SECONDS
-            missing = kid not in self._keys and now - self._fetched_at > _JWKS_REFRESH_FLOOR_SECONDS
-            if stale or missing:
-                self._refresh(url)
-            jwk = self._keys.get(kid)
-            if jwk is None:
-                raise Unauthorized()
-            if kid not in self._parsed:  # parsing an RSA key costs more than verifying with it
-                self._parsed[kid] = jwt.PyJWK(jwk).key
-            return self._parsed[kid]
+        def fetch_data(self) -> Any:
+            import time
 
-    def _refresh(self, url: str) -> None:
-        import requests
+            import requests
 
-        try:
-            response = requests.get(url, timeout=5)
-            response.raise_for_status()
-            keys = response.json()["keys"]
-        except (requests.RequestException, ValueError, KeyError) as exc:
-            raise Unauthorized("認証サービスに接続できません。時間をおいて再度お試しください。") from exc
-        self._keys = {k["kid"]: k for k in keys if "kid" in k}
-        self._parsed = {}
-        self._url = url
-        self._fetched_at = time.monotonic()
+            try:
+                response = requests.get(self.uri, headers=self.headers, timeout=self.timeout,
+                                        allow_redirects=False)
+                response.raise_for_status()
+                jwk_set = self._as_jwk_set_payload(response.json())
+            except (requests.RequestException, ValueError) as exc:
+                raise jwt.PyJWKClientConnectionError(f"JWKS not fetched: {type(exc).__name__}") from exc
+            if self.jwk_set_cache is not None:
+                self.jwk_set_cache.put(jwk_set)
+            self._last_successful_fetch = time.monotonic()
+            return jwk_set
 
-    def clear(self) -> None:
-        with self._lock:
-            self._keys, self._parsed, self._url, self._fetched_at = {}, {}, "", 0.0
+    return RequestsJWKClient(url, cache_keys=True, lifespan=_JWKS_LIFESPAN_SECONDS, timeout=5,
+                             cooldown_duration=_JWKS_COOLDOWN_SECONDS)
 
 
-jwks_cache = _JwksCache()
+@caches.on_reset
+def forget_signing_keys() -> None:
+    with _lock:
+        _clients.clear()
 
 
 def verify_id_token(token: str, settings: Settings | None = None) -> Principal:
@@ -85,9 +79,10 @@ def verify_id_token(token: str, settings: Settings | None = None) -> Principal:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != "RS256" or not header.get("kid"):
             raise Unauthorized()
+        signing_key = _jwks_client(settings.jwks_url).get_signing_key(header["kid"])
         claims = jwt.decode(
             token,
-            key=jwks_cache.key_for(settings.jwks_url, header["kid"]),
+            key=signing_key,
             algorithms=["RS256"],
             audience=settings.user_pool_client_id,
             issuer=settings.issuer,
@@ -96,7 +91,9 @@ def verify_id_token(token: str, settings: Settings | None = None) -> Principal:
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("ログインの有効期限が切れました。再度ログインしてください。", code="token_expired") from exc
-    except jwt.PyJWTError as exc:
+    except jwt.PyJWKClientConnectionError as exc:
+        raise Unauthorized("認証サービスに接続できません。時間をおいて再度お試しください。") from exc
+    except jwt.PyJWTError as exc:  # PyJWKClientError (unknown kid) included
         raise Unauthorized() from exc
     if claims.get("token_use") != "id":
         raise Unauthorized()
@@ -119,10 +116,37 @@ def principal_from_headers(headers: Any) -> Principal:
     return verify_id_token(token.strip())
 
 
-def require_role(headers: Any, *roles: str) -> Principal:
-    principal = principal_from_headers(headers)
+def require_role(principal: Principal, *roles: str) -> Principal:
+    """The principal, if it holds one of `roles` (403 otherwise) and, unless surety staff, an organisation."""
     if principal.role not in roles:
         raise Forbidden()
-    if principal.role != "surety" and not principal.org_id:
+    if principal.role != Role.SURETY and not principal.org_id:
         raise Forbidden("利用者に組織が設定されていません。管理者にお問い合わせください。")
     return principal
+
+
+@dataclass(frozen=True)
+class SignIn:
+    id_token: str
+    expires_in: int
+    principal: Principal
+
+
+def sign_in(username: str, password: str) -> SignIn:
+    """USER_PASSWORD_AUTH against the pool; one answer (401) for an unknown user and a wrong password."""
+    settings = get_settings()
+    cognito = client("cognito-idp", settings.region)
+    try:
+        result = cognito.initiate_auth(
+            ClientId=settings.user_pool_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
+        raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials") from None
+    tokens = result.get("AuthenticationResult")
+    if not tokens:  # a challenge (e.g. a new password) is not served yet
+        raise Unauthorized("このアカウントは追加の手続きが必要です。管理者にお問い合わせください。",
+                           code="challenge_required")
+    return SignIn(tokens["IdToken"], int(tokens.get("ExpiresIn", 3600)),
+                  verify_id_token(tokens["IdToken"], settings))

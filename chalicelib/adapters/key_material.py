@@ -7,6 +7,7 @@ import hmac
 import threading
 import time
 
+from chalicelib import caches
 from chalicelib.adapters.aws import client
 from chalicelib.config import get_settings
 
@@ -32,6 +33,7 @@ def derived_key(purpose: str) -> bytes:
     return hmac.new(app_secret(), purpose.encode(), hashlib.sha256).digest()
 
 
+@caches.on_reset
 def reset_secret_cache() -> None:
     with _lock:
         _cache.clear()

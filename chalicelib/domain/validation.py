@@ -60,8 +60,12 @@ class FieldError:
 
 
 class ValidationFailed(Exception):
-    def __init__(self, errors: list[FieldError]) -> None:
+    """Input that cannot be accepted: every bad field with its Japanese message; `message` (optional) is the
+    summary when one field alone is at fault. Handlers turn it into a 400 in one place (chalicelib.errors)."""
+
+    def __init__(self, errors: list[FieldError], message: str | None = None) -> None:
         self.errors = list(errors)
+        self.message = message
         fields = ", ".join(dict.fromkeys(e.field for e in self.errors))
         super().__init__(f"入力内容に誤りがあります: {fields}")
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
-
-from chalicelib.adapters.identity import Principal
+from chalicelib.domain.principal import Principal
 from chalicelib.errors import BadRequest, NotFound
-from chalicelib.handlers.common import authorized_call, contract_number_param
+from chalicelib.handlers.common import Blueprint, authorized_call, contract_number_param
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import GuaranteeVersion
 

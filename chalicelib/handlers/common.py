@@ -1,21 +1,45 @@
-"""Small pieces every Blueprint uses to turn HTTP into domain calls."""
+"""Small pieces every Blueprint uses to turn HTTP into service calls and back (docs/ARCHITECTURE.md, handlers)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from chalice import Blueprint
+import chalice
 from chalice.app import Request
 
-from chalicelib.adapters.identity import Principal, require_role
-from chalicelib.config import get_settings
+from chalicelib.adapters.identity import principal_from_headers, require_role
 from chalicelib.domain.normalize import normalize_contract_number
-from chalicelib.errors import BadRequest
-from chalicelib.store import models
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.errors import BadRequest, from_validation
+from chalicelib.services.tables import use_tables
+
+
+class Blueprint(chalice.Blueprint):
+    """Chalice's Blueprint whose views turn a domain ValidationFailed into the API's 400: the one place
+    where that translation happens for every route."""
+
+    def route(self, path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def translated(*args: Any, **view_kwargs: Any) -> Any:
+                try:
+                    return view(*args, **view_kwargs)
+                except ValidationFailed as exc:
+                    raise from_validation(exc.errors, exc.message) from exc
+
+            register(translated)
+            return view
+
+        return decorator
 
 
 @dataclass(frozen=True)
@@ -28,21 +52,15 @@ class Call:
 
     @property
     def params(self) -> dict[str, str]:
-        return self.request.query_params or {}
+        return dict(self.request.query_params or {})
 
 
-def authorized_call(bp: Blueprint, *roles: str) -> Call:
+def authorized_call(bp: chalice.Blueprint, *roles: str) -> Call:
     """The current request, once its caller holds one of `roles` (401/403 otherwise), with tables bound."""
     request = bp.current_request
-    principal = require_role(request.headers, *roles)
+    principal = require_role(principal_from_headers(request.headers), *roles)
     use_tables()
     return Call(request, principal, request_id(request, bp.lambda_context))
-
-
-def use_tables() -> None:
-    """Bind the models to this stage's tables (read at call time, per the stage's environment)."""
-    settings = get_settings()
-    models.bind(settings.table_prefix, settings.region)
 
 
 def request_id(request: Request, lambda_context: Any = None) -> str:
@@ -51,7 +69,7 @@ def request_id(request: Request, lambda_context: Any = None) -> str:
     context = request.context if request.context is not None else {}
     if not context.get("requestId"):
         context["requestId"] = getattr(lambda_context, "aws_request_id", None) or uuid.uuid4().hex
-    return context["requestId"]
+    return str(context["requestId"])
 
 
 def json_object(request: Request) -> dict[str, Any]:
@@ -76,6 +94,5 @@ def contract_number_param(raw: str) -> str:
     number = normalize_contract_number(unquote(raw))
     if number is None:
         message = "保証契約番号は10桁の数字で指定してください。"
-        raise BadRequest(message, code="validation_error",
-                         errors=[{"field": "contract_number", "message": message}])
+        raise ValidationFailed([FieldError("contract_number", message)], message)
     return number

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice import Response
 
-from chalicelib.handlers.common import authorized_call, contract_number_param, json_object
+from chalicelib.handlers.common import Blueprint, authorized_call, contract_number_param, json_object
 
 bp = Blueprint(__name__)
 

@@ -1,4 +1,4 @@
-from chalice import Blueprint
+from chalicelib.handlers.common import Blueprint
 
 bp = Blueprint(__name__)
 

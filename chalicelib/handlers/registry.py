@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Response
 
 from chalicelib.domain.parties import parse_contractor, parse_obligee, parse_registry_id
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.errors import ValidationError
-from chalicelib.handlers.common import authorized_call, json_object
+from chalicelib.handlers.common import Blueprint, authorized_call, json_object
 from chalicelib.store import parties as registry_store
 from chalicelib.store.models import Contractor, Obligee
 

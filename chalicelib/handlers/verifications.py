@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
-
-from chalicelib.handlers.common import authorized_call, json_object
+from chalicelib.handlers.common import Blueprint, authorized_call, json_object
 
 bp = Blueprint(__name__)
 

@@ -11,10 +11,10 @@ import logging
 from typing import Any
 
 from chalicelib.adapters import mail as notify
-from chalicelib.adapters.identity import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain.amendment import AmendmentPlan, describe_changes, plan_amendment
 from chalicelib.domain.clock import japan_today, utc_now
+from chalicelib.domain.principal import Principal
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.errors import Conflict, NotFound, ValidationError

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import mail as notify
-from chalicelib.adapters.identity import Principal
+from chalicelib.domain.principal import Principal
 from chalicelib.errors import BadRequest, Unprocessable
 from chalicelib.store import guarantees as store
 from chalicelib.store.models import IdempotencyRecord

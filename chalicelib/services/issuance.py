@@ -10,12 +10,12 @@ from typing import Any
 
 from chalicelib.adapters import key_material as keys
 from chalicelib.adapters import mail as notify
-from chalicelib.adapters.identity import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain.auth_key import auth_key_digest, generate_auth_key
 from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.eligibility import ObligeePolicy, electronic_refusal
 from chalicelib.domain.normalize import normalize_search_text
+from chalicelib.domain.principal import Principal
 from chalicelib.domain.types import Delivery, WorkCategory
 from chalicelib.domain.validation import (
     IssueRequest,

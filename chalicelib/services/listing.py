@@ -6,8 +6,8 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.adapters.identity import Principal
 from chalicelib.domain.normalize import normalize_search_text, normalize_typed
+from chalicelib.domain.principal import Principal
 from chalicelib.errors import BadRequest
 from chalicelib.services.paging import decode_cursor, encode_cursor
 from chalicelib.services.presenters import certificate_summary

@@ -13,7 +13,6 @@ from typing import Any
 
 from chalicelib.adapters import files
 from chalicelib.adapters import key_material as keys
-from chalicelib.adapters.identity import Principal
 from chalicelib.config import get_settings
 from chalicelib.domain.auth_key import (
     auth_key_digest,
@@ -24,6 +23,7 @@ from chalicelib.domain.auth_key import (
 )
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.normalize import normalize_contract_number
+from chalicelib.domain.principal import Principal
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.errors import NotFound, TooManyRequests, ValidationError
 from chalicelib.services import documents

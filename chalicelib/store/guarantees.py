@@ -12,6 +12,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib import caches
 from chalicelib.adapters import aws
 from chalicelib.store.models import (
     AuditEvent,
@@ -35,6 +36,7 @@ def transaction_connection(region: str) -> Connection:
     return connection
 
 
+@caches.on_reset
 def reset_connections() -> None:
     transaction_connection.cache_clear()
 

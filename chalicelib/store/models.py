@@ -14,6 +14,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib import caches
 from chalicelib.adapters import aws
 
 
@@ -217,6 +218,7 @@ def bind(table_prefix: str, region: str) -> None:
     _bound = (table_prefix, region)
 
 
+@caches.on_reset
 def unbind() -> None:
     """Forget connections (tests start a new emulated account each time)."""
     global _bound

@@ -1,0 +1,146 @@
+"""What the service keeps, as plain typed values: the store turns these into items and back, and every
+other layer works with them (docs/ARCHITECTURE.md, data). Dates are `date`, instants aware UTC `datetime`,
+amounts `int` yen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.domain.types import Delivery, GuaranteeType, SubmissionMethod, WorkCategory
+
+
+class GuaranteeStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"  # 解約・返還
+
+
+@dataclass(frozen=True)
+class StatedTerms:
+    """The terms a certificate states that an amendment may change."""
+
+    project_name: str
+    completion_date: date  # 工期末日
+    guarantee_period_end: date  # 保証期間の末日
+    contract_amount_total: int
+    contract_amount_covered: int
+    guarantee_amount: int
+    deposit_bank: str | None
+
+
+@dataclass(frozen=True)
+class CertificateVersion:
+    """One version of a guarantee's certificate (保証証書), never overwritten once issued; a recorded change
+    or a cancellation updates the latest version in place and bumps its `revision`."""
+
+    contract_number: str
+    version: int
+    guarantee_type: GuaranteeType
+    delivery: Delivery
+    work_category: WorkCategory
+    contractor_id: str
+    obligee_id: str
+    contractor_name: str  # as registered when this version was issued
+    contractor_address: str
+    obligee_name: str
+    contract_date: date
+    terms: StatedTerms
+    issued_on: date  # 証書発行日, a Japan date
+    issued_at: datetime
+    issued_by: str
+    amended: bool = False
+    changes: tuple[str, ...] = ()  # what this version changed, in words
+    status: GuaranteeStatus = GuaranteeStatus.ACTIVE
+    cancelled_on: date | None = None
+    cancel_reason: str | None = None
+    revision: int = 0  # the store's optimistic-lock counter of in-place changes
+    pdf_stored: bool = False  # the certificate PDF is in S3: links need no HEAD first
+
+    @property
+    def is_electronic(self) -> bool:
+        return self.delivery is Delivery.ELECTRONIC
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is GuaranteeStatus.CANCELLED
+
+
+@dataclass(frozen=True)
+class Obligee:
+    """発注者 (owner) and its adoption of 電子保証."""
+
+    obligee_id: str
+    name: str
+    e_guarantee_start_date: date | None  # None: the owner has not adopted electronic guarantees
+    eligible_work_categories: tuple[WorkCategory, ...]
+    submission_method: SubmissionMethod
+    contact_email: str
+    ratio_rules: dict[str, dict[str, Any]] | None = None  # overrides of the default amount rules
+
+
+@dataclass(frozen=True)
+class Contractor:
+    """保証契約者 (contractor)."""
+
+    contractor_id: str
+    name: str
+    address: str
+    email: str
+    certificate_count: int = 0
+
+
+@dataclass(frozen=True)
+class AuthKeyState:
+    """The 認証キー of an electronic guarantee as kept: a keyed digest, the KMS ciphertext, the counters."""
+
+    contract_number: str
+    obligee_id: str  # whom the certificate is addressed to
+    contractor_id: str
+    digest: str
+    encrypted_key: bytes
+    generation: int = 1
+    consecutive_failures: int = 0
+    total_failures: int = 0
+    last_failure_at: datetime | None = None
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event of a guarantee's append-only trail. `detail` never holds a key, token or URL."""
+
+    contract_number: str
+    type: str
+    at: datetime
+    actor: str
+    role: str
+    org_id: str | None
+    request_id: str
+    result: str = "ok"
+    detail: dict[str, Any] | None = None
+    event_id: str = ""  # unique within the contract; made by the store when empty
+
+
+@dataclass(frozen=True)
+class VerificationEntry:
+    """What an owner verified (D-Sure)."""
+
+    obligee_id: str
+    contract_number: str
+    verified_version: int
+    verified_at: datetime
+    verified_by: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The stored answer of a creating request (idempotency), with the emails it still owes."""
+
+    scope: str  # "{actor}#{operation}#{Idempotency-Key}"
+    request_hash: str
+    status_code: int
+    response: dict[str, Any]
+    created_at: datetime
+    pending_emails: list[dict[str, str]] = field(default_factory=list)
