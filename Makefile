@@ -17,12 +17,15 @@ run: $(STAMP)
 	$(PY) -m scripts.local_run
 
 ## Run the test suite (moto in-process) and the linter.
-test: $(STAMP)
-	$(PY) -m ruff check .
+test: lint
 	$(PY) -m pytest -q -n 2
 
+## ruff, mypy (strict on the pure domain) and the import-layer contracts of docs/ARCHITECTURE.md.
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m mypy --strict chalicelib/domain
+	$(VENV)/bin/lint-imports --no-cache
 
 ## Benchmarks whose figures go into closing notes.
 bench: $(STAMP)

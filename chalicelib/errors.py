@@ -33,13 +33,13 @@ class ApiError(ChaliceUnhandledError):
         *,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str | list[str]] | None = None,
-        extra: dict[str, Any] | None = None,
+        extra_body: dict[str, Any] | None = None,
         code: str | None = None,
     ) -> None:
         self.message = message or self.MESSAGE
         self.errors = errors
         self.headers = headers or {}
-        self.extra = extra or {}
+        self.extra_body = extra_body or {}  # more fields of the JSON answer
         self.code = code or self.CODE
         super().__init__(self.message)
 
@@ -47,7 +47,7 @@ class ApiError(ChaliceUnhandledError):
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.errors:
             body["errors"] = self.errors
-        body.update(self.extra)
+        body.update(self.extra_body)
         return Response(body=body, status_code=self.STATUS_CODE, headers=self.headers)
 
 

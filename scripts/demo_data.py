@@ -1,4 +1,4 @@
-"""The demo world of the local run (DESIGN.md §4 "Local run"); tests register the same owners and contractors."""
+"""The demo world of the local run; tests register the same owners and contractors."""
 
 from __future__ import annotations
 

@@ -468,7 +468,7 @@ def test_concurrent_amendments_of_one_version_one_wins(api):
     assert status == 201 and body["version"] == 2
     assert {c.STATUS_CODE for c in conflicts} == {409}
     assert {c.code for c in conflicts} == {"version_conflict"}
-    assert {c.extra["current_version"] for c in conflicts} == {2}
+    assert {c.extra_body["current_version"] for c in conflicts} == {2}
     state = stored(number)
     assert state["versions"] == [1, 2] and state["marked"] == [2] and state["events"].count("amended") == 1
     assert state["idempotency"] == [f"amend:{number}"]

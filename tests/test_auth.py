@@ -1,4 +1,4 @@
-"""Login and the identity check every protected route runs (DESIGN.md §2, §4): 401 without a valid ID
+"""Login and the identity check every protected route runs: 401 without a valid ID
 token, 403 for the wrong role, always a JSON body with `code` and a Japanese `message`."""
 
 from __future__ import annotations

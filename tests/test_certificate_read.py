@@ -1,5 +1,5 @@
-"""GET /v1/certificates/{contract_number}: the certificate in full, for its contractor and the surety only
-(DESIGN.md §4). Another contractor's certificate answers exactly as an unknown number does."""
+"""GET /v1/certificates/{contract_number}: the certificate in full, for its contractor and the surety only.
+Another contractor's certificate answers exactly as an unknown number does."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The PDFs (DESIGN.md §1, §3, §4): the certificate of each version stored once in a private bucket, the key
+"""The PDFs: the certificate of each version stored once in a private bucket, the key
 notice made on request, both handed out only as short-lived presigned links that name exactly one object.
 
 moto serves a presigned GET whatever its signature and age; `s3_checks_presigned_links` adds real S3's

@@ -1,4 +1,4 @@
-"""POST /v1/guarantees: issuing version 1 of a guarantee (DESIGN.md §1, §4).
+"""POST /v1/guarantees: issuing version 1 of a guarantee.
 
 Every refusal names the field and writes nothing: no certificate, no audit event, no idempotency record,
 no email, no contract number used up.

@@ -1,4 +1,4 @@
-"""GET /v1/certificates: 保証工事一覧 (DESIGN.md §1 step 3, §4): own certificates only, newest first,
+"""GET /v1/certificates: 保証工事一覧: own certificates only, newest first,
 searchable, paged by a cursor bound to the caller and the search, read with Query, never Scan."""
 
 from __future__ import annotations

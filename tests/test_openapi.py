@@ -1,4 +1,4 @@
-"""openapi.yaml is part of the contract (DESIGN.md §4) and is kept true here: it is a valid OpenAPI document,
+"""openapi.yaml is part of the contract and is kept true here: it is a valid OpenAPI document,
 it lists exactly the routes the app registers, and what the app really answers matches what it documents.
 
 Live answers are checked strictly: every `$ref` is inlined, `allOf` is merged, and an object schema that lists

@@ -1,4 +1,4 @@
-"""The registry of owners (発注者) and contractors (保証契約者), kept by the surety (DESIGN.md §4)."""
+"""The registry of owners (発注者) and contractors (保証契約者), kept by the surety."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> Amend
     for name in sorted(set(body) - set(AMENDABLE_FIELDS) - {"expected_version"}):
         errors.append(FieldError(name, f"{name}は変更できない項目です"))
     expected = body.get("expected_version")
-    if type(expected) is not int or expected < 1:
+    if not isinstance(expected, int) or isinstance(expected, bool) or expected < 1:
         errors.append(FieldError("expected_version", "expected_version(確認した版)は1以上の整数で指定してください"))
     if errors:
         raise ValidationFailed(errors)
@@ -57,7 +57,8 @@ def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> Amend
         raise ValidationFailed([FieldError("body", "変更内容がありません。変更する項目を指定してください")])
     period_followed = "completion_date" in changed and after["guarantee_period_end"] == after["completion_date"]
     printed = set(changed) - RECORDED_ONLY - ({"guarantee_period_end"} if period_followed else set())
-    return AmendmentPlan(int(expected), state, changed, bool(printed))
+    assert isinstance(expected, int)  # checked above
+    return AmendmentPlan(expected, state, changed, bool(printed))
 
 
 def _as_json(state: IssueRequest) -> dict[str, Any]:

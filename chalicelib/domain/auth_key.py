@@ -1,4 +1,6 @@
-"""The 認証キー: 10 characters of Crockford base32, shown as XXXXX-XXXXX (DESIGN.md §4)."""
+"""The 認証キー: 10 characters of Crockford base32, shown as XXXXX-XXXXX.
+
+See docs/ARCHITECTURE.md, 認証キー and guessing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Whether an owner (発注者) accepts an electronic guarantee for a contract (DESIGN.md §1).
+"""Whether an owner (発注者) accepts an electronic guarantee for a contract.
+
+See docs/ARCHITECTURE.md, where each rule lives.
 
 Owners adopt 電子保証 from a date and for some work categories. Only electronic delivery is judged here:
 paper delivery is always possible, so the caller asks only when delivery is electronic.

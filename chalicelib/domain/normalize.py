@@ -1,4 +1,6 @@
-"""Normalisation of text people type (DESIGN.md §4): judge what was meant, not how it was keyed in."""
+"""Normalisation of text people type: judge what was meant, not how it was keyed in.
+
+See docs/ARCHITECTURE.md, where each rule lives."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def parse_obligee(obligee_id: str, body: dict[str, Any]) -> Obligee:
 
     method = SubmissionMethod.EMAIL
     try:
-        method = SubmissionMethod(body.get("submission_method"))
+        method = SubmissionMethod(str(body.get("submission_method")))
     except ValueError:
         errors.append(FieldError("submission_method", "認証キーの提出方法は email, e_contract のいずれかです"))
     email = _email(body, "contact_email", "発注者の連絡先メールアドレス", errors)

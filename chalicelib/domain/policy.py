@@ -23,8 +23,7 @@ class RatioRule:
     percent: int
 
 
-# The usual rules (DESIGN.md is not in this repository: see docs/ARCHITECTURE.md, amount rules); an owner may
-# override them per guarantee type.
+# The usual rules (docs/ARCHITECTURE.md, where each rule lives); an owner may override them per guarantee type.
 DEFAULT_RATIO_RULES: dict[GuaranteeType, RatioRule] = {
     GuaranteeType.ADVANCE_PAYMENT: RatioRule("max", 40),
     GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT: RatioRule("max", 20),

@@ -1,4 +1,4 @@
-"""Validation of the issue request of POST /v1/guarantees (DESIGN.md §4).
+"""Validation of the issue request of POST /v1/guarantees (docs/ARCHITECTURE.md, where each rule lives).
 
 Every bad field is reported at once, each with a Japanese message that names the item, so a clerk can fix
 the whole form in one go.

@@ -9,8 +9,6 @@ from __future__ import annotations
 import functools
 import itertools
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from chalicelib.pdf.fonts import register_fonts, string_width
@@ -164,39 +162,16 @@ QR_BORDER = 4  # quiet zone in modules, as the QR standard asks
 
 @functools.lru_cache(maxsize=256)
 def qr_modules(value: str) -> tuple[tuple[bool, ...], ...]:
-    """The QR code's module matrix (True = dark), from reportlab's built-in encoder, level M.
+    """The QR code's module matrix (True = dark), made by segno at error correction level M.
 
-    Level M survives a smudged or folded print. Cached: encoding picks the best of eight masks in pure
-    Python (~20 ms), and a contract's notice is drawn again with the same address whenever its key is
-    shown or reissued.
+    Level M survives a smudged or folded print; segno picks the smallest version that fits and is pure
+    Python without imports of its own. Cached: a contract's notice is drawn again with the same address
+    whenever its key is shown or reissued.
     """
-    qrencoder = _qrencoder()
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)  # None: the smallest version that fits
-    code.addData(value)
-    code.make()
-    return tuple(tuple(bool(m) for m in row) for row in code.modules)
+    import segno
 
-
-@functools.cache
-def _qrencoder() -> ModuleType:
-    """reportlab's QR encoder module (what QrCodeWidget uses), loaded on its own.
-
-    Importing it the ordinary way runs reportlab.graphics.barcode/__init__, which imports every barcode
-    widget and platypus (~130 ms of a cold start); the encoder file needs only re and itertools.
-    """
-    import importlib.util
-
-    import reportlab
-
-    path = Path(reportlab.__file__).parent / "graphics" / "barcode" / "qrencoder.py"
-    spec = importlib.util.spec_from_file_location("_reportlab_qrencoder", path)
-    if spec is None or spec.loader is None:  # a reportlab laid out differently: take the slow way
-        from reportlab.graphics.barcode import qrencoder
-
-        return qrencoder
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    code = segno.make_qr(value, error="m", boost_error=False)
+    return tuple(tuple(bool(m) for m in row) for row in code.matrix)
 
 
 def wrap_text(text: str, max_width: float, size: float) -> list[str]:

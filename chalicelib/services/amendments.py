@@ -53,7 +53,7 @@ def _issue_body(item: CertificateVersion) -> dict[str, Any]:
 
 
 def _version_conflict(message: str, current: int) -> Conflict:
-    return Conflict(message, code="version_conflict", extra={"current_version": current})
+    return Conflict(message, code="version_conflict", extra_body={"current_version": current})
 
 
 def _latest_open(contract_number: str) -> CertificateVersion:
@@ -63,7 +63,7 @@ def _latest_open(contract_number: str) -> CertificateVersion:
     latest = versions[0]
     if latest.is_cancelled:
         raise Conflict("解約済みの保証は変更できません。", code="guarantee_cancelled",
-                       extra={"current_version": latest.version})
+                       extra_body={"current_version": latest.version})
     return latest
 
 

@@ -82,7 +82,7 @@ def claim_attempt(contract_number: str, now: datetime, obligee_id: str | None) -
     cutoff = _ts(now - LOCK_DURATION)
     base = ("attribute_exists(contract_number) AND obligee_id = :obligee AND disabled = :false"
             " AND total_failures < :max_total")
-    continue_streak = {
+    continue_streak: dict[str, Any] = {
         "UpdateExpression": "ADD consecutive_failures :one, total_failures :one SET last_failure_at = :now",
         "ConditionExpression": f"{base} AND consecutive_failures < :max_consecutive"
                                " AND (consecutive_failures = :zero OR last_failure_at > :lock_cutoff)",

@@ -11,6 +11,7 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.normalize import normalize_search_text
@@ -44,7 +45,7 @@ def _list_sort(issued_on: date, contract_number: str) -> str:
 
 def _item(v: CertificateVersion, *, latest: bool) -> GuaranteeVersion:
     t = v.terms
-    return GuaranteeVersion(
+    item = GuaranteeVersion(
         v.contract_number,
         v.version,
         guarantee_type=v.guarantee_type.value,
@@ -76,8 +77,10 @@ def _item(v: CertificateVersion, *, latest: bool) -> GuaranteeVersion:
         search_obligee=normalize_search_text(v.obligee_name),
         latest_contractor_id=v.contractor_id if latest else None,
         latest_sort=_list_sort(v.issued_on, v.contract_number) if latest else None,
-        **({} if v.revision is None else {"revision": v.revision}),
     )
+    if v.revision is not None:
+        item.revision = v.revision
+    return item
 
 
 def _record(item: GuaranteeVersion) -> CertificateVersion:
@@ -106,7 +109,7 @@ def _record(item: GuaranteeVersion) -> CertificateVersion:
         issued_at=item.issued_at,
         issued_by=item.issued_by,
         amended=bool(item.amended),
-        changes=tuple(item.changes or ()),
+        changes=tuple(str(c) for c in item.changes or ()),
         status=GuaranteeStatus(item.status),
         cancelled_on=item.cancelled_on,
         cancel_reason=item.cancel_reason,
@@ -207,7 +210,10 @@ def _commit_change(write: Any, outcome: Outcome, event: AuditEntry) -> None:
 
 def _key_of(v: CertificateVersion) -> GuaranteeVersion:
     """The stored item of a version as far as a conditional update needs it: keys and revision."""
-    return GuaranteeVersion(v.contract_number, v.version, **({} if v.revision is None else {"revision": v.revision}))
+    item = GuaranteeVersion(v.contract_number, v.version)
+    if v.revision is not None:
+        item.revision = v.revision
+    return item
 
 
 def commit_new_version(latest: CertificateVersion, new: CertificateVersion, outcome: Outcome,
@@ -231,7 +237,7 @@ def commit_in_place(latest: CertificateVersion, changed: CertificateVersion, out
     """Change the latest version where no certificate is issued (a recorded change, a cancellation):
     the terms and the cancellation fields of `changed` are written over `latest`, unless it changed meanwhile."""
     t = changed.terms
-    actions = [
+    actions: list[Action] = [
         GuaranteeVersion.contract_amount_total.set(t.contract_amount_total),
         GuaranteeVersion.contract_amount_covered.set(t.contract_amount_covered),
         GuaranteeVersion.completion_date.set(t.completion_date),

@@ -13,7 +13,7 @@ def _obligee(item: models.Obligee) -> Obligee:
         obligee_id=item.obligee_id,
         name=item.name,
         e_guarantee_start_date=item.e_guarantee_start_date,
-        eligible_work_categories=tuple(WorkCategory(c) for c in item.eligible_work_categories),
+        eligible_work_categories=tuple(WorkCategory(str(c)) for c in item.eligible_work_categories),
         submission_method=SubmissionMethod(item.submission_method),
         contact_email=item.contact_email,
         ratio_rules=item.ratio_rules,
