@@ -91,8 +91,8 @@ def json_object(request: Request) -> dict[str, Any]:
 
 def contract_number_param(raw: str) -> str:
     """A 保証契約番号 from the path, normalised; not 10 digits is a 400 naming the field."""
-    number = normalize_contract_number(unquote(raw))
-    if number is None:
+    contract_number = normalize_contract_number(unquote(raw))
+    if contract_number is None:
         message = "保証契約番号は10桁の数字で指定してください。"
         raise ValidationFailed([FieldError("contract_number", message)], message)
-    return number
+    return contract_number

@@ -18,9 +18,6 @@ from chalicelib.domain.wareki import format_wareki
 from chalicelib.pdf.fonts import string_width
 from chalicelib.pdf.layout import ASCENT, DESCENT, PageLayout, new_canvas, wrap_text
 
-# The issuing surety company, from configuration (one definition with the stage settings).
-SuretyInfo = Surety
-
 
 @dataclass(frozen=True)
 class CertificateContent:
@@ -74,7 +71,7 @@ def heading(guarantee_type: GuaranteeType) -> str:
     return f"保証証書 ({guarantee_type.name_ja})"
 
 
-def certificate_text_fields(content: CertificateContent, surety: SuretyInfo) -> dict[str, str]:
+def certificate_text_fields(content: CertificateContent, surety: Surety) -> dict[str, str]:
     """Every string the certificate shows, keyed by its label, in print order.
 
     Table rows use their printed label as key. A value may hold '\\n' where the certificate starts a new
@@ -120,7 +117,7 @@ CELL_PAD_Y = 8.0
 _SCALES = (1.0, 0.92, 0.85, 0.78, 0.7, 0.62)
 
 
-def layout_certificate(content: CertificateContent, surety: SuretyInfo) -> PageLayout:
+def layout_certificate(content: CertificateContent, surety: Surety) -> PageLayout:
     """Positions of everything on the page; raises ValueError if the content cannot fit one page."""
     fields = certificate_text_fields(content, surety)
     for scale in _SCALES:
@@ -228,7 +225,7 @@ def _layout(fields: dict[str, str], scale: float) -> PageLayout | None:
     return page
 
 
-def render_certificate(content: CertificateContent, surety: SuretyInfo) -> bytes:
+def render_certificate(content: CertificateContent, surety: Surety) -> bytes:
     """The certificate as PDF bytes (one A4 page, font subset embedded, same input -> same bytes)."""
     page = layout_certificate(content, surety)
     buffer = io.BytesIO()

@@ -19,13 +19,10 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.policy import GUESSING_LIMITS
 from chalicelib.domain.records import AuditEntry, AuthKeyState, VerificationEntry
 from chalicelib.store import audit
-from chalicelib.store.connection import failed_conditions, raw_client, transact
+from chalicelib.store.connection import failed_conditions, get_or_none, raw_client, transact
 from chalicelib.store.models import AuthKey, Throttle, Verification
 
-MAX_CONSECUTIVE_FAILURES = GUESSING_LIMITS.lock_after
-LOCK_DURATION = GUESSING_LIMITS.lock_duration
-MAX_TOTAL_FAILURES = GUESSING_LIMITS.disable_after
-MAX_ACCOUNT_FAILURES_PER_HOUR = GUESSING_LIMITS.account_failures_per_hour
+LIMITS = GUESSING_LIMITS  # the policy; this module only enforces it atomically
 
 
 class Refusal(StrEnum):
@@ -71,22 +68,22 @@ def create_in(tx: TransactWrite, key: AuthKeyState) -> None:
 def claim_attempt(contract_number: str, now: datetime, obligee_id: str | None) -> Claim:
     """Count the attempt as a failure up front (undone on success) unless the key is locked or disabled.
 
-    A streak of failures is consecutive while each follows the last within LOCK_DURATION: the 5th locks
-    the contract until LOCK_DURATION after it, and a failure after a quiet LOCK_DURATION (or a lapsed
+    A streak of failures is consecutive while each follows the last within the lock duration: the 5th locks
+    the contract until the lock duration after it, and a failure after a quiet lock duration (or a lapsed
     lock) starts a new streak. One conditional update in the usual case; a second only to restart a
     stale streak, guarded by the failure time it saw so concurrent claims cannot both restart it.
     Only the owner the certificate is addressed to counts: another owner's attempts can never succeed,
     so they neither lock the contract nor learn from a lock that it exists (refused "other_owner").
     """
     table = AuthKey.Meta.table_name
-    cutoff = _ts(now - LOCK_DURATION)
+    cutoff = _ts(now - LIMITS.lock_duration)
     base = ("attribute_exists(contract_number) AND obligee_id = :obligee AND disabled = :false"
             " AND total_failures < :max_total")
     continue_streak: dict[str, Any] = {
         "UpdateExpression": "ADD consecutive_failures :one, total_failures :one SET last_failure_at = :now",
         "ConditionExpression": f"{base} AND consecutive_failures < :max_consecutive"
                                " AND (consecutive_failures = :zero OR last_failure_at > :lock_cutoff)",
-        "ExpressionAttributeValues": {":zero": {"N": "0"}, ":max_consecutive": {"N": str(MAX_CONSECUTIVE_FAILURES)},
+        "ExpressionAttributeValues": {":zero": {"N": "0"}, ":max_consecutive": {"N": str(LIMITS.lock_after)},
                                       ":lock_cutoff": {"S": cutoff}},
     }
     old: dict[str, Any] | None = None
@@ -110,7 +107,7 @@ def claim_attempt(contract_number: str, now: datetime, obligee_id: str | None) -
                     ":now": {"S": _ts(now)},
                     ":obligee": {"S": obligee_id or ""},
                     ":false": {"BOOL": False},
-                    ":max_total": {"N": str(MAX_TOTAL_FAILURES)},
+                    ":max_total": {"N": str(LIMITS.disable_after)},
                     **request["ExpressionAttributeValues"],
                 },
                 ReturnValues="ALL_NEW",
@@ -125,11 +122,11 @@ def claim_attempt(contract_number: str, now: datetime, obligee_id: str | None) -
             key = _raw_state(old)
             if key.obligee_id != obligee_id:
                 return Claim(key, Refusal.OTHER_OWNER)
-            if key.disabled or key.total_failures >= MAX_TOTAL_FAILURES:
+            if key.disabled or key.total_failures >= LIMITS.disable_after:
                 return Claim(key, Refusal.DISABLED)
             assert key.last_failure_at is not None
-            remaining = (key.last_failure_at + LOCK_DURATION - now).total_seconds()
-            if key.consecutive_failures >= MAX_CONSECUTIVE_FAILURES and remaining > 0:
+            remaining = (key.last_failure_at + LIMITS.lock_duration - now).total_seconds()
+            if key.consecutive_failures >= LIMITS.lock_after and remaining > 0:
                 return Claim(key, Refusal.LOCKED, max(1, math.ceil(remaining)))
             if request is not continue_streak:
                 old = None  # another request moved the streak on meanwhile: judge afresh
@@ -165,7 +162,7 @@ def record_success(key: AuthKeyState, username: str, verification: VerificationE
     def write(tx: TransactWrite) -> None:
         tx.condition_check(
             Throttle, window,
-            condition=Throttle.failures.does_not_exist() | (Throttle.failures < MAX_ACCOUNT_FAILURES_PER_HOUR),
+            condition=Throttle.failures.does_not_exist() | (Throttle.failures < LIMITS.account_failures_per_hour),
         )
         tx.update(
             AuthKey(key.contract_number),
@@ -187,10 +184,8 @@ def record_success(key: AuthKeyState, username: str, verification: VerificationE
 
 
 def get_auth_key(contract_number: str) -> AuthKeyState | None:
-    try:
-        return _state(AuthKey.get(contract_number, consistent_read=True))
-    except AuthKey.DoesNotExist:
-        return None
+    item = get_or_none(AuthKey, contract_number, consistent_read=True)
+    return None if item is None else _state(item)
 
 
 def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEntry, now: datetime) -> None:
@@ -230,7 +225,5 @@ def verifications_of(obligee_id: str, limit: int, after: str | None) -> tuple[li
 
 
 def verification_of(obligee_id: str, contract_number: str) -> VerificationEntry | None:
-    try:
-        return _verification(Verification.get(obligee_id, contract_number))
-    except Verification.DoesNotExist:
-        return None
+    item = get_or_none(Verification, obligee_id, contract_number)
+    return None if item is None else _verification(item)

@@ -13,10 +13,11 @@ import functools
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import caches
@@ -83,6 +84,17 @@ def transact(write: Callable[[TransactWrite], None]) -> None:
             if codes != {"TransactionConflict"} or attempt == _CONFLICT_RETRIES - 1:
                 raise
             time.sleep(0.02 * (2**attempt) * (1 + random.random()))  # noqa: S311 - jitter, not security
+
+
+M = TypeVar("M", bound=Model)
+
+
+def get_or_none(model: type[M], hash_key: Any, range_key: Any = None, *, consistent_read: bool = False) -> M | None:
+    """The item with these keys, or None."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=consistent_read)
+    except model.DoesNotExist:
+        return None
 
 
 def failed_conditions(exc: TransactWriteError) -> list[int]:

@@ -8,6 +8,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.records import Outcome
+from chalicelib.store.connection import get_or_none
 from chalicelib.store.models import IdempotencyRecord
 
 TTL = timedelta(days=7)
@@ -36,10 +37,8 @@ def save_in(tx: TransactWrite, outcome: Outcome) -> None:
 
 
 def get(scope: str) -> Outcome | None:
-    try:
-        return _record(IdempotencyRecord.get(scope, consistent_read=True))
-    except IdempotencyRecord.DoesNotExist:
-        return None
+    item = get_or_none(IdempotencyRecord, scope, consistent_read=True)
+    return None if item is None else _record(item)
 
 
 def claim_pending_emails(outcome: Outcome) -> list[dict[str, str]]:

@@ -6,6 +6,7 @@ from chalicelib.domain.clock import utc_now
 from chalicelib.domain.records import Contractor, Obligee
 from chalicelib.domain.types import SubmissionMethod, WorkCategory
 from chalicelib.store import models
+from chalicelib.store.connection import get_or_none
 
 
 def _obligee(item: models.Obligee) -> Obligee:
@@ -26,17 +27,13 @@ def _contractor(item: models.Contractor) -> Contractor:
 
 
 def get_obligee(obligee_id: str) -> Obligee | None:
-    try:
-        return _obligee(models.Obligee.get(obligee_id))
-    except models.Obligee.DoesNotExist:
-        return None
+    item = get_or_none(models.Obligee, obligee_id)
+    return None if item is None else _obligee(item)
 
 
 def get_contractor(contractor_id: str) -> Contractor | None:
-    try:
-        return _contractor(models.Contractor.get(contractor_id))
-    except models.Contractor.DoesNotExist:
-        return None
+    item = get_or_none(models.Contractor, contractor_id)
+    return None if item is None else _contractor(item)
 
 
 def list_contractors() -> list[Contractor]:

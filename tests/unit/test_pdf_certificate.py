@@ -12,18 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
+from chalicelib.config import Surety
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.pdf.certificate import (
     NOTES,
     CertificateContent,
-    SuretyInfo,
     certificate_text_fields,
     layout_certificate,
     render_certificate,
 )
 from chalicelib.pdf.layout import PageLayout, wrap_text
 
-SURETY = SuretyInfo(
+SURETY = Surety(
     name="西日本建設業保証株式会社",
     address="大阪市西区立売堀2丁目1番2号",
     representative="取締役社長 ○○ ○○",
