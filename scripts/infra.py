@@ -288,6 +288,13 @@ def policy_document(stage: str) -> dict[str, Any]:
                 "Resource": [tables, f"{tables}/index/*"],
             },
             {
+                # The surety's console lists the registry's contractors (a small table); no other table is scanned.
+                "Sid": "ContractorRegistryScan",
+                "Effect": "Allow",
+                "Action": "dynamodb:Scan",
+                "Resource": f"arn:aws:dynamodb:{REGION}:*:table/{table_prefix}contractors",
+            },
+            {
                 # PutObject: PDFs; GetObject: HeadObject and the presigned GET links (signed by this role).
                 "Sid": "Documents",
                 "Effect": "Allow",
