@@ -50,13 +50,13 @@ def error_envelope(event: Request, get_response: Callable[[Request], Response]) 
         except ChaliceUnhandledError:
             app.log.exception("unhandled error")
             response = ApiError().to_response()
-    access_log.info("request", extra={
-        "method": event.method,
-        "route": (event.context or {}).get("resourcePath"),
-        "status": response.status_code,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-        "request_id": rid,
-    })
+    access_log.info("request", extra=logs.log_context(
+        method=event.method,
+        route=(event.context or {}).get("resourcePath"),
+        status=response.status_code,
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        request_id=rid,
+    ))
     return response
 
 

@@ -115,7 +115,7 @@ def table_resources() -> dict[str, Any]:
 
     resources = {}
     for model in models.ALL_MODELS:
-        base_name = models._BASE_NAMES[model]
+        base_name = models.BASE_NAMES[model]
         resources[_logical_id(base_name, "Table")] = table_resource(model, base_name)
     return resources
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from chalicelib.adapters import aws
 from chalicelib.config import Settings
-from chalicelib.store import models
+from chalicelib.store import connection, models
 
 GROUPS = ("surety", "contractor", "obligee")
 POOL_NAME_SUFFIX = "users"
@@ -31,7 +31,7 @@ def _client(service: str, settings: Settings):  # noqa: ANN202 - boto3 clients a
 
 
 def create_tables(settings: Settings) -> None:
-    models.bind(settings.table_prefix, settings.region)
+    connection.bind(settings.table_prefix, settings.region)
     for model in models.ALL_MODELS:
         if not model.exists():
             model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")

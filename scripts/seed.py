@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from chalicelib.config import Settings
-from chalicelib.domain.parties import parse_contractor, parse_obligee
 from chalicelib.domain.principal import Principal
 from chalicelib.services.issuance import issue_guarantee
-from chalicelib.store import models
-from chalicelib.store import parties as registry_store
+from chalicelib.services.parties import register_contractor, register_obligee
+from chalicelib.store import connection
 from scripts import demo_data
 from scripts.provision import Identity, create_user
 
@@ -18,11 +17,11 @@ def seed_demo(settings: Settings, identity: Identity) -> list[str]:
     """Idempotent: a second run finds everything in place and issues nothing new."""
     for username, (role, org_id) in demo_data.USERS.items():
         create_user(settings, identity, username, demo_data.DEMO_PASSWORD, role, org_id)
-    models.bind(settings.table_prefix, settings.region)
+    connection.bind(settings.table_prefix, settings.region)
     for obligee_id, body in demo_data.OBLIGEES.items():
-        registry_store.save_obligee(obligee_id, parse_obligee(body))
+        register_obligee(obligee_id, body)
     for contractor_id, body in demo_data.CONTRACTORS.items():
-        registry_store.save_contractor(contractor_id, parse_contractor(body))
+        register_contractor(contractor_id, body)
     numbers = []
     for number, issued_on, body in demo_data.CERTIFICATES:
         _, result = issue_guarantee(SEED_ACTOR, body, f"seed-{number}", "seed",

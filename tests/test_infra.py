@@ -43,7 +43,7 @@ def test_every_model_has_its_table():
     from chalicelib.store import models
 
     tables = _template_tables()
-    assert set(tables) == set(models._BASE_NAMES.values())
+    assert set(tables) == set(models.BASE_NAMES.values())
     for properties in tables.values():
         assert properties["BillingMode"] == "PAY_PER_REQUEST"
         assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}

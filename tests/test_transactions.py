@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 
-from chalicelib.store.guarantees import transaction_connection
-from chalicelib.store.models import GuaranteeVersion
+from chalicelib.store.connection import transaction_connection
+from chalicelib.store.models import ALL_MODELS, GuaranteeVersion
 
 
 @contextmanager
@@ -50,3 +50,16 @@ def test_a_lasting_conflict_fails_cleanly_and_a_retry_succeeds(api):
     assert list(GuaranteeVersion.scan()) == []
     retried = api.issue(idempotency_key="conflict-forever")
     assert retried.status_code == 201, retried.json_body
+
+
+def test_every_table_shares_one_botocore_session(api):
+    """pynamodb makes a botocore session per table (each loads the service models anew: a cold start pays
+    ~150 ms a table); the store hands them the adapters' one session. Fails if pynamodb stops honouring it."""
+    from chalicelib.adapters import aws
+
+    assert api.get("/v1/health").status_code == 200
+    assert api.get("/v1/certificates", user="demo-contractor-1").status_code == 200  # binds the tables
+    shared = aws.session()._session
+    sessions = {id(m._get_connection().connection.session) for m in ALL_MODELS}
+    sessions.add(id(transaction_connection(api.account.settings.region).session))
+    assert sessions == {id(shared)}

@@ -1,20 +1,15 @@
-"""Emails through SES. They never carry a 認証キー, a token or a link that grants access."""
+"""Emails through SES (the letters themselves are written in chalicelib.services.notices)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass
 
 from chalicelib.adapters.aws import client
 from chalicelib.config import get_settings
+from chalicelib.logs import log_context
 
 logger = logging.getLogger(__name__)
-
-ISSUED_SUBJECT = "電子証書・認証キー登録のお知らせ"
-AMENDED_SUBJECT = "電子証書(変更)発行のお知らせ"
-CANCELLED_SUBJECT = "保証契約解約のお知らせ"
-
 
 @dataclass(frozen=True)
 class Email:
@@ -23,74 +18,13 @@ class Email:
     body: str
 
 
-def _letter(to: str, subject: str, addressee: str, lead: list[str], facts: list[tuple[str, str]],
-            tail: list[str]) -> Email:
-    surety = get_settings().surety
-    body = "\n".join([
-        f"{addressee} 様",
-        "",
-        *lead,
-        "",
-        *(f"  {label}: {value}" for label, value in facts),
-        "",
-        *tail,
-        "このメールには認証キーを記載していません。",
-        "お心当たりのない場合は、お手数ですが下記までご連絡ください。",
-        "",
-        f"{surety.name} {surety.branch_name}",
-        f"TEL: {surety.tel}",
-    ])
-    return Email(to=to, subject=subject, body=body)
+def encode(emails: list[Email]) -> list[dict[str, str]]:
+    """Emails as plain data, to be kept until sent."""
+    return [asdict(e) for e in emails]
 
 
-def issued_notice(
-    *, to: str, contractor_name: str, contract_number: str, label: str, project_name: str, obligee_name: str
-) -> Email:
-    """The notice to a contractor that an electronic certificate and its key are ready."""
-    return _letter(
-        to, ISSUED_SUBJECT, contractor_name,
-        ["保証契約を締結し、電子証書と認証キーを登録しました。",
-         "e-Net保証にログインし、「保証工事一覧」から電子証書の内容をご確認ください。",
-         "認証キーは一覧の「表示」ボタンから確認でき、発注者へ提出する「認証キー等のお知らせ」(PDF)を",
-         "ダウンロードできます。"],
-        [("保証契約番号", contract_number), ("区分", label), ("工事名", project_name), ("発注者", obligee_name)],
-        [],
-    )
-
-
-def amended_notice(*, to: str, addressee: str, for_owner: bool, contract_number: str, label: str,
-                   project_name: str, version: int, changes: list[str]) -> Email:
-    """A new certificate version (変更): to the contractor, and to an owner that verified the earlier one."""
-    if for_owner:
-        lead = ["ご確認いただいた電子証書について、保証内容の変更により変更後の電子証書が発行されました。",
-                "保証確認サービス (D-Sure) で、お手元の保証契約番号と認証キー(変更前と同じです)により",
-                "変更後の内容をご確認ください。"]
-    else:
-        lead = ["保証内容の変更により、変更後の電子証書(変更)を発行しました。",
-                "e-Net保証の「保証工事一覧」からご確認ください。認証キーは変更前と同じです。"]
-    return _letter(
-        to, AMENDED_SUBJECT, addressee, lead,
-        [("保証契約番号", contract_number), ("区分", label), ("工事名", project_name), ("版", f"第{version}版")],
-        ["変更内容:", *(f"  ・{line}" for line in changes), ""],
-    )
-
-
-def cancelled_notice(*, to: str, addressee: str, contract_number: str, label: str, project_name: str,
-                     cancelled_on: str) -> Email:
-    return _letter(
-        to, CANCELLED_SUBJECT, addressee,
-        ["下記の保証契約は解約・返還の手続きにより終了しました。", "電子証書には解約済みと表示されます。"],
-        [("保証契約番号", contract_number), ("区分", label), ("工事名", project_name), ("解約日", cancelled_on)],
-        [],
-    )
-
-
-def encode(emails: list[Email]) -> str | None:
-    return json.dumps([asdict(e) for e in emails], ensure_ascii=False) if emails else None
-
-
-def decode(text: str) -> list[Email]:
-    return [Email(**e) for e in json.loads(text)]
+def decode(data: list[dict[str, str]]) -> list[Email]:
+    return [Email(**e) for e in data]
 
 
 def send(email: Email) -> bool:
@@ -106,6 +40,6 @@ def send(email: Email) -> bool:
             },
         )
     except Exception:  # the guarantee stands even if the notice could not be sent
-        logger.exception("email could not be sent", extra={"subject": email.subject})
+        logger.exception("email could not be sent", extra=log_context(subject=email.subject))
         return False
     return True

@@ -1,41 +1,26 @@
-"""Validation of the registry bodies: owners (発注者) and contractors (保証契約者)."""
+"""Validation of the registry bodies: owners (発注者) and contractors (保証契約者), read into records."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from chalicelib.domain.types import GuaranteeType, SubmissionMethod, WorkCategory
-from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.domain.policy import RatioRulesInvalid, parse_ratio_overrides
+from chalicelib.domain.records import Contractor, Obligee
+from chalicelib.domain.types import SubmissionMethod, WorkCategory
+from chalicelib.domain.validation import FieldError, ValidationFailed, is_identifier, iso_date
 
-_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-@dataclass(frozen=True)
-class ObligeeData:
-    name: str
-    e_guarantee_start_date: date | None  # None: the owner has not adopted electronic guarantees
-    eligible_work_categories: tuple[WorkCategory, ...]
-    submission_method: SubmissionMethod
-    contact_email: str
-    ratio_rules: dict[str, dict[str, Any]] | None
-
-
-@dataclass(frozen=True)
-class ContractorData:
-    name: str
-    address: str
-    email: str
+_RATIO_RULES_FORMAT = ('保証金額の割合の設定は {"advance_payment": {"kind": "max", "percent": 40}} の形式で、'
+                       "percent は1から100の整数としてください")
+_LABELS = {"obligee_id": "発注者ID", "contractor_id": "保証契約者ID"}
 
 
 def parse_registry_id(field: str, raw: str) -> str:
-    if not _ID.fullmatch(raw or ""):
-        label = "発注者ID" if field == "obligee_id" else "保証契約者ID"
-        raise ValidationFailed([FieldError(field, f"{label}は半角英数字・ハイフン・アンダースコア64文字以内です")])
+    if not is_identifier(raw):
+        message = f"{_LABELS[field]}は半角英数字・ハイフン・アンダースコア64文字以内です"
+        raise ValidationFailed([FieldError(field, message)])
     return raw
 
 
@@ -61,7 +46,7 @@ def _unknown(body: dict[str, Any], allowed: set[str], errors: list[FieldError]) 
     errors.extend(FieldError(k, f"{k}は受け付けられない項目です") for k in sorted(set(body) - allowed))
 
 
-def parse_obligee(body: dict[str, Any]) -> ObligeeData:
+def parse_obligee(obligee_id: str, body: dict[str, Any]) -> Obligee:
     errors: list[FieldError] = []
     allowed = {"name", "e_guarantee_start_date", "eligible_work_categories", "submission_method",
                "contact_email", "ratio_rules"}
@@ -71,11 +56,8 @@ def parse_obligee(body: dict[str, Any]) -> ObligeeData:
     start: date | None = None
     raw_start = body.get("e_guarantee_start_date")
     if raw_start is not None:
-        try:
-            if not isinstance(raw_start, str) or not _ISO_DATE.fullmatch(raw_start):
-                raise ValueError
-            start = date.fromisoformat(raw_start)
-        except ValueError:
+        start = iso_date(raw_start)
+        if start is None:
             errors.append(FieldError("e_guarantee_start_date",
                                      "電子保証の開始日は存在する日付をYYYY-MM-DD形式で入力してください"))
 
@@ -104,32 +86,18 @@ def parse_obligee(body: dict[str, Any]) -> ObligeeData:
     rules = _ratio_rules(body.get("ratio_rules"), errors)
     if errors:
         raise ValidationFailed(errors)
-    return ObligeeData(name, start, tuple(categories), method, email, rules)
+    return Obligee(obligee_id, name, start, tuple(categories), method, email, rules)
 
 
 def _ratio_rules(raw: Any, errors: list[FieldError]) -> dict[str, dict[str, Any]] | None:
-    if raw is None:
+    try:
+        return parse_ratio_overrides(raw)
+    except RatioRulesInvalid:
+        errors.append(FieldError("ratio_rules", _RATIO_RULES_FORMAT))
         return None
-    message = ("保証金額の割合の設定は {\"advance_payment\": {\"kind\": \"max\", \"percent\": 40}} の形式で、"
-               "percent は1から100の整数としてください")
-    if not isinstance(raw, dict):
-        errors.append(FieldError("ratio_rules", message))
-        return None
-    rules: dict[str, dict[str, Any]] = {}
-    for key, rule in raw.items():
-        try:
-            GuaranteeType(key)
-            kind, percent = rule["kind"], rule["percent"]
-            if kind not in ("max", "min") or type(percent) is not int or not 1 <= percent <= 100 or len(rule) != 2:
-                raise ValueError
-        except (ValueError, TypeError, KeyError):
-            errors.append(FieldError("ratio_rules", message))
-            return None
-        rules[key] = {"kind": kind, "percent": percent}
-    return rules or None
 
 
-def parse_contractor(body: dict[str, Any]) -> ContractorData:
+def parse_contractor(contractor_id: str, body: dict[str, Any]) -> Contractor:
     errors: list[FieldError] = []
     _unknown(body, {"name", "address", "email"}, errors)
     name = _text(body, "name", "保証契約者名", 100, errors)
@@ -137,4 +105,4 @@ def parse_contractor(body: dict[str, Any]) -> ContractorData:
     email = _email(body, "email", "保証契約者のメールアドレス", errors)
     if errors:
         raise ValidationFailed(errors)
-    return ContractorData(name, address, email)
+    return Contractor(contractor_id, name, address, email)

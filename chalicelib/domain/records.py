@@ -55,7 +55,7 @@ class CertificateVersion:
     status: GuaranteeStatus = GuaranteeStatus.ACTIVE
     cancelled_on: date | None = None
     cancel_reason: str | None = None
-    revision: int = 0  # the store's optimistic-lock counter of in-place changes
+    revision: int | None = None  # the store's optimistic-lock counter (None until first stored)
     pdf_stored: bool = False  # the certificate PDF is in S3: links need no HEAD first
 
     @property

@@ -54,10 +54,3 @@ class SubmissionMethod(StrEnum):
     EMAIL = "email"  # 電子メールに添付して送信
     E_CONTRACT = "e_contract"  # 電子契約システムへの登録
 
-
-# Default amount rules of DESIGN.md §1, as percentages of 請負金額(対象額); an owner may override them.
-DEFAULT_RATIO_RULES = {
-    GuaranteeType.ADVANCE_PAYMENT: ("max", 40),
-    GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT: ("max", 20),
-    GuaranteeType.PERFORMANCE: ("min", 10),
-}

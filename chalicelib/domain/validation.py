@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Any, Literal
+from typing import Any
 
-from chalicelib.domain.types import DEFAULT_RATIO_RULES, Delivery, GuaranteeType, WorkCategory
+from chalicelib.domain.policy import RatioRule, amount_bound, within_rule
+from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
 
 # Japanese names of the API fields, used in every message.
 FIELD_NAMES_JA: dict[str, str] = {
@@ -87,57 +88,17 @@ class IssueRequest:
     delivery: Delivery
 
 
-@dataclass(frozen=True)
-class RatioRule:
-    kind: Literal["max", "min"]
-    percent: int
-
-
-def ratio_rules(overrides: Mapping[str, Mapping[str, Any]] | None) -> dict[GuaranteeType, RatioRule]:
-    """DEFAULT_RATIO_RULES with an owner's overrides.
-
-    Overrides are keyed by type value, e.g. {"advance_payment": {"kind": "max", "percent": 40}}.
-
-    An override may give only `percent`; its kind then stays the default's. Bad overrides raise ValueError:
-    they are configuration, checked when an owner is registered, not a contractor's typing mistake.
-    """
-    rules = {t: RatioRule(kind=kind, percent=percent) for t, (kind, percent) in DEFAULT_RATIO_RULES.items()}
-    for type_value, override in (overrides or {}).items():
-        try:
-            guarantee_type = GuaranteeType(type_value)
-        except ValueError:
-            raise ValueError(f"unknown guarantee type in ratio rules: {type_value!r}") from None
-        if not isinstance(override, Mapping):
-            raise ValueError(f"ratio rule for {type_value} must be an object")
-        kind = override.get("kind", rules[guarantee_type].kind)
-        percent = override.get("percent", rules[guarantee_type].percent)
-        if kind not in ("max", "min"):
-            raise ValueError(f"ratio rule kind for {type_value} must be 'max' or 'min', not {kind!r}")
-        if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 100:
-            raise ValueError(f"ratio rule percent for {type_value} must be an integer 1..100: {percent!r}")
-        rules[guarantee_type] = RatioRule(kind=kind, percent=percent)
-    return rules
-
-
 def check_amount_rule(
     guarantee_type: GuaranteeType, guarantee_amount: int, covered: int, rule: RatioRule
 ) -> FieldError | None:
-    """The owner's ratio of 保証金額 to 請負金額(対象額), in integer yen arithmetic (no float rounding)."""
+    """The owner's ratio of 保証金額 to 請負金額(対象額) (chalicelib.domain.policy), as a field error."""
+    if within_rule(rule, guarantee_amount, covered):
+        return None
     name = FIELD_NAMES_JA["guarantee_amount"]
     base = FIELD_NAMES_JA["contract_amount_covered"]
-    if rule.kind == "max":
-        if guarantee_amount * 100 <= covered * rule.percent:
-            return None
-        bound = covered * rule.percent // 100  # floor: the largest amount still within the rule
-        return FieldError(
-            "guarantee_amount", f"{name}は{base}の{rule.percent}%以下としてください(上限 {bound:,}円)"
-        )
-    if guarantee_amount * 100 >= covered * rule.percent:
-        return None
-    bound = -(-covered * rule.percent // 100)  # ceil: the smallest amount that meets the rule
-    return FieldError(
-        "guarantee_amount", f"{name}は{base}の{rule.percent}%以上としてください(下限 {bound:,}円)"
-    )
+    bound = amount_bound(rule, covered)
+    limit = "以下としてください(上限" if rule.kind == "max" else "以上としてください(下限"
+    return FieldError("guarantee_amount", f"{name}は{base}の{rule.percent}%{limit} {bound:,}円)")
 
 
 # --- field parsers: each returns the value or raises _Bad with the message ---------------------------
@@ -159,8 +120,26 @@ def _enum(enum_type: type[Enum]) -> Callable[[str, object], Any]:
     return parse
 
 
+def is_identifier(value: object) -> bool:
+    """An id of the registry (発注者ID, 保証契約者ID): 1–64 ASCII letters, digits, '-' and '_'."""
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def iso_date(value: object) -> date | None:
+    """A real date written YYYY-MM-DD, else None."""
+    # Not date.fromisoformat: since 3.11 it also takes '20230101' and week dates, which the API does not.
+    match = _ISO_DATE.fullmatch(value) if isinstance(value, str) else None
+    if match:
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None
+    return None
+
+
 def _identifier(name: str, value: object) -> str:
-    if isinstance(value, str) and _ID.fullmatch(value):
+    if is_identifier(value):
+        assert isinstance(value, str)
         return value
     raise _Bad(f"{name}は半角英数字・ハイフン・アンダースコアの1〜64文字で入力してください")
 
@@ -190,14 +169,10 @@ def _amount(name: str, value: object) -> int:
 
 
 def _date(name: str, value: object) -> date:
-    # Not date.fromisoformat: since 3.11 it also takes '20230101' and week dates, which the API does not.
-    match = _ISO_DATE.fullmatch(value) if isinstance(value, str) else None
-    if match:
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            pass
-    raise _Bad(f"{name}は存在する日付をYYYY-MM-DD形式で入力してください")
+    parsed = iso_date(value)
+    if parsed is None:
+        raise _Bad(f"{name}は存在する日付をYYYY-MM-DD形式で入力してください")
+    return parsed
 
 
 _PARSERS: dict[str, Callable[[str, object], Any]] = {

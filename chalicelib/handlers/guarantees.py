@@ -2,41 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chalice import Response
 
+from chalicelib.domain.principal import Principal, Role
 from chalicelib.handlers.common import Blueprint, authorized_call, contract_number_param, json_object
 
 bp = Blueprint(__name__)
 
+ChangeService = Callable[[Principal, str, dict[str, Any], str | None, str], tuple[int, dict[str, Any]]]
 
-def _idempotency_key() -> str | None:
-    return bp.current_request.headers.get("idempotency-key")
+
+def _created(result: tuple[int, dict[str, Any]]) -> Response:
+    status, body = result
+    return Response(body=body, status_code=status)
+
+
+def _change(service: ChangeService, contract_number: str) -> Response:
+    """An amendment or cancellation of one guarantee, once per Idempotency-Key."""
+    call = authorized_call(bp, Role.SURETY)
+    return _created(service(call.principal, contract_number_param(contract_number), json_object(call.request),
+                            call.request.headers.get("idempotency-key"), call.request_id))
 
 
 @bp.route("/v1/guarantees", methods=["POST"])
 def issue() -> Response:
     from chalicelib.services.issuance import issue_guarantee  # imported by the route that uses it (cold start)
 
-    call = authorized_call(bp, "surety")
-    status, body = issue_guarantee(call.principal, json_object(call.request), _idempotency_key(), call.request_id)
-    return Response(body=body, status_code=status)
+    call = authorized_call(bp, Role.SURETY)
+    return _created(issue_guarantee(call.principal, json_object(call.request),
+                                    call.request.headers.get("idempotency-key"), call.request_id))
 
 
 @bp.route("/v1/guarantees/{contract_number}/amendments", methods=["POST"])
 def post_amendment(contract_number: str) -> Response:
     from chalicelib.services.amendments import amend
 
-    call = authorized_call(bp, "surety")
-    status, body = amend(call.principal, contract_number_param(contract_number), json_object(call.request),
-                         _idempotency_key(), call.request_id)
-    return Response(body=body, status_code=status)
+    return _change(amend, contract_number)
 
 
 @bp.route("/v1/guarantees/{contract_number}/cancel", methods=["POST"])
 def post_cancel(contract_number: str) -> Response:
     from chalicelib.services.amendments import cancel
 
-    call = authorized_call(bp, "surety")
-    status, body = cancel(call.principal, contract_number_param(contract_number), json_object(call.request),
-                          _idempotency_key(), call.request_id)
-    return Response(body=body, status_code=status)
+    return _change(cancel, contract_number)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain.principal import Role
 from chalicelib.handlers.common import Blueprint, authorized_call, json_object
 
 bp = Blueprint(__name__)
@@ -13,7 +14,7 @@ bp = Blueprint(__name__)
 def post_verification() -> dict[str, Any]:
     from chalicelib.services.verification import verify  # imported by the route that uses it (cold start)
 
-    call = authorized_call(bp, "obligee")
+    call = authorized_call(bp, Role.OBLIGEE)
     return verify(call.principal, json_object(call.request), call.request_id)
 
 
@@ -21,5 +22,5 @@ def post_verification() -> dict[str, Any]:
 def get_verifications() -> dict[str, Any]:
     from chalicelib.services.verification import list_verified
 
-    call = authorized_call(bp, "obligee")
+    call = authorized_call(bp, Role.OBLIGEE)
     return list_verified(call.principal, call.params)

@@ -1,68 +1,75 @@
 """The two documents: the certificate of each version (stored once) and the key notice (made on request).
 
-Between stored items and the PDF renderers: the renderers never read tables, storage never formats text.
+Between records and the PDF renderers: the renderers never read tables, storage never formats text
+(docs/ARCHITECTURE.md, documents).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date
+from typing import TYPE_CHECKING
 
 from chalicelib.adapters import files
 from chalicelib.config import get_settings
-from chalicelib.domain.types import GuaranteeType
-from chalicelib.store.models import GuaranteeVersion, Obligee
+from chalicelib.domain.records import CertificateVersion, Obligee
+from chalicelib.domain.types import SubmissionMethod
+from chalicelib.logs import log_context
+from chalicelib.store import guarantees as guarantee_store
+
+if TYPE_CHECKING:
+    from chalicelib.pdf.certificate import CertificateContent
 
 logger = logging.getLogger(__name__)
 
 
-def pdf_content(item: GuaranteeVersion):  # noqa: ANN201 - returns pdf.certificate.CertificateContent
+def pdf_content(item: CertificateVersion) -> CertificateContent:
     from chalicelib.pdf.certificate import CertificateContent
 
+    t = item.terms
     return CertificateContent(
         contract_number=item.contract_number,
-        version=int(item.version),
-        amended=bool(item.amended),
-        guarantee_type=GuaranteeType(item.guarantee_type),
-        issued_on=date.fromisoformat(item.issued_on),
+        version=item.version,
+        amended=item.amended,
+        guarantee_type=item.guarantee_type,
+        issued_on=item.issued_on,
         contractor_address=item.contractor_address,
         contractor_name=item.contractor_name,
         obligee_name=item.obligee_name,
-        guarantee_amount=int(item.guarantee_amount),
-        guarantee_period_end=date.fromisoformat(item.guarantee_period_end),
-        completion_date=date.fromisoformat(item.completion_date),
-        project_name=item.project_name,
-        contract_amount_total=int(item.contract_amount_total),
-        deposit_bank=item.deposit_bank,
+        guarantee_amount=t.guarantee_amount,
+        guarantee_period_end=t.guarantee_period_end,
+        completion_date=t.completion_date,
+        project_name=t.project_name,
+        contract_amount_total=t.contract_amount_total,
+        deposit_bank=t.deposit_bank,
     )
 
 
-def ensure_certificate_pdf(item: GuaranteeVersion, *, trust_stored_flag: bool = False) -> str:
+def ensure_certificate_pdf(item: CertificateVersion, *, trust_stored_flag: bool = False) -> str:
     """The S3 key of this version's certificate, rendering and storing it first if it is not there yet.
 
     The owner's verification trusts the version's `pdf_stored` flag (no S3 call on its hot path); the
     contractor's and surety's download checks S3 itself, and so repairs a lost object.
     """
-    key = files.certificate_key(item.contract_number, int(item.version))
+    object_key = files.certificate_key(item.contract_number, item.version)
     if item.pdf_stored and trust_stored_flag:
-        return key
-    if not files.exists(key):
+        return object_key
+    if not files.exists(object_key):
         from chalicelib.pdf.certificate import render_certificate
 
         data = render_certificate(pdf_content(item), get_settings().surety)
-        files.put_pdf_once(key, data, f"保証証書_{item.contract_number}_v{item.version}.pdf")
+        files.put_pdf_once(object_key, data, f"保証証書_{item.contract_number}_v{item.version}.pdf")
     if not item.pdf_stored:
-        item.update(actions=[GuaranteeVersion.pdf_stored.set(True)])
-    return key
+        guarantee_store.mark_pdf_stored(item)
+    return object_key
 
 
-def store_certificate_pdf_quietly(item: GuaranteeVersion) -> None:
+def store_certificate_pdf_quietly(item: CertificateVersion) -> None:
     """Right after issuing: a failure here is repaired on the first download, so it must not fail the issue."""
     try:
         ensure_certificate_pdf(item)
     except Exception:
-        logger.exception("certificate PDF not stored yet", extra={"contract_number": item.contract_number})
+        logger.exception("certificate PDF not stored yet", extra=log_context(contract_number=item.contract_number))
 
 
 def verification_page_url(contract_number: str) -> str:
@@ -70,22 +77,22 @@ def verification_page_url(contract_number: str) -> str:
     return f"{get_settings().portal_url}/verify?contract_number={contract_number}"
 
 
-def key_notice_link(item: GuaranteeVersion, obligee: Obligee | None, auth_key_display: str,
+def key_notice_link(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str,
                     generation: int) -> str:
     """Render the key notice for the current key, store it under a fresh name and link to it."""
     from chalicelib.pdf.key_notice import KeyNoticeContent, render_key_notice
 
     content = KeyNoticeContent(
-        guarantee_type=GuaranteeType(item.guarantee_type),
+        guarantee_type=item.guarantee_type,
         contract_number=item.contract_number,
         auth_key_display=auth_key_display,
-        project_name=item.project_name,
+        project_name=item.terms.project_name,
         obligee_name=item.obligee_name,
         surety_name=get_settings().surety.name,
-        submission_method=obligee.submission_method if obligee else "email",
+        submission_method=(obligee.submission_method if obligee else SubmissionMethod.EMAIL).value,
         verification_url=verification_page_url(item.contract_number),
     )
     # A fresh, unguessable name per request and key generation; a lifecycle rule removes them within a day.
-    key = f"{files.key_notice_prefix(item.contract_number)}g{generation}/{uuid.uuid4().hex}.pdf"
-    files.put_pdf(key, render_key_notice(content), f"認証キー等のお知らせ_{item.contract_number}.pdf")
-    return files.presign(key)
+    object_key = f"{files.key_notice_prefix(item.contract_number)}g{generation}/{uuid.uuid4().hex}.pdf"
+    files.put_pdf(object_key, render_key_notice(content), f"認証キー等のお知らせ_{item.contract_number}.pdf")
+    return files.presign(object_key)

@@ -1,6 +1,6 @@
 """Idempotent creating requests: a retry with the same Idempotency-Key gets the first answer and
 changes nothing; the record commits in the same transaction as what the request created, with the
-emails the request owes, which are then claimed once and sent."""
+emails the request owes, which are then claimed once and sent (docs/ARCHITECTURE.md, idempotency)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,19 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters import mail as notify
+from chalicelib.adapters import mail
 from chalicelib.domain.principal import Principal
+from chalicelib.domain.records import Outcome
 from chalicelib.errors import BadRequest, Unprocessable
-from chalicelib.store import guarantees as store
-from chalicelib.store.models import IdempotencyRecord
+from chalicelib.logs import log_context
+from chalicelib.store import idempotency as idempotency_store
+from chalicelib.store.guarantees import IdempotencyRace
 
 logger = logging.getLogger(__name__)
 
-IDEMPOTENCY_TTL = timedelta(days=7)
 _MAX_IDEMPOTENCY_KEY = 128
 
 
@@ -47,40 +48,26 @@ def idempotency_scope(principal: Principal, operation: str, idempotency_key: str
     return f"{principal.actor}#{operation}#{key}"
 
 
-def replay(record: IdempotencyRecord, body_hash: str) -> tuple[int, dict[str, Any]]:
+def replay(outcome: Outcome, body_hash: str) -> tuple[int, dict[str, Any]]:
     """The stored answer for a retried request; the same key with another body is refused."""
-    if record.request_hash != body_hash:
+    if outcome.request_hash != body_hash:
         raise Unprocessable(
             "この Idempotency-Key は別の内容のリクエストで使用済みです。新しいキーを指定してください。",
             code="idempotency_key_reused",
         )
-    deliver_pending_emails(record)
-    return int(record.status_code), json.loads(record.response)
+    deliver_pending_emails(outcome)
+    return outcome.status_code, outcome.response
 
 
-def new_record(scope: str, body_hash: str, status: int, response: dict[str, Any], now: datetime,
-               emails: list[notify.Email]) -> IdempotencyRecord:
-    """The stored answer of a creating request, with the emails it owes (sent after the commit)."""
-    return IdempotencyRecord(
-        scope,
-        request_hash=body_hash,
-        status_code=status,
-        response=json.dumps(response, ensure_ascii=False),
-        created_at=now,
-        expires_at=IDEMPOTENCY_TTL,
-        pending_emails=notify.encode(emails),
-    )
-
-
-def deliver_pending_emails(record: IdempotencyRecord) -> None:
+def deliver_pending_emails(outcome: Outcome) -> None:
     """Send what a committed request owes, at most once across retries."""
     try:
-        pending = store.claim_pending_emails(record)
+        pending = idempotency_store.claim_pending_emails(outcome)
     except Exception:  # the change is committed; a retry with the same key will send what is still owed
-        logger.exception("pending emails not claimed", extra={"scope": record.key.split("#", 1)[-1]})
+        logger.exception("pending emails not claimed", extra=log_context(operation=outcome.scope.split("#")[1]))
         return
-    for email in notify.decode(pending) if pending else []:
-        notify.send(email)
+    for email in mail.decode(pending):
+        mail.send(email)
 
 
 @dataclass(frozen=True)
@@ -90,22 +77,22 @@ class Attempt:
     scope: str
     body_hash: str
 
-    def record(self, status: int, response: dict[str, Any], now: datetime,
-               emails: list[notify.Email]) -> IdempotencyRecord:
-        return new_record(self.scope, self.body_hash, status, response, now, emails)
+    def outcome(self, status: int, response: dict[str, Any], now: datetime, emails: list[mail.Email]) -> Outcome:
+        """The answer to store with the change, and the emails to send once it is committed."""
+        return Outcome(self.scope, self.body_hash, status, response, now, mail.encode(emails))
 
 
 def run_once(principal: Principal, operation: str, idempotency_key: str | None, body: Any,
              perform: Callable[[Attempt], tuple[int, dict[str, Any]]]) -> tuple[int, dict[str, Any]]:
     """Perform a creating request once per Idempotency-Key; a retry (even a concurrent one) replays."""
     attempt = Attempt(idempotency_scope(principal, operation, idempotency_key), request_hash(body))
-    existing = store.get_idempotency(attempt.scope)
+    existing = idempotency_store.get(attempt.scope)
     if existing is not None:
         return replay(existing, attempt.body_hash)
     try:
         return perform(attempt)
-    except store.IdempotencyRace:
+    except IdempotencyRace:
         # A concurrent twin committed first; answer as it did (a number we drew is burned, never reused).
-        winner = store.get_idempotency(attempt.scope)
+        winner = idempotency_store.get(attempt.scope)
         assert winner is not None
         return replay(winner, attempt.body_hash)

@@ -1,89 +1,119 @@
-"""保証工事一覧: one contractor's certificates, newest first, searchable, paged by a signed cursor."""
+"""保証工事一覧: one contractor's certificates, newest first, searchable; paged by a signed cursor (API) or
+by page number (portal), with the same rules (docs/ARCHITECTURE.md, paging)."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.normalize import normalize_search_text, normalize_typed
-from chalicelib.domain.principal import Principal
-from chalicelib.errors import BadRequest
-from chalicelib.services.paging import decode_cursor, encode_cursor
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.records import CertificateVersion
+from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.services.paging import PageRequest
 from chalicelib.services.presenters import certificate_summary
-from chalicelib.store import guarantees as store
-from chalicelib.store.models import GuaranteeVersion
+from chalicelib.store import guarantees as guarantee_store
+from chalicelib.store import parties as party_store
 
 FIELDS = ("all", "contract_number", "obligee", "project_name")
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
 
 
-def _bad(field: str, message: str, code: str = "validation_error") -> BadRequest:
-    return BadRequest(message, code=code, errors=[{"field": field, "message": message}])
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed([FieldError(field, message)], message)
 
 
-def parse_limit(raw: str | None) -> int:
-    if raw is None or raw == "":
-        return DEFAULT_LIMIT
-    # NFKC (full-width digits) but not normalize_typed, which drops hyphens: "-1" is not 1.
-    text = unicodedata.normalize("NFKC", raw).strip()
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise _bad("limit", f"limit(表示件数)は1から{MAX_LIMIT}までの整数で指定してください。")
-    return int(text)
+@dataclass(frozen=True)
+class Search:
+    """Whose list, and what is searched for in it (`field` "all" with no `q` when nothing is)."""
+
+    contractor_id: str
+    field: str
+    q: str
+
+    @classmethod
+    def from_params(cls, principal: Principal, params: Mapping[str, str]) -> Search:
+        if principal.role == Role.SURETY:
+            contractor_id = (params.get("contractor_id") or "").strip()
+            if not contractor_id:
+                raise _invalid("contractor_id", "contractor_id(保証契約者)を指定してください。")
+        else:
+            contractor_id = principal.org_id or ""
+        field = params.get("field") or "all"
+        if field not in FIELDS:
+            raise _invalid("field", "field(検索項目)は all, contract_number, obligee, project_name のいずれかです。")
+        q = (params.get("q") or "").strip()
+        if field == "all" or not q:
+            return cls(contractor_id, "all", "")
+        return cls(contractor_id, field, q)
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        return {"c": self.contractor_id, "f": self.field, "q": normalize_search_text(self.q)}
+
+    def matcher(self) -> Callable[[CertificateVersion, str, str], bool]:
+        if self.field == "contract_number":
+            digits = normalize_typed(self.q)
+            if not digits.isdigit():
+                raise _invalid("q", "保証契約番号で検索する場合は数字を入力してください。")
+            return lambda item, _project, _obligee: digits in item.contract_number
+        needle = normalize_search_text(self.q)
+        if self.field == "obligee":
+            return lambda _item, _project, obligee: needle in obligee
+        return lambda _item, project, _obligee: needle in project
+
+    def matches(self) -> list[CertificateVersion]:
+        """Every match in the contractor's own partition, newest first."""
+        matches = self.matcher()
+        return [item for item, project, obligee in guarantee_store.iter_contractor_certificates(self.contractor_id)
+                if matches(item, project, obligee)]
+
+    def total(self) -> int:
+        contractor = party_store.get_contractor(self.contractor_id)
+        return contractor.certificate_count if contractor else 0
 
 
-def _matcher(field: str, q: str) -> Any:
-    if field == "contract_number":
-        digits = normalize_typed(q)
-        if not digits.isdigit():
-            raise _bad("q", "保証契約番号で検索する場合は数字を入力してください。")
-        return lambda item: digits in item.contract_number
-    needle = normalize_search_text(q)
-    if field == "obligee":
-        return lambda item: needle in item.search_obligee
-    return lambda item: needle in item.search_project
+def _position(item: CertificateVersion) -> dict[str, Any]:
+    sort, number, version = guarantee_store.list_position(item)
+    return {"sort": sort, "n": number, "v": version}
 
 
 def list_certificates(principal: Principal, params: Mapping[str, str]) -> dict[str, Any]:
-    if principal.role == "surety":
-        contractor_id = (params.get("contractor_id") or "").strip()
-        if not contractor_id:
-            raise _bad("contractor_id", "contractor_id(保証契約者)を指定してください。")
+    """The API's list: `{total, items, next_cursor}`, newest first."""
+    search = Search.from_params(principal, params)
+    page = PageRequest.from_params(params, search.scope)
+    after = page.after
+    if search.field == "all":
+        position = (after["sort"], after["n"], after["v"]) if after else None  # our own signed state
+        found, has_more = guarantee_store.contractor_page(search.contractor_id, page.limit, position)
+        total = search.total()
     else:
-        contractor_id = principal.org_id or ""
-    field = params.get("field") or "all"
-    if field not in FIELDS:
-        raise _bad("field", "field(検索項目)は all, contract_number, obligee, project_name のいずれかです。")
-    q = (params.get("q") or "").strip()
-    if field == "all" or not q:
-        field, q = "all", ""
-    limit = parse_limit(params.get("limit"))
-    scope = {"c": contractor_id, "f": field, "q": normalize_search_text(q)}
-    state = decode_cursor(params["cursor"], scope) if params.get("cursor") else None
+        matches = search.matches()
+        total = len(matches)
+        if after:
+            matches = [item for item in matches if guarantee_store.list_position(item)[0] < after["sort"]]
+        found, has_more = matches[:page.limit], len(matches) > page.limit
+    return {"total": total, "items": [certificate_summary(i) for i in found],
+            "next_cursor": page.next_cursor(found, has_more, _position)}
 
-    if field == "all":
-        start_key = None
-        if state:
-            start_key = {
-                "latest_contractor_id": {"S": contractor_id},
-                "latest_sort": {"S": state["sort"]},
-                "contract_number": {"S": state["n"]},
-                "version": {"N": str(state["v"])},
-            }
-        page, has_more = store.query_contractor_page(contractor_id, limit, start_key)
-        contractor = store.get_contractor(contractor_id)
-        total = int(contractor.certificate_count) if contractor else 0
-    else:
-        matches = _matcher(field, q)
-        found = [item for item in store.iter_contractor_certificates(contractor_id) if matches(item)]
-        total = len(found)
-        if state:
-            found = [item for item in found if item.latest_sort < state["sort"]]
-        page, has_more = found[:limit], len(found) > limit
 
-    next_cursor = None
-    if has_more and page:
-        last: GuaranteeVersion = page[-1]
-        next_cursor = encode_cursor({**scope, "sort": last.latest_sort, "n": last.contract_number, "v": last.version})
-    return {"total": total, "items": [certificate_summary(i) for i in page], "next_cursor": next_cursor}
+def certificate_page(principal: Principal, params: Mapping[str, str], page: int, per_page: int = 20
+                     ) -> dict[str, Any]:
+    """The portal's list by page number (先頭 / 前 / 次 / 最後, 「N件中 a - b件」): `{total, items, page, pages,
+    first, last}`; a page past the end shows the last page. Same search rules as the API's list."""
+    search = Search.from_params(principal, params)
+    matches = search.matches()  # one partition Query: a contractor's list is hundreds, not millions
+    total = len(matches)
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    shown = matches[start:start + per_page]
+    return {
+        "total": total,
+        "items": [certificate_summary(i) for i in shown],
+        "page": page,
+        "pages": pages,
+        "first": start + 1 if shown else 0,
+        "last": start + len(shown),
+    }

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from chalicelib.config import get_settings
-from chalicelib.store import models
+from chalicelib.store import connection
 
 
 def use_tables() -> None:
     """Point the store at this stage's tables (cheap when already bound)."""
     settings = get_settings()
-    models.bind(settings.table_prefix, settings.region)
+    connection.bind(settings.table_prefix, settings.region)

@@ -8,32 +8,67 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters import aws
-from chalicelib.store.guarantees import transact
-from chalicelib.store.models import AuditEvent, AuthKey, Throttle, Verification
+from chalicelib.domain.policy import GUESSING_LIMITS
+from chalicelib.domain.records import AuditEntry, AuthKeyState, VerificationEntry
+from chalicelib.store import audit
+from chalicelib.store.connection import failed_conditions, raw_client, transact
+from chalicelib.store.models import AuthKey, Throttle, Verification
 
-MAX_CONSECUTIVE_FAILURES = 5
-LOCK_DURATION = timedelta(minutes=15)
-MAX_TOTAL_FAILURES = 20
-MAX_ACCOUNT_FAILURES_PER_HOUR = 100
+MAX_CONSECUTIVE_FAILURES = GUESSING_LIMITS.lock_after
+LOCK_DURATION = GUESSING_LIMITS.lock_duration
+MAX_TOTAL_FAILURES = GUESSING_LIMITS.disable_after
+MAX_ACCOUNT_FAILURES_PER_HOUR = GUESSING_LIMITS.account_failures_per_hour
+
+
+class Refusal(StrEnum):
+    """Why a guess was not claimed."""
+
+    MISSING = "missing"  # no key for the number (unknown, or a paper guarantee)
+    OTHER_OWNER = "other_owner"  # addressed to another owner
+    LOCKED = "locked"
+    DISABLED = "disabled"
 
 
 @dataclass(frozen=True)
 class Claim:
     """Outcome of claiming a guess: the key state if the guess may be evaluated, else why not."""
 
-    key: AuthKey | None
-    refused: str | None = None  # "missing" | "other_owner" | "locked" | "disabled"
+    key: AuthKeyState | None
+    refused: Refusal | None = None
     retry_after: int = 0
 
 
-def claim_attempt(region: str, contract_number: str, now: datetime, obligee_id: str | None) -> Claim:
+def _state(item: AuthKey) -> AuthKeyState:
+    return AuthKeyState(
+        contract_number=item.contract_number, obligee_id=item.obligee_id, contractor_id=item.contractor_id,
+        digest=item.digest, encrypted_key=item.encrypted_key, generation=int(item.generation),
+        consecutive_failures=int(item.consecutive_failures), total_failures=int(item.total_failures),
+        last_failure_at=item.last_failure_at, disabled=bool(item.disabled),
+    )
+
+
+def _raw_state(attributes: dict[str, Any]) -> AuthKeyState:
+    return _state(AuthKey.from_raw_data(attributes))
+
+
+def create_in(tx: TransactWrite, key: AuthKeyState) -> None:
+    """A new guarantee's key, written with the guarantee."""
+    tx.save(AuthKey(
+        key.contract_number, obligee_id=key.obligee_id, contractor_id=key.contractor_id, digest=key.digest,
+        encrypted_key=key.encrypted_key, generation=key.generation, consecutive_failures=0, total_failures=0,
+        disabled=False, updated_at=datetime.now(UTC),
+    ), condition=AuthKey.contract_number.does_not_exist())
+
+
+def claim_attempt(contract_number: str, now: datetime, obligee_id: str | None) -> Claim:
     """Count the attempt as a failure up front (undone on success) unless the key is locked or disabled.
 
     A streak of failures is consecutive while each follows the last within LOCK_DURATION: the 5th locks
@@ -65,7 +100,7 @@ def claim_attempt(region: str, contract_number: str, now: datetime, obligee_id: 
                 "ExpressionAttributeValues": {":seen": old["last_failure_at"]},
             }
         try:
-            result = aws.client("dynamodb", region).update_item(
+            result = raw_client().update_item(
                 TableName=table,
                 Key={"contract_number": {"S": contract_number}},
                 UpdateExpression=request["UpdateExpression"],
@@ -86,21 +121,21 @@ def claim_attempt(region: str, contract_number: str, now: datetime, obligee_id: 
                 raise
             old = exc.response.get("Item")
             if not old:
-                return Claim(None, "missing")
-            key = AuthKey.from_raw_data(old)
+                return Claim(None, Refusal.MISSING)
+            key = _raw_state(old)
             if key.obligee_id != obligee_id:
-                return Claim(key, "other_owner")
+                return Claim(key, Refusal.OTHER_OWNER)
             if key.disabled or key.total_failures >= MAX_TOTAL_FAILURES:
-                return Claim(key, "disabled")
+                return Claim(key, Refusal.DISABLED)
             assert key.last_failure_at is not None
             remaining = (key.last_failure_at + LOCK_DURATION - now).total_seconds()
             if key.consecutive_failures >= MAX_CONSECUTIVE_FAILURES and remaining > 0:
-                return Claim(key, "locked", max(1, math.ceil(remaining)))
+                return Claim(key, Refusal.LOCKED, max(1, math.ceil(remaining)))
             if request is not continue_streak:
                 old = None  # another request moved the streak on meanwhile: judge afresh
             continue
-        return Claim(AuthKey.from_raw_data(result["Attributes"]))
-    return Claim(None if old is None else AuthKey.from_raw_data(old), "locked", 1)  # contended: try again
+        return Claim(_raw_state(result["Attributes"]))
+    return Claim(None if old is None else _raw_state(old), Refusal.LOCKED, 1)  # contended: try again
 
 
 def _ts(moment: datetime) -> str:
@@ -118,13 +153,12 @@ def count_account_failure(username: str, now: datetime) -> int:
     """Add one failure to the account's current window; returns the window's count."""
     window, _ = account_window(username, now)
     item = Throttle(window)
-    item.update(actions=[Throttle.failures.add(1), Throttle.expires_at.set(timedelta(hours=2))])
+    item.update(actions=[Throttle.failures.add(1), Throttle.expires_at.set(now + timedelta(hours=2))])
     return int(item.failures)
 
 
-def record_success(
-    region: str, key: AuthKey, username: str, verification: Verification, event: AuditEvent, now: datetime
-) -> bool:
+def record_success(key: AuthKeyState, username: str, verification: VerificationEntry, event: AuditEntry,
+                   now: datetime) -> bool:
     """Undo the claimed failure, remember the verification and audit it, unless the account is over its
     hourly limit (then nothing is written and False is returned)."""
     window, _ = account_window(username, now)
@@ -134,40 +168,36 @@ def record_success(
             condition=Throttle.failures.does_not_exist() | (Throttle.failures < MAX_ACCOUNT_FAILURES_PER_HOUR),
         )
         tx.update(
-            key,
+            AuthKey(key.contract_number),
             actions=[AuthKey.consecutive_failures.set(0), AuthKey.total_failures.add(-1)],
             condition=AuthKey.generation == key.generation,
         )
-        tx.save(verification)
-        tx.save(event)
+        tx.save(Verification(verification.obligee_id, verification.contract_number,
+                             verified_version=verification.verified_version, verified_at=verification.verified_at,
+                             verified_by=verification.verified_by))
+        audit.save_in(tx, event)
 
     try:
-        transact(region, write)
-    except Exception as exc:  # noqa: BLE001 - inspected below
-        if _cancelled_by_condition(exc):
+        transact(write)
+    except TransactWriteError as exc:
+        if failed_conditions(exc):
             return False
         raise
     return True
 
 
-def _cancelled_by_condition(exc: Exception) -> bool:
-    reasons: Any = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
-
-
-def get_auth_key(contract_number: str) -> AuthKey | None:
+def get_auth_key(contract_number: str) -> AuthKeyState | None:
     try:
-        return AuthKey.get(contract_number, consistent_read=True)
+        return _state(AuthKey.get(contract_number, consistent_read=True))
     except AuthKey.DoesNotExist:
         return None
 
 
-def replace_key(region: str, key: AuthKey, digest: str, encrypted: bytes, event: AuditEvent,
-                now: datetime) -> None:
+def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEntry, now: datetime) -> None:
     """A re-issued key: the old digest is gone in the same write, counters and lock start afresh."""
     def write(tx: TransactWrite) -> None:
         tx.update(
-            key,
+            AuthKey(key.contract_number),
             actions=[
                 AuthKey.digest.set(digest),
                 AuthKey.encrypted_key.set(encrypted),
@@ -180,13 +210,27 @@ def replace_key(region: str, key: AuthKey, digest: str, encrypted: bytes, event:
             ],
             condition=AuthKey.generation == key.generation,
         )
-        tx.save(event)
+        audit.save_in(tx, event)
 
-    transact(region, write)
+    transact(write)
 
 
-def verifications_of(obligee_id: str, limit: int, start_key: dict[str, Any] | None
-                     ) -> tuple[list[Verification], bool]:
+def _verification(item: Verification) -> VerificationEntry:
+    return VerificationEntry(obligee_id=item.obligee_id, contract_number=item.contract_number,
+                             verified_version=int(item.verified_version), verified_at=item.verified_at,
+                             verified_by=item.verified_by)
+
+
+def verifications_of(obligee_id: str, limit: int, after: str | None) -> tuple[list[VerificationEntry], bool]:
+    """One page of what an owner verified, by 保証契約番号 descending, after the previous page's last number."""
+    start = {"obligee_id": {"S": obligee_id}, "contract_number": {"S": after}} if after else None
     items = list(Verification.query(obligee_id, scan_index_forward=False, limit=limit + 1,
-                                    last_evaluated_key=start_key, page_size=limit + 1))
-    return items[:limit], len(items) > limit
+                                    last_evaluated_key=start, page_size=limit + 1))
+    return [_verification(i) for i in items[:limit]], len(items) > limit
+
+
+def verification_of(obligee_id: str, contract_number: str) -> VerificationEntry | None:
+    try:
+        return _verification(Verification.get(obligee_id, contract_number))
+    except Verification.DoesNotExist:
+        return None

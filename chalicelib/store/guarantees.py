@@ -1,67 +1,118 @@
-"""The few reads and writes the service needs on guarantees, each one Query/Get, never a Scan."""
+"""Guarantees: each version an item, the latest one marked for the contractor's list (a sparse index);
+the few reads and writes the service needs, each a Query, Get or transaction, never a Scan
+(docs/ARCHITECTURE.md, data)."""
 
 from __future__ import annotations
 
-import functools
-import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import caches
-from chalicelib.adapters import aws
-from chalicelib.store.models import (
-    AuditEvent,
-    AuthKey,
-    Contractor,
-    Counter,
-    GuaranteeVersion,
-    IdempotencyRecord,
-    Obligee,
-    Verification,
+from chalicelib.domain.normalize import normalize_search_text
+from chalicelib.domain.records import (
+    AuditEntry,
+    AuthKeyState,
+    CertificateVersion,
+    GuaranteeStatus,
+    Outcome,
+    StatedTerms,
 )
+from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
+from chalicelib.store import audit, auth_keys, idempotency
+from chalicelib.store.connection import failed_conditions, transact
+from chalicelib.store.models import Contractor, Counter, GuaranteeVersion
 
 CONTRACT_NUMBER_COUNTER = "contract_number"
 
 
-@functools.lru_cache(maxsize=4)
-def transaction_connection(region: str) -> Connection:
-    # Built like the models' connections (region; endpoint from AWS_ENDPOINT_URL via botocore).
-    connection = Connection(region=region)
-    connection._local.session = aws.session()._session
-    return connection
-
-
-@caches.on_reset
-def reset_connections() -> None:
-    transaction_connection.cache_clear()
-
-
-_CONFLICT_RETRIES = 3
-
-
-def transact(region: str, write: Callable[[TransactWrite], None]) -> None:
-    """One TransactWriteItems. DynamoDB cancels a transaction that collides with another on the same
-    item (e.g. two issues for one contractor's count) with TransactionConflict: that, and only that,
-    is tried again, briefly; a failed condition is the caller's to judge."""
-    for attempt in range(_CONFLICT_RETRIES):
-        try:
-            with TransactWrite(connection=transaction_connection(region)) as tx:
-                write(tx)
-            return
-        except TransactWriteError as exc:
-            codes = {r.code for r in exc.cancellation_reasons if r is not None and r.code != "None"}
-            if codes != {"TransactionConflict"} or attempt == _CONFLICT_RETRIES - 1:
-                raise
-            time.sleep(0.02 * (2**attempt) * (1 + random.random()))  # noqa: S311 - jitter, not security
-
-
 class IdempotencyRace(Exception):
     """Another request with the same Idempotency-Key committed first."""
+
+
+class VersionConflict(Exception):
+    """The guarantee changed (another amendment, a cancellation) since the caller read it."""
+
+
+def _list_sort(issued_on: date, contract_number: str) -> str:
+    return f"{issued_on.isoformat()}#{contract_number}"  # newest first in the contractor's list
+
+
+def _item(v: CertificateVersion, *, latest: bool) -> GuaranteeVersion:
+    t = v.terms
+    return GuaranteeVersion(
+        v.contract_number,
+        v.version,
+        guarantee_type=v.guarantee_type.value,
+        delivery=v.delivery.value,
+        status=v.status.value,
+        work_category=v.work_category.value,
+        contractor_id=v.contractor_id,
+        obligee_id=v.obligee_id,
+        contractor_name=v.contractor_name,
+        contractor_address=v.contractor_address,
+        obligee_name=v.obligee_name,
+        project_name=t.project_name,
+        contract_date=v.contract_date,
+        completion_date=t.completion_date,
+        guarantee_period_end=t.guarantee_period_end,
+        contract_amount_total=t.contract_amount_total,
+        contract_amount_covered=t.contract_amount_covered,
+        guarantee_amount=t.guarantee_amount,
+        deposit_bank=t.deposit_bank,
+        issued_on=v.issued_on,
+        issued_at=v.issued_at,
+        issued_by=v.issued_by,
+        amended=v.amended,
+        changes=list(v.changes) or None,
+        cancelled_on=v.cancelled_on,
+        cancel_reason=v.cancel_reason,
+        pdf_stored=v.pdf_stored,
+        search_project=normalize_search_text(t.project_name),
+        search_obligee=normalize_search_text(v.obligee_name),
+        latest_contractor_id=v.contractor_id if latest else None,
+        latest_sort=_list_sort(v.issued_on, v.contract_number) if latest else None,
+        **({} if v.revision is None else {"revision": v.revision}),
+    )
+
+
+def _record(item: GuaranteeVersion) -> CertificateVersion:
+    return CertificateVersion(
+        contract_number=item.contract_number,
+        version=int(item.version),
+        guarantee_type=GuaranteeType(item.guarantee_type),
+        delivery=Delivery(item.delivery),
+        work_category=WorkCategory(item.work_category),
+        contractor_id=item.contractor_id,
+        obligee_id=item.obligee_id,
+        contractor_name=item.contractor_name,
+        contractor_address=item.contractor_address,
+        obligee_name=item.obligee_name,
+        contract_date=item.contract_date,
+        terms=StatedTerms(
+            project_name=item.project_name,
+            completion_date=item.completion_date,
+            guarantee_period_end=item.guarantee_period_end,
+            contract_amount_total=int(item.contract_amount_total),
+            contract_amount_covered=int(item.contract_amount_covered),
+            guarantee_amount=int(item.guarantee_amount),
+            deposit_bank=item.deposit_bank,
+        ),
+        issued_on=item.issued_on,
+        issued_at=item.issued_at,
+        issued_by=item.issued_by,
+        amended=bool(item.amended),
+        changes=tuple(item.changes or ()),
+        status=GuaranteeStatus(item.status),
+        cancelled_on=item.cancelled_on,
+        cancel_reason=item.cancel_reason,
+        revision=None if item.revision is None else int(item.revision),
+        pdf_stored=bool(item.pdf_stored),
+    )
 
 
 def allocate_contract_number(base: int) -> str:
@@ -71,178 +122,136 @@ def allocate_contract_number(base: int) -> str:
     return str(base + int(counter.value))
 
 
-def claim_pending_emails(record: IdempotencyRecord) -> str | None:
-    """Take the emails a request owes, once: a concurrent or later retry finds nothing left to send."""
-    if not record.pending_emails:
-        return None
-    pending = record.pending_emails
-    try:
-        record.update(actions=[IdempotencyRecord.pending_emails.remove()],
-                      condition=IdempotencyRecord.pending_emails.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return pending
-
-
-def get_idempotency(key: str) -> IdempotencyRecord | None:
-    try:
-        return IdempotencyRecord.get(key, consistent_read=True)
-    except IdempotencyRecord.DoesNotExist:
-        return None
-
-
-def commit_issue(
-    region: str,
-    version: GuaranteeVersion,
-    idempotency: IdempotencyRecord,
-    event: AuditEvent,
-    auth_key: AuthKey | None,
-) -> None:
-    """Store version 1, its idempotency record, its audit event, the contractor's count and the 認証キー
-    in one transaction: a failure leaves none of them."""
+def commit_issue(version: CertificateVersion, outcome: Outcome, event: AuditEntry,
+                 auth_key: AuthKeyState | None) -> CertificateVersion:
+    """Store version 1 (marked latest), its idempotency record, its audit event, the contractor's count and
+    the 認証キー in one transaction: a failure leaves none of them. Returns the version as stored."""
     def write(tx: TransactWrite) -> None:
-        tx.save(version, condition=GuaranteeVersion.contract_number.does_not_exist())
-        tx.save(idempotency, condition=IdempotencyRecord.key.does_not_exist())
-        tx.save(event, condition=AuditEvent.event_key.does_not_exist())
+        tx.save(_item(version, latest=True), condition=GuaranteeVersion.contract_number.does_not_exist())
+        idempotency.save_in(tx, outcome)
+        audit.save_in(tx, event)
         tx.update(
             Contractor(version.contractor_id),
             actions=[Contractor.certificate_count.add(1)],
             condition=Contractor.contractor_id.exists(),
         )
         if auth_key is not None:
-            tx.save(auth_key, condition=AuthKey.contract_number.does_not_exist())
+            auth_keys.create_in(tx, auth_key)
 
     try:
-        transact(region, write)
+        transact(write)
     except TransactWriteError as exc:
-        reasons = exc.cancellation_reasons
-        if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
+        if 1 in failed_conditions(exc):
             raise IdempotencyRace() from exc
         raise
+    return replace(version, revision=1)
 
 
-def get_version(contract_number: str, version: int) -> GuaranteeVersion | None:
-    try:
-        return GuaranteeVersion.get(contract_number, version)
-    except GuaranteeVersion.DoesNotExist:
-        return None
+def get_versions(contract_number: str) -> list[CertificateVersion]:
+    """Every version of one guarantee, newest first (empty when the number is unknown)."""
+    return [_record(i) for i in GuaranteeVersion.query(contract_number, scan_index_forward=False)]
 
 
-def get_versions(contract_number: str) -> list[GuaranteeVersion]:
-    """Every version of one guarantee, newest first."""
-    return list(GuaranteeVersion.query(contract_number, scan_index_forward=False))
+def contractor_page(contractor_id: str, limit: int, after: tuple[str, str, int] | None
+                    ) -> tuple[list[CertificateVersion], bool]:
+    """One page of a contractor's latest versions, newest first, after the position (sort, number, version)
+    of the last item of the previous page; reads limit + 1 to know if more follow."""
+    start = None
+    if after is not None:
+        start = {
+            "latest_contractor_id": {"S": contractor_id},
+            "latest_sort": {"S": after[0]},
+            "contract_number": {"S": after[1]},
+            "version": {"N": str(after[2])},
+        }
+    items = list(GuaranteeVersion.by_contractor.query(
+        contractor_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start, page_size=limit + 1))
+    return [_record(i) for i in items[:limit]], len(items) > limit
 
 
-def query_contractor_page(
-    contractor_id: str, limit: int, start_key: dict[str, Any] | None
-) -> tuple[list[GuaranteeVersion], bool]:
-    """One page of a contractor's latest versions, newest first; reads limit + 1 to know if more follow."""
-    items = list(
-        GuaranteeVersion.by_contractor.query(
-            contractor_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start_key,
-            page_size=limit + 1,
-        )
-    )
-    return items[:limit], len(items) > limit
+def list_position(version: CertificateVersion) -> tuple[str, str, int]:
+    """Where a latest version stands in its contractor's list (the cursor of contractor_page)."""
+    return _list_sort(version.issued_on, version.contract_number), version.contract_number, version.version
 
 
-def iter_contractor_certificates(contractor_id: str) -> Iterator[GuaranteeVersion]:
-    """All of a contractor's latest versions, newest first (for filtered search within its own partition)."""
-    return GuaranteeVersion.by_contractor.query(contractor_id, scan_index_forward=False)
+def iter_contractor_certificates(contractor_id: str) -> Iterator[tuple[CertificateVersion, str, str]]:
+    """All of a contractor's latest versions, newest first, each with its normalised 工事名 and 発注者 (for
+    partial-match search within the contractor's own partition)."""
+    for item in GuaranteeVersion.by_contractor.query(contractor_id, scan_index_forward=False):
+        yield _record(item), item.search_project, item.search_obligee
 
 
-def index_key(item: GuaranteeVersion) -> dict[str, Any]:
-    """The index position of an item, to resume a listing after it."""
-    return {
-        "latest_contractor_id": {"S": item.latest_contractor_id},
-        "latest_sort": {"S": item.latest_sort},
-        "contract_number": {"S": item.contract_number},
-        "version": {"N": str(item.version)},
-    }
+def _is_latest_and_open() -> Condition:
+    # The revision is checked by pynamodb's VersionAttribute on every write of the item.
+    return GuaranteeVersion.latest_contractor_id.exists() & (GuaranteeVersion.status == GuaranteeStatus.ACTIVE.value)
 
 
-def get_contractor(contractor_id: str) -> Contractor | None:
-    try:
-        return Contractor.get(contractor_id)
-    except Contractor.DoesNotExist:
-        return None
-
-
-def get_obligee(obligee_id: str) -> Obligee | None:
-    try:
-        return Obligee.get(obligee_id)
-    except Obligee.DoesNotExist:
-        return None
-
-
-def audit_page(contract_number: str, limit: int, start_key: dict[str, Any] | None
-               ) -> tuple[list[AuditEvent], bool]:
-    """One page of a guarantee's audit trail, newest first."""
-    items = list(AuditEvent.query(contract_number, scan_index_forward=False, limit=limit + 1,
-                                  last_evaluated_key=start_key, page_size=limit + 1))
-    return items[:limit], len(items) > limit
-
-
-class VersionConflict(Exception):
-    """The guarantee changed (another amendment, a cancellation) since the caller read it."""
-
-
-def _is_latest_and_unchanged(latest: GuaranteeVersion) -> Any:
-    return (
-        GuaranteeVersion.latest_contractor_id.exists()
-        & (GuaranteeVersion.revision == int(latest.revision or 0))
-        & (GuaranteeVersion.status == "active")
-    )
-
-
-def _commit_change(region: str, write: Any, record: IdempotencyRecord, event: AuditEvent) -> None:
+def _commit_change(write: Any, outcome: Outcome, event: AuditEntry) -> None:
     """Run one change of a guarantee with its idempotency record and audit event, all or nothing.
     The record is the second operation of every such transaction."""
     def write_all(tx: TransactWrite) -> None:
         write(tx)
-        tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
-        tx.save(event, condition=AuditEvent.event_key.does_not_exist())
+        idempotency.save_in(tx, outcome)
+        audit.save_in(tx, event)
 
     try:
-        transact(region, write_all)
+        transact(write_all)
     except TransactWriteError as exc:
-        reasons = exc.cancellation_reasons
-        failed = [i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
+        failed = failed_conditions(exc)
         if not failed:
             raise
-        if failed == [len(reasons) - 2]:
+        if failed == [len(exc.cancellation_reasons) - 2]:
             raise IdempotencyRace() from exc
         raise VersionConflict() from exc
 
 
-def commit_new_version(region: str, latest: GuaranteeVersion, new: GuaranteeVersion, record: IdempotencyRecord,
-                       event: AuditEvent) -> None:
-    """Add version k+1 and move the list's marker to it; the old version stays as it was."""
+def _key_of(v: CertificateVersion) -> GuaranteeVersion:
+    """The stored item of a version as far as a conditional update needs it: keys and revision."""
+    return GuaranteeVersion(v.contract_number, v.version, **({} if v.revision is None else {"revision": v.revision}))
+
+
+def commit_new_version(latest: CertificateVersion, new: CertificateVersion, outcome: Outcome,
+                       event: AuditEntry) -> CertificateVersion:
+    """Add version k+1 as the latest and take the list's marker off version k, unless k changed meanwhile.
+    Returns the new version as stored."""
     def write(tx: TransactWrite) -> None:
-        tx.save(new, condition=GuaranteeVersion.contract_number.does_not_exist())
+        tx.save(_item(new, latest=True), condition=GuaranteeVersion.contract_number.does_not_exist())
         tx.update(
-            latest,
+            _key_of(latest),
             actions=[GuaranteeVersion.latest_contractor_id.remove(), GuaranteeVersion.latest_sort.remove()],
-            condition=_is_latest_and_unchanged(latest),
+            condition=_is_latest_and_open(),
         )
 
-    _commit_change(region, write, record, event)
+    _commit_change(write, outcome, event)
+    return replace(new, revision=1)
 
 
-def commit_in_place(region: str, latest: GuaranteeVersion, actions: list[Any], record: IdempotencyRecord,
-                    event: AuditEvent) -> None:
-    """Change the latest version where no certificate is issued (recorded change, cancellation)."""
+def commit_in_place(latest: CertificateVersion, changed: CertificateVersion, outcome: Outcome,
+                    event: AuditEntry) -> None:
+    """Change the latest version where no certificate is issued (a recorded change, a cancellation):
+    the terms and the cancellation fields of `changed` are written over `latest`, unless it changed meanwhile."""
+    t = changed.terms
+    actions = [
+        GuaranteeVersion.contract_amount_total.set(t.contract_amount_total),
+        GuaranteeVersion.contract_amount_covered.set(t.contract_amount_covered),
+        GuaranteeVersion.completion_date.set(t.completion_date),
+        GuaranteeVersion.guarantee_period_end.set(t.guarantee_period_end),
+        GuaranteeVersion.status.set(changed.status.value),
+    ]
+    if changed.cancelled_on is not None:
+        actions.append(GuaranteeVersion.cancelled_on.set(changed.cancelled_on))
+    if changed.cancel_reason is not None:
+        actions.append(GuaranteeVersion.cancel_reason.set(changed.cancel_reason))
+
     def write(tx: TransactWrite) -> None:
-        tx.update(latest, actions=[*actions, GuaranteeVersion.revision.add(1)],
-                  condition=_is_latest_and_unchanged(latest))
+        tx.update(_key_of(latest), actions=actions, condition=_is_latest_and_open())
 
-    _commit_change(region, write, record, event)
+    _commit_change(write, outcome, event)
 
 
-def verification_of(obligee_id: str, contract_number: str) -> Verification | None:
-    try:
-        return Verification.get(obligee_id, contract_number)
-    except Verification.DoesNotExist:
-        return None
+def mark_pdf_stored(version: CertificateVersion) -> CertificateVersion:
+    """Remember that the version's PDF is in S3. Not a change of the guarantee, so no revision check (the
+    write still bumps the revision, as pynamodb's VersionAttribute does on every write)."""
+    item = _key_of(version)
+    item.update(actions=[GuaranteeVersion.pdf_stored.set(True)], add_version_condition=False)
+    return replace(version, pdf_stored=True, revision=None if item.revision is None else int(item.revision))

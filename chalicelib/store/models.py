@@ -1,21 +1,38 @@
-"""DynamoDB tables of the service (pynamodb models). Table names get the stage prefix in `bind()`."""
+"""DynamoDB tables of the service (pynamodb models). Only `chalicelib.store` sees these; the rest of the
+service works with the records of `chalicelib.domain.records` (docs/ARCHITECTURE.md, data). Table names get
+the stage prefix in `chalicelib.store.connection.bind()`."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from pynamodb.attributes import (
+    Attribute,
     BinaryAttribute,
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
+    VersionAttribute,
 )
+from pynamodb.constants import STRING
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib import caches
-from chalicelib.adapters import aws
+
+class DateAttribute(Attribute[date]):
+    """A calendar date stored as ISO text (YYYY-MM-DD), so it sorts and compares as a date."""
+
+    attr_type = STRING
+
+    def serialize(self, value: date) -> str:
+        return value.isoformat()
+
+    def deserialize(self, value: str) -> date:
+        return date.fromisoformat(value)
 
 
 class _Meta:
@@ -54,20 +71,20 @@ class GuaranteeVersion(Model):
     contractor_address = UnicodeAttribute()
     obligee_name = UnicodeAttribute()
     project_name = UnicodeAttribute()
-    contract_date = UnicodeAttribute()
-    completion_date = UnicodeAttribute()
-    guarantee_period_end = UnicodeAttribute()
+    contract_date = DateAttribute()
+    completion_date = DateAttribute()
+    guarantee_period_end = DateAttribute()
     contract_amount_total = NumberAttribute()
     contract_amount_covered = NumberAttribute()
     guarantee_amount = NumberAttribute()
     deposit_bank = UnicodeAttribute(null=True)
-    issued_on = UnicodeAttribute()  # Japan business date of issue
+    issued_on = DateAttribute()  # Japan business date of issue
     issued_at = UTCDateTimeAttribute()
     issued_by = UnicodeAttribute()
     amended = BooleanAttribute(default=False)
     changes = ListAttribute(of=UnicodeAttribute, null=True)  # what this version changed, in words
-    revision = NumberAttribute(default=0)  # +1 on each in-place change (recorded change, cancellation)
-    cancelled_on = UnicodeAttribute(null=True)  # Japan date
+    revision = VersionAttribute()  # optimistic lock: every write of the item checks and bumps it
+    cancelled_on = DateAttribute(null=True)  # Japan date
     cancel_reason = UnicodeAttribute(null=True)
     pdf_stored = BooleanAttribute(default=False)  # the certificate PDF is in S3: links need no HEAD first
     # Normalised text for the portal's partial-match search.
@@ -97,11 +114,11 @@ class IdempotencyRecord(Model):
     key = UnicodeAttribute(hash_key=True)  # "{actor}#{operation}#{Idempotency-Key}"
     request_hash = UnicodeAttribute()
     status_code = NumberAttribute()
-    response = UnicodeAttribute()  # JSON
+    response = JSONAttribute()
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
     # Emails owed for this request (JSON), claimed by whoever sends them: a retry never sends twice.
-    pending_emails = UnicodeAttribute(null=True)
+    pending_emails = JSONAttribute(null=True)
 
 
 class AuditEvent(Model):
@@ -119,7 +136,7 @@ class AuditEvent(Model):
     org_id = UnicodeAttribute(null=True)
     result = UnicodeAttribute(default="ok")
     request_id = UnicodeAttribute()
-    detail = UnicodeAttribute(null=True)  # JSON; never a key, token or URL
+    detail = JSONAttribute(null=True)  # never a key, token or URL
 
 
 class Obligee(Model):
@@ -130,11 +147,11 @@ class Obligee(Model):
 
     obligee_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
-    e_guarantee_start_date = UnicodeAttribute(null=True)
+    e_guarantee_start_date = DateAttribute(null=True)
     eligible_work_categories = ListAttribute(of=UnicodeAttribute, default=list)
     submission_method = UnicodeAttribute()
     contact_email = UnicodeAttribute()
-    ratio_rules = UnicodeAttribute(null=True)  # JSON overrides of the default amount rules
+    ratio_rules = JSONAttribute(null=True)  # overrides of the default amount rules
     updated_at = UTCDateTimeAttribute()
 
 
@@ -199,29 +216,4 @@ class Throttle(Model):
 ALL_MODELS: tuple[type[Model], ...] = (
     GuaranteeVersion, Counter, IdempotencyRecord, AuditEvent, Obligee, Contractor, AuthKey, Verification, Throttle,
 )
-_BASE_NAMES = {m: m.Meta.table_name for m in ALL_MODELS}
-_bound: tuple[str, str] | None = None
-
-
-def bind(table_prefix: str, region: str) -> None:
-    """Point every model at this stage's tables; cheap when nothing changed."""
-    global _bound
-    if _bound == (table_prefix, region):
-        return
-    botocore_session = aws.session()._session
-    for model in ALL_MODELS:
-        model.Meta.table_name = table_prefix + _BASE_NAMES[model]
-        model.Meta.region = region
-        model._connection = None
-        # pynamodb makes a botocore session per table; share ours (see chalicelib.adapters.aws).
-        model._get_connection().connection._local.session = botocore_session
-    _bound = (table_prefix, region)
-
-
-@caches.on_reset
-def unbind() -> None:
-    """Forget connections (tests start a new emulated account each time)."""
-    global _bound
-    for model in ALL_MODELS:
-        model._connection = None
-    _bound = None
+BASE_NAMES: dict[type[Model], str] = {m: m.Meta.table_name for m in ALL_MODELS}

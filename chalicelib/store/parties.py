@@ -1,44 +1,77 @@
-"""Writes of the registry: owners and contractors."""
+"""The registry: owners (発注者) and contractors (保証契約者)."""
 
 from __future__ import annotations
 
-import json
-
 from chalicelib.domain.clock import utc_now
-from chalicelib.domain.parties import ContractorData, ObligeeData
-from chalicelib.store.guarantees import get_contractor, get_obligee
-from chalicelib.store.models import Contractor, Obligee
+from chalicelib.domain.records import Contractor, Obligee
+from chalicelib.domain.types import SubmissionMethod, WorkCategory
+from chalicelib.store import models
 
 
-def save_obligee(obligee_id: str, data: ObligeeData) -> tuple[Obligee, bool]:
-    """Register or replace an owner; returns the item and whether it is new."""
-    created = get_obligee(obligee_id) is None
-    item = Obligee(
-        obligee_id,
-        name=data.name,
-        e_guarantee_start_date=data.e_guarantee_start_date.isoformat() if data.e_guarantee_start_date else None,
-        eligible_work_categories=[c.value for c in data.eligible_work_categories],
-        submission_method=data.submission_method.value,
-        contact_email=data.contact_email,
-        ratio_rules=json.dumps(data.ratio_rules) if data.ratio_rules else None,
-        updated_at=utc_now(),
+def _obligee(item: models.Obligee) -> Obligee:
+    return Obligee(
+        obligee_id=item.obligee_id,
+        name=item.name,
+        e_guarantee_start_date=item.e_guarantee_start_date,
+        eligible_work_categories=tuple(WorkCategory(c) for c in item.eligible_work_categories),
+        submission_method=SubmissionMethod(item.submission_method),
+        contact_email=item.contact_email,
+        ratio_rules=item.ratio_rules,
     )
-    item.save()
-    return item, created
 
 
-def save_contractor(contractor_id: str, data: ContractorData) -> tuple[Contractor, bool]:
-    """Register or update a contractor; returns the item and whether it is new."""
-    created = get_contractor(contractor_id) is None
-    item = Contractor(contractor_id)
+def _contractor(item: models.Contractor) -> Contractor:
+    return Contractor(contractor_id=item.contractor_id, name=item.name, address=item.address, email=item.email,
+                      certificate_count=int(item.certificate_count or 0))
+
+
+def get_obligee(obligee_id: str) -> Obligee | None:
+    try:
+        return _obligee(models.Obligee.get(obligee_id))
+    except models.Obligee.DoesNotExist:
+        return None
+
+
+def get_contractor(contractor_id: str) -> Contractor | None:
+    try:
+        return _contractor(models.Contractor.get(contractor_id))
+    except models.Contractor.DoesNotExist:
+        return None
+
+
+def list_contractors() -> list[Contractor]:
+    """Every registered contractor (the registry is small: a few hundred at most), by id."""
+    return sorted((_contractor(i) for i in models.Contractor.scan()), key=lambda c: c.contractor_id)
+
+
+def save_obligee(obligee: Obligee) -> bool:
+    """Register or replace an owner; returns whether it is new."""
+    created = get_obligee(obligee.obligee_id) is None
+    models.Obligee(
+        obligee.obligee_id,
+        name=obligee.name,
+        e_guarantee_start_date=obligee.e_guarantee_start_date,
+        eligible_work_categories=[c.value for c in obligee.eligible_work_categories],
+        submission_method=obligee.submission_method.value,
+        contact_email=obligee.contact_email,
+        ratio_rules=obligee.ratio_rules or None,
+        updated_at=utc_now(),
+    ).save()
+    return created
+
+
+def save_contractor(contractor: Contractor) -> tuple[Contractor, bool]:
+    """Register or update a contractor; returns it as stored (with its certificate count) and whether it is new."""
+    created = get_contractor(contractor.contractor_id) is None
+    item = models.Contractor(contractor.contractor_id)
     # An update, not a put: the certificate count kept by issuance must survive a change of address.
     item.update(
         actions=[
-            Contractor.name.set(data.name),
-            Contractor.address.set(data.address),
-            Contractor.email.set(data.email),
-            Contractor.updated_at.set(utc_now()),
-            Contractor.certificate_count.set(Contractor.certificate_count | 0),
+            models.Contractor.name.set(contractor.name),
+            models.Contractor.address.set(contractor.address),
+            models.Contractor.email.set(contractor.email),
+            models.Contractor.updated_at.set(utc_now()),
+            models.Contractor.certificate_count.set(models.Contractor.certificate_count | 0),
         ]
     )
-    return item, created
+    return _contractor(item), created

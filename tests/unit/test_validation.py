@@ -5,15 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.domain.policy import RatioRule, ratio_rules
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
 from chalicelib.domain.validation import (
     FieldError,
     IssueRequest,
-    RatioRule,
     ValidationFailed,
     check_amount_rule,
     parse_issue_request,
-    ratio_rules,
 )
 
 # The Japanese name each message must carry, written out here so a wrong name fails the test.
@@ -435,10 +434,18 @@ def test_default_ratio_rules():
 
 
 def test_owner_overrides_replace_defaults():
-    rules = ratio_rules({"advance_payment": {"kind": "max", "percent": 30}, "performance": {"percent": 30}})
+    rules = ratio_rules({"advance_payment": {"kind": "max", "percent": 30},
+                         "performance": {"kind": "min", "percent": 30}})
     assert rules[GuaranteeType.ADVANCE_PAYMENT] == RatioRule("max", 30)
     assert rules[GuaranteeType.PERFORMANCE] == RatioRule("min", 30)
     assert rules[GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT] == RatioRule("max", 20)
+
+
+def test_an_override_names_its_kind():
+    # Registration and use agree: an override that gives only a percent is refused (the kind is the owner's
+    # explicit choice, never silently the default's), here as at PUT /v1/obligees.
+    with pytest.raises(ValueError):
+        ratio_rules({"performance": {"percent": 30}})
 
 
 @pytest.mark.parametrize(

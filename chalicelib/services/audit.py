@@ -1,0 +1,52 @@
+"""The audit trail: one shape of event for every service, and its listing for surety staff
+(docs/ARCHITECTURE.md, audit)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.domain.clock import utc_now
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.records import AuditEntry
+from chalicelib.services.paging import PageRequest
+from chalicelib.store import audit as audit_store
+
+
+def event(contract_number: str, event_type: str, principal: Principal, request_id: str, *,
+          result: str = "ok", detail: dict[str, Any] | None = None) -> AuditEntry:
+    """An event to commit with the change it records. `detail` never holds a key, token or URL."""
+    return AuditEntry(contract_number=contract_number, type=event_type, at=utc_now(), actor=principal.actor,
+                      role=principal.role, org_id=principal.org_id, request_id=request_id, result=result,
+                      detail=detail)
+
+
+def record(contract_number: str, event_type: str, principal: Principal, request_id: str, *,
+           result: str = "ok", detail: dict[str, Any] | None = None) -> None:
+    """Write an event on its own (a read, a refusal: nothing else commits with it)."""
+    audit_store.append(event(contract_number, event_type, principal, request_id, result=result, detail=detail))
+
+
+def utc_text(moment: Any) -> str:
+    """An instant as the API writes it: ISO 8601 in UTC with Z."""
+    return str(moment.isoformat().replace("+00:00", "Z"))
+
+
+def list_events(contract_number: str, params: Mapping[str, str]) -> dict[str, Any]:
+    """A guarantee's audit trail, newest first."""
+    page = PageRequest.from_params(params, {"c": contract_number, "f": "events"})
+    found, has_more = audit_store.page(contract_number, page.limit, page.after["sort"] if page.after else None)
+    items = [
+        {
+            "type": e.type,
+            "at": utc_text(e.at),
+            "actor": e.actor,
+            "role": e.role,
+            "org_id": e.org_id,
+            "result": e.result,
+            "request_id": e.request_id,
+            "detail": e.detail,
+        }
+        for e, _ in found
+    ]
+    return {"items": items, "next_cursor": page.next_cursor(found, has_more, lambda pair: {"sort": pair[1]})}

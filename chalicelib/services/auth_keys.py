@@ -1,0 +1,60 @@
+"""認証キー for the contractor: show the current key (with a key notice made for it) and reissue it
+(docs/ARCHITECTURE.md, 認証キー)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import files, key_material
+from chalicelib.domain.auth_key import auth_key_digest, format_auth_key, generate_auth_key
+from chalicelib.domain.clock import utc_now
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.records import AuthKeyState, CertificateVersion
+from chalicelib.errors import NotFound
+from chalicelib.services import audit, documents
+from chalicelib.services.certificates import readable_versions
+from chalicelib.store import auth_keys as auth_key_store
+from chalicelib.store import parties as party_store
+
+
+def _own_key(principal: Principal, contract_number: str) -> tuple[CertificateVersion, AuthKeyState]:
+    """The latest version and key of a guarantee the caller may read; a paper guarantee has no key."""
+    latest = readable_versions(principal, contract_number)[0]
+    key_record = auth_key_store.get_auth_key(contract_number)
+    if key_record is None:
+        raise NotFound("書面交付の保証のため、認証キーはありません。", code="auth_key_not_available")
+    return latest, key_record
+
+
+def _key_answer(latest: CertificateVersion, plain: str, generation: int) -> dict[str, Any]:
+    """The key for display and a link to a key notice made for exactly this key."""
+    display = format_auth_key(plain)
+    url = documents.key_notice_link(latest, party_store.get_obligee(latest.obligee_id), display, generation)
+    return {
+        "contract_number": latest.contract_number,
+        "auth_key": display,
+        "generation": generation,
+        "notice_pdf_url": url,
+        "expires_in": files.LINK_SECONDS,
+    }
+
+
+def show_auth_key(principal: Principal, contract_number: str, request_id: str) -> dict[str, Any]:
+    latest, key_record = _own_key(principal, contract_number)
+    plain = key_material.decrypt_auth_key(contract_number, key_record.encrypted_key)
+    audit.record(contract_number, "key_shown", principal, request_id, detail={"generation": key_record.generation})
+    return _key_answer(latest, plain, key_record.generation)
+
+
+def reissue_auth_key(principal: Principal, contract_number: str, request_id: str) -> dict[str, Any]:
+    """A new key; the old one stops working at once, and notices made for it are removed."""
+    latest, key_record = _own_key(principal, contract_number)
+    plain = generate_auth_key()
+    generation = key_record.generation + 1
+    event = audit.event(contract_number, "key_reissued", principal, request_id, detail={"generation": generation})
+    auth_key_store.replace_key(
+        key_record, auth_key_digest(key_material.auth_key_secret(), contract_number, plain),
+        key_material.encrypt_auth_key(contract_number, plain), event, utc_now(),
+    )
+    files.delete_prefix(files.key_notice_prefix(contract_number))
+    return _key_answer(latest, plain, generation)

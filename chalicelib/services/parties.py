@@ -1,0 +1,57 @@
+"""The registry's use cases: owners (発注者) and contractors (保証契約者), registered by surety staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.config import get_settings
+from chalicelib.domain.parties import parse_contractor, parse_obligee, parse_registry_id
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.records import Contractor, Obligee
+from chalicelib.store import parties as party_store
+
+
+def obligee_json(item: Obligee) -> dict[str, Any]:
+    return {
+        "obligee_id": item.obligee_id,
+        "name": item.name,
+        "e_guarantee_start_date": item.e_guarantee_start_date.isoformat() if item.e_guarantee_start_date else None,
+        "eligible_work_categories": [c.value for c in item.eligible_work_categories],
+        "submission_method": item.submission_method.value,
+        "contact_email": item.contact_email,
+        "ratio_rules": item.ratio_rules,
+    }
+
+
+def contractor_json(item: Contractor) -> dict[str, Any]:
+    return {"contractor_id": item.contractor_id, "name": item.name, "address": item.address, "email": item.email}
+
+
+def register_obligee(raw_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """PUT semantics: (the owner as stored, whether it is new)."""
+    obligee = parse_obligee(parse_registry_id("obligee_id", raw_id), body)
+    created = party_store.save_obligee(obligee)
+    return obligee_json(obligee), created
+
+
+def register_contractor(raw_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """PUT semantics: (the contractor as stored, whether it is new); its certificate count is kept."""
+    contractor, created = party_store.save_contractor(parse_contractor(parse_registry_id("contractor_id", raw_id),
+                                                                       body))
+    return contractor_json(contractor), created
+
+
+def list_contractors() -> list[dict[str, Any]]:
+    """Every contractor with its number of certificates (the surety's console)."""
+    return [{**contractor_json(c), "certificate_count": c.certificate_count} for c in party_store.list_contractors()]
+
+
+def organisation_name(principal: Principal) -> str:
+    """The name a person's organisation goes by (the portal's 「○○ 様」)."""
+    if principal.role == Role.SURETY:
+        return get_settings().surety.name
+    if principal.role == Role.CONTRACTOR:
+        contractor = party_store.get_contractor(principal.org_id or "")
+        return contractor.name if contractor else principal.username
+    obligee = party_store.get_obligee(principal.org_id or "")
+    return obligee.name if obligee else principal.username
