@@ -108,6 +108,12 @@ class Runner:
         assert response.status_code == 201, response.text
         return response.json()["contract_number"]
 
+    def amend(self, number: str, index: int, **changes: Any) -> dict[str, Any]:
+        response = self.api("POST", f"/v1/guarantees/{number}/amendments", "demo-surety", json=changes,
+                            headers={"Idempotency-Key": f"browser-amend-{index}"})
+        assert response.status_code == 201, response.text
+        return response.json()
+
     def auth_key(self, number: str) -> str:
         response = self.api("GET", f"/v1/certificates/{number}/auth-key", "demo-contractor-1")
         assert response.status_code == 200, response.text
