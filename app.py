@@ -9,7 +9,18 @@ from chalice.app import Request
 
 from chalicelib import logs
 from chalicelib.errors import ApiError, reshape_chalice_error
-from chalicelib.handlers import auth, certificates, guarantees, health, registry, verifications
+from chalicelib.handlers import (
+    auth,
+    certificates,
+    guarantees,
+    health,
+    portal_contractor,
+    portal_owner,
+    portal_session,
+    portal_surety,
+    registry,
+    verifications,
+)
 from chalicelib.handlers.common import request_id
 
 logs.configure()
@@ -17,23 +28,28 @@ access_log = logging.getLogger("denshi_hosho.access")
 
 app = Chalice(app_name="denshi-hosho")
 
-for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp):
+for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp,
+                  portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp):
     app.register_blueprint(blueprint)
 
 
 @app.middleware("http")
 def error_envelope(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Every error leaves as `{code, message[, errors]}` with a Japanese message; one access line per
-    request (route template, never the query string or headers)."""
+    """Every API error leaves as `{code, message[, errors]}` with a Japanese message; on the portal's paths
+    (everything outside /v1/) an error is an HTML page instead. One access line per request (route template,
+    never the query string or headers)."""
     started = time.perf_counter()
     rid = request_id(event, event.lambda_context)
-    try:
-        response = reshape_chalice_error(get_response(event))
-    except ApiError as exc:
-        response = exc.to_response()
-    except ChaliceUnhandledError:
-        app.log.exception("unhandled error")
-        response = ApiError().to_response()
+    if not event.path.startswith("/v1/"):
+        response = portal_errors(event, get_response)
+    else:
+        try:
+            response = reshape_chalice_error(get_response(event))
+        except ApiError as exc:
+            response = exc.to_response()
+        except ChaliceUnhandledError:
+            app.log.exception("unhandled error")
+            response = ApiError().to_response()
     access_log.info("request", extra=logs.log_context(
         method=event.method,
         route=(event.context or {}).get("resourcePath"),
@@ -42,3 +58,18 @@ def error_envelope(event: Request, get_response: Callable[[Request], Response]) 
         request_id=rid,
     ))
     return response
+
+
+def portal_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """The portal's views draw their own error pages; what reaches here (Chalice's 405/415, an unhandled
+    exception) becomes one too, never JSON and never a stack trace."""
+    from chalicelib.portal import errors
+
+    try:
+        response = get_response(event)
+    except ApiError as exc:
+        return errors.error_page(exc.STATUS_CODE, exc.message, headers=exc.headers)
+    except ChaliceUnhandledError:
+        app.log.exception("unhandled error")
+        return errors.error_page(500)
+    return errors.from_response(response) if errors.is_framework_error(response) else response

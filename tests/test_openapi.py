@@ -50,9 +50,11 @@ def operations() -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def app_routes() -> dict[tuple[str, str], Any]:
+    """The app's /v1 routes: the JSON API this document describes (the portal's HTML pages are not part of it)."""
     from app import app
 
-    return {(method.upper(), path): entry for path, methods in app.routes.items() for method, entry in methods.items()}
+    return {(method.upper(), path): entry for path, methods in app.routes.items() for method, entry in methods.items()
+            if path.startswith("/v1/")}
 
 
 def deref(node: Any) -> Any:

@@ -1,0 +1,88 @@
+"""The owner clerk's screens (保証確認サービス D-Sure): 保証証書の確認 with 保証契約番号 + 認証キー, and
+確認済み一覧. The verification rules (normalising, the one generic failure, locks) are the service's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Response
+
+from chalicelib.handlers.common import Blueprint
+from chalicelib.portal.views import FORM_CONTENT_TYPES, PortalCall, page
+
+bp = Blueprint(__name__)
+
+FIELDS = ("contract_number", "auth_key")
+
+
+def _form(call: PortalCall, *, status: int = 200, values: dict[str, str] | None = None,
+          field_errors: dict[str, str] | None = None, message: str | None = None,
+          retry_after: str | None = None) -> Response:
+    headers = {"Retry-After": retry_after} if retry_after else None
+    return call.page("owner/verify.html", status=status, headers=headers, values=values or {},
+                     field_errors=field_errors or {}, message=message)
+
+
+@bp.route("/verify", methods=["GET"])
+@page(bp, "obligee")
+def verify_form(call: PortalCall) -> Response:
+    # The key notice's QR code lands here with the number filled in; a key is never taken from a URL.
+    number = (call.params.get("contract_number") or "")[:40]
+    return _form(call, values={"contract_number": number})
+
+
+@bp.route("/verify", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+@page(bp, "obligee")
+def verify_submit(call: PortalCall) -> Response:
+    from chalicelib.domain.clock import utc_now
+    from chalicelib.domain.validation import ValidationFailed
+    from chalicelib.errors import ApiError
+    from chalicelib.portal.certificate_view import certificate_fields, certificate_rows
+    from chalicelib.services.verification import verify
+
+    assert call.principal is not None
+    values = {name: call.form.get(name, "")[:100] for name in FIELDS}
+    try:
+        answer = verify(call.principal, dict(values), call.request_id)
+    except ValidationFailed as exc:
+        return _form(call, status=400, values={"contract_number": values["contract_number"]},
+                     field_errors=_by_field([(e.field, e.message) for e in exc.errors]),
+                     message="入力内容に誤りがあります。")
+    except ApiError as exc:
+        kept = {"contract_number": values["contract_number"]}
+        if exc.STATUS_CODE == 400 and exc.errors:
+            return _form(call, status=400, values=kept,
+                         field_errors=_by_field([(e.get("field", ""), e.get("message", "")) for e in exc.errors]),
+                         message="入力内容に誤りがあります。")
+        if exc.STATUS_CODE in (404, 429):
+            retry = exc.headers.get("Retry-After") if exc.headers else None
+            return _form(call, status=exc.STATUS_CODE, values=kept, message=exc.message,
+                         retry_after=str(retry) if retry else None)
+        raise
+    certificate = answer["certificate"]
+    fields = certificate_fields(certificate)
+    return call.page("owner/result.html", certificate=certificate, fields=fields, rows=certificate_rows(fields),
+                     pdf_url=answer["pdf_url"], expires_in=answer.get("expires_in"), verified_at=utc_now())
+
+
+def _by_field(errors: list[tuple[str, str]]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, message in errors:
+        key = name if name in FIELDS else "contract_number"
+        found.setdefault(key, message)
+    return found
+
+
+@bp.route("/verifications", methods=["GET"])
+@page(bp, "obligee")
+def verifications(call: PortalCall) -> Response:
+    from chalicelib.services.verification import list_verified
+
+    assert call.principal is not None
+    params: dict[str, Any] = {"limit": "100"}
+    cursor = call.params.get("cursor")
+    if cursor:
+        params["cursor"] = cursor
+    result = list_verified(call.principal, params)
+    return call.page("owner/verifications.html", items=result["items"], next_cursor=result.get("next_cursor"),
+                     paged=bool(cursor))

@@ -1,0 +1,99 @@
+"""The portal's common screens: login, logout, the home redirect by role, and the stylesheet."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.handlers.common import Blueprint
+from chalicelib.portal import security
+from chalicelib.portal.views import FORM_CONTENT_TYPES, HOME, PortalCall, check_post, page
+
+bp = Blueprint(__name__)
+
+EXPIRED_MESSAGE = "ログインの有効期限が切れました。再度ログインしてください。"
+
+
+def _login_form(call: PortalCall, *, status: int = 200, next_path: str = "/", username: str = "",
+                message: str | None = None, field_errors: dict[str, str] | None = None) -> Response:
+    """The login form with a fresh nonce cookie and the form token bound to it."""
+    nonce = security.new_nonce()
+    return call.page(
+        "login.html",
+        status=status,
+        headers={"Set-Cookie": security.login_nonce_cookie(nonce)},
+        login_csrf=security.csrf_token(security.login_binding(nonce)),
+        next_path=next_path,
+        username=username,
+        message=message,
+        field_errors=field_errors or {},
+    )
+
+
+@bp.route("/login", methods=["GET"])
+@page(bp)
+def login_page(call: PortalCall) -> Response:
+    expired = call.params.get("expired") == "1"
+    return _login_form(call, next_path=security.safe_next(call.params.get("next")),
+                       message=EXPIRED_MESSAGE if expired else None)
+
+
+@bp.route("/login", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+@page(bp)
+def login_submit(call: PortalCall) -> Response:
+    from chalicelib.adapters.identity import sign_in
+    from chalicelib.errors import Unauthorized
+    from chalicelib.portal.render import redirect
+
+    nonce = security.cookies(call.request.headers).get(security.LOGIN_NONCE_COOKIE)
+    check_post(call, security.login_binding(nonce) if nonce else None)
+    form = call.form
+    next_path = security.safe_next(form.get("next"))
+    username = form.get("username", "").strip()
+    password = form.get("password", "")
+    errors = {}
+    if not username:
+        errors["username"] = "ユーザーIDを入力してください。"
+    if not password:
+        errors["password"] = "パスワードを入力してください。"
+    if errors:
+        return _login_form(call, status=400, next_path=next_path, username=username, field_errors=errors,
+                           message="入力内容に誤りがあります。")
+    try:
+        signed_in = sign_in(username, password)
+    except Unauthorized as exc:
+        return _login_form(call, status=401, next_path=next_path, username=username, message=exc.message)
+    target = next_path if next_path != "/" else HOME.get(signed_in.principal.role, "/")
+    return redirect(target, headers={"Set-Cookie": [
+        security.session_cookie(signed_in.id_token),
+        security.clear_login_nonce_cookie(),
+    ]})
+
+
+@bp.route("/logout", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+@page(bp)
+def logout(call: PortalCall) -> Response:
+    """Clears the session cookie. The form token is bound to the cookie's token itself (valid or expired),
+    so a stale page can still log out, but another site cannot."""
+    from chalicelib.portal.render import redirect
+
+    token = security.cookies(call.request.headers).get(security.SESSION_COOKIE)
+    if token:
+        check_post(call, security.session_binding(token))
+    return redirect("/login", headers={"Set-Cookie": security.clear_session_cookie()})
+
+
+@bp.route("/", methods=["GET"])
+@page(bp, "contractor", "obligee", "surety")
+def home(call: PortalCall) -> Response:
+    from chalicelib.portal.render import redirect
+
+    assert call.principal is not None
+    return redirect(HOME[call.principal.role])
+
+
+@bp.route("/portal.css", methods=["GET"])
+def stylesheet() -> Response:
+    from chalicelib.portal.render import css_response
+
+    return css_response()
+

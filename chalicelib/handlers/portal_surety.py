@@ -1,0 +1,75 @@
+"""The surety staff's read-only console: find a contractor, its 保証工事一覧, a certificate with its versions
+and audit trail. Issuing and amending stay API calls from the surety's own systems."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.handlers.common import Blueprint, contract_number_param
+from chalicelib.handlers.portal_contractor import certificate_list
+from chalicelib.portal.views import PortalCall, page
+
+bp = Blueprint(__name__)
+
+EVENT_NAMES = {
+    "issued": "発行",
+    "amended": "変更",
+    "amount_changed": "請負金額の変更",
+    "cancelled": "解約",
+    "key_shown": "認証キー表示",
+    "key_reissued": "認証キー再発行",
+    "pdf_issued": "PDF取得",
+    "verification_succeeded": "確認成功",
+    "verification_failed": "確認失敗",
+    "verification_locked": "確認停止中の試行",
+}
+RESULT_NAMES = {"ok": "成功", "failed": "失敗", "locked": "停止中", "disabled": "無効"}
+ROLE_NAMES = {"surety": "保証会社", "contractor": "受注者", "obligee": "発注者"}
+
+
+@bp.route("/console", methods=["GET"])
+@page(bp, "surety")
+def console(call: PortalCall) -> Response:
+    from chalicelib.domain.normalize import normalize_search_text
+    from chalicelib.services.parties import list_contractors
+
+    q = (call.params.get("q") or "").strip()
+    contractors = list_contractors()
+    if q:
+        needle = normalize_search_text(q)
+        contractors = [c for c in contractors
+                       if needle in normalize_search_text(f"{c.get('contractor_id', '')} {c.get('name', '')}")]
+    return call.page("surety/console.html", contractors=contractors, q=q)
+
+
+@bp.route("/console/contractors/{contractor_id}", methods=["GET"])
+@page(bp, "surety")
+def console_contractor(call: PortalCall, contractor_id: str) -> Response:
+    from chalicelib.errors import NotFound
+    from chalicelib.services.parties import list_contractors
+
+    found = [c for c in list_contractors() if c.get("contractor_id") == contractor_id]
+    if not found:
+        raise NotFound("該当する保証契約者が見つかりません。", code="contractor_not_found")
+    return certificate_list(call, "surety/contractor.html", f"/console/contractors/{contractor_id}",
+                            {"contractor_id": contractor_id}, contractor=found[0])
+
+
+@bp.route("/console/certificates/{contract_number}", methods=["GET"])
+@page(bp, "surety")
+def console_certificate(call: PortalCall, contract_number: str) -> Response:
+    from chalicelib.portal.certificate_view import certificate_fields, certificate_rows
+    from chalicelib.services.certificates import certificate_events, read_certificate
+
+    assert call.principal is not None
+    number = contract_number_param(contract_number)
+    certificate = read_certificate(call.principal, number, call.params.get("version") or None)
+    events_params = {"limit": "100"}
+    if call.params.get("cursor"):
+        events_params["cursor"] = call.params["cursor"]
+    events = certificate_events(call.principal, number, events_params)
+    fields = certificate_fields(certificate)
+    return call.page("surety/certificate.html", certificate=certificate, fields=fields,
+                     rows=certificate_rows(fields), events=events["items"], next_cursor=events.get("next_cursor"),
+                     event_names=EVENT_NAMES, role_names=ROLE_NAMES,
+                     result_names=RESULT_NAMES)

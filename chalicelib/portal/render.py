@@ -1,0 +1,64 @@
+"""Templates and the CSS. Jinja2 is imported on the first page drawn, never on the import path of app.py."""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import TYPE_CHECKING, Any
+
+from chalice import Response
+
+from chalicelib.portal.security import COMMON_HEADERS, HTML_HEADERS
+
+if TYPE_CHECKING:
+    import jinja2
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+TEMPLATES = os.path.join(_HERE, "templates")
+STYLESHEET = os.path.join(_HERE, "static", "portal.css")
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    import jinja2
+
+    from chalicelib.portal.filters import FILTERS
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every template: a 工事名 of <script> prints as text
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def html(template: str, status: int = 200, headers: dict[str, Any] | None = None, **context: Any) -> Response:
+    """A page with the portal's headers (CSP, no-store, ...); `headers` may add to them (e.g. Set-Cookie)."""
+    return Response(body=render(template, **context), status_code=status, headers={**HTML_HEADERS, **(headers or {})})
+
+
+def redirect(location: str, headers: dict[str, Any] | None = None) -> Response:
+    """303 See Other: after a POST, and for links that lead elsewhere (a presigned PDF)."""
+    return Response(body="", status_code=303,
+                    headers={"Location": location, "Cache-Control": "no-store", **COMMON_HEADERS, **(headers or {})})
+
+
+@functools.cache
+def stylesheet() -> str:
+    with open(STYLESHEET, encoding="utf-8") as f:
+        return f.read()
+
+
+def css_response() -> Response:
+    return Response(body=stylesheet(), status_code=200, headers={
+        "Content-Type": "text/css; charset=utf-8",
+        "Cache-Control": "public, max-age=3600",
+        **COMMON_HEADERS,
+    })

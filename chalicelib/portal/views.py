@@ -1,0 +1,212 @@
+"""What every portal view shares: the session from its cookie, the role check, the CSRF and Origin check on
+POST, and the translation of service errors into HTML pages.
+
+A view is written as `def view(call: PortalCall, **path_params) -> Response` and registered with
+`@bp.route(...)` over `@page(bp, "contractor")`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode
+
+import chalice
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.validation import ValidationFailed
+from chalicelib.errors import ApiError, Forbidden, Unauthorized
+from chalicelib.portal import security
+
+logger = logging.getLogger(__name__)
+
+HOME = {"contractor": "/certificates", "obligee": "/verify", "surety": "/console"}
+SERVICE_NAMES = {
+    "contractor": "e-Net保証 電子証書",
+    "obligee": "保証確認サービス (D-Sure)",
+    "surety": "電子保証 管理コンソール",
+}
+NAVIGATION = {
+    "contractor": [("/certificates", "保証工事一覧")],
+    "obligee": [("/verify", "保証証書の確認"), ("/verifications", "確認済み一覧")],
+    "surety": [("/console", "保証契約者の検索")],
+}
+FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
+CSRF_FIELD = "csrf_token"
+
+
+class LoginRequired(Exception):
+    """No usable session: the view is answered by the login page (then back to where the user was)."""
+
+    def __init__(self, *, expired: bool) -> None:
+        super().__init__("login required")
+        self.expired = expired
+
+
+class CsrfRefused(Exception):
+    """A POST without this site's Origin or without the session's CSRF token."""
+
+
+def current_path(request: Request) -> str:
+    """The path and query the browser asked for (rebuilt from the route, its parameters and the query)."""
+    path = request.path
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "}", quote(value, safe=""))
+    query = request.query_params
+    if query:
+        pairs = [(name, value) for name in query for value in query.getlist(name)]
+        path += "?" + urlencode(pairs)
+    return path
+
+
+@dataclass
+class PortalCall:
+    """One portal request: who asks (None on the public pages) and what they sent."""
+
+    request: Request
+    request_id: str
+    principal: Principal | None = None
+    token: str | None = None
+    _form: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def params(self) -> dict[str, str]:
+        return dict(self.request.query_params or {})
+
+    @property
+    def form(self) -> dict[str, str]:
+        """The POSTed form (urlencoded, UTF-8), first value of each field."""
+        if self._form is None:
+            raw = self.request.raw_body or b""
+            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+            self._form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        return self._form
+
+    @property
+    def csrf(self) -> str:
+        return security.csrf_token(security.session_binding(self.token)) if self.token else ""
+
+    def context(self) -> dict[str, Any]:
+        """What the layout needs: the header's organisation 様, ログアウト's token, the navigation."""
+        principal = self.principal
+        if principal is None:
+            return {"principal": None, "service_name": "電子保証", "navigation": []}
+        from chalicelib.services.parties import organisation_name
+
+        return {
+            "principal": principal,
+            "organisation": organisation_name(principal),
+            "csrf_token": self.csrf,
+            "service_name": SERVICE_NAMES.get(principal.role, "電子保証"),
+            "navigation": NAVIGATION.get(principal.role, []),
+            "current_path": self.request.path,
+        }
+
+    def page(self, template: str, status: int = 200, headers: dict[str, Any] | None = None,
+             **context: Any) -> Response:
+        from chalicelib.portal.render import html
+
+        return html(template, status=status, headers=headers, **self.context(), **context)
+
+
+def open_session(request: Request, request_id: str, roles: tuple[str, ...]) -> PortalCall:
+    """The signed-in caller holding one of `roles`; LoginRequired without a usable session, 403 for a role
+    the page is not for."""
+    from chalicelib.adapters.identity import require_role, verify_id_token
+    from chalicelib.services.tables import use_tables
+
+    token = security.cookies(request.headers).get(security.SESSION_COOKIE) or None
+    if not token:
+        raise LoginRequired(expired=False)
+    try:
+        principal = verify_id_token(token)
+    except Unauthorized:
+        raise LoginRequired(expired=True) from None
+    except Forbidden:  # a user in no (or several) of the roles
+        raise _Refused(PortalCall(request, request_id)) from None
+    call = PortalCall(request, request_id, principal, token)
+    use_tables()
+    try:
+        require_role(principal, *roles)
+    except Forbidden:
+        raise _Refused(call) from None
+    return call
+
+
+class _Refused(Exception):
+    def __init__(self, call: PortalCall) -> None:
+        super().__init__("forbidden")
+        self.call = call
+
+
+def check_post(call: PortalCall, binding: str | None) -> None:
+    """Every POST: from this site (Origin/Referer) and carrying the form token bound to `binding`."""
+    from chalicelib.config import get_settings
+
+    if not security.same_origin(call.request.headers, get_settings().portal_url):
+        raise CsrfRefused()
+    if binding is None or not security.csrf_matches(binding, call.form.get(CSRF_FIELD)):
+        raise CsrfRefused()
+
+
+def login_redirect(call: PortalCall | None, request: Request, *, expired: bool) -> Response:
+    from chalicelib.portal.render import redirect
+
+    query = {"next": current_path(request)}
+    if expired:
+        query["expired"] = "1"
+    headers = {"Set-Cookie": security.clear_session_cookie()} if expired else None
+    return redirect("/login?" + urlencode(query), headers=headers)
+
+
+def error_for(call: PortalCall | None, status: int, message: str | None = None, **kw: Any) -> Response:
+    from chalicelib.portal.errors import error_page
+
+    context = call.context() if call is not None and call.principal is not None else {}
+    return error_page(status, message, **kw, **context)
+
+
+def page(bp: chalice.Blueprint, *roles: str) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Wrap a view: session and role (login page / 403 page), POST checks (403 page), service errors as
+    HTML pages. With no roles the page is public (login)."""
+
+    def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapper(**path_params: Any) -> Response:
+            from chalicelib.handlers.common import request_id
+
+            request = bp.current_request
+            rid = request_id(request, bp.lambda_context)
+            call: PortalCall | None = None
+            try:
+                if roles:
+                    call = open_session(request, rid, roles)
+                    if request.method == "POST":
+                        check_post(call, security.session_binding(call.token or ""))
+                else:
+                    call = PortalCall(request, rid)
+                return view(call, **path_params)
+            except LoginRequired as exc:
+                return login_redirect(call, request, expired=exc.expired)
+            except _Refused as exc:
+                return error_for(exc.call, 403)
+            except CsrfRefused:
+                return error_for(call, 403, "画面の有効期限が切れたか、正しくない送信です。"
+                                 "もう一度画面を開き直してから操作してください。")
+            except ValidationFailed as exc:
+                return error_for(call, 400, exc.message, errors=[e.message for e in exc.errors])
+            except ApiError as exc:
+                if exc.STATUS_CODE >= 500:
+                    logger.exception("portal view failed")
+                messages = [e.get("message", "") for e in exc.errors or []]
+                return error_for(call, exc.STATUS_CODE, exc.message, headers=exc.headers,
+                                 errors=[m for m in messages if m and m != exc.message])
+
+        return wrapper
+
+    return decorator

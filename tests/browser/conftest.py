@@ -1,0 +1,270 @@
+"""The portal in a real browser: Debian's Chromium driven by Playwright, against the `make run` runner.
+
+One runner per test session (per xdist worker, each on its own free ports): moto's server, provisioning,
+the demo seed and `chalice local`, exactly as `make run` starts them; stopped with SIGINT at the end.
+Every browser test skips with a clear message where Chromium or Playwright is missing (CI installs both).
+
+Set PORTAL_SCREENSHOTS=1 to (re)write the screenshots of the main screens under docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from scripts.demo_data import DEMO_PASSWORD
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = PROJECT_DIR / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+READY_TIMEOUT = 90
+# Enough certificates beside the seed's three that the 保証工事一覧 has more than one page.
+EXTRA_CERTIFICATES = 22
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _missing_browser() -> str | None:
+    if importlib.util.find_spec("playwright") is None or importlib.util.find_spec("axe_playwright_python") is None:
+        return ("playwright / axe-playwright-python are not installed "
+                "(pip install -r requirements-dev.txt); browser tests skipped")
+    if not os.access(CHROMIUM, os.X_OK):
+        return (f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk; "
+                ".ci/run does this in CI); browser tests skipped")
+    return None
+
+
+MISSING = _missing_browser()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            # One xdist group: with `--dist loadgroup` every browser test shares one worker and one runner.
+            item.add_marker(pytest.mark.xdist_group("browser"))
+            if MISSING:
+                item.add_marker(pytest.mark.skip(reason=MISSING))
+
+
+# ---------------------------------------------------------------------------------------------- the runner
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+@dataclass
+class Runner:
+    url: str
+    aws_url: str
+    log_path: Path
+    http: requests.Session
+    tokens: dict[str, str] = field(default_factory=dict)
+    issued: list[str] = field(default_factory=list)  # extra certificates (contractor-1, 境港市), oldest first
+
+    def log(self) -> str:
+        return _read(self.log_path)
+
+    def token(self, username: str) -> str:
+        if username not in self.tokens:
+            response = self.http.post(f"{self.url}/v1/auth/login",
+                                      json={"username": username, "password": DEMO_PASSWORD}, timeout=10)
+            assert response.status_code == 200, response.text
+            self.tokens[username] = response.json()["id_token"]
+        return self.tokens[username]
+
+    def api(self, method: str, path: str, username: str, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token(username)}", **kwargs.pop("headers", {})}
+        return self.http.request(method, f"{self.url}{path}", headers=headers, timeout=20, **kwargs)
+
+    def issue(self, index: int, **overrides: Any) -> str:
+        body = {
+            "guarantee_type": "advance_payment", "contractor_id": "contractor-1", "obligee_id": "sakaiminato",
+            "work_category": "construction", "project_name": f"境港市道 渡町線 道路改良工事 第{index}工区",
+            "contract_date": "2024-04-01", "completion_date": "2025-03-31",
+            "contract_amount_total": 100_000_000, "guarantee_amount": 40_000_000,
+            "deposit_bank": "山陰銀行 境港支店", "delivery": "electronic", **overrides,
+        }
+        response = self.api("POST", "/v1/guarantees", "demo-surety", json=body,
+                            headers={"Idempotency-Key": f"browser-{index}"})
+        assert response.status_code == 201, response.text
+        return response.json()["contract_number"]
+
+    def amend(self, number: str, index: int, **changes: Any) -> dict[str, Any]:
+        response = self.api("POST", f"/v1/guarantees/{number}/amendments", "demo-surety", json=changes,
+                            headers={"Idempotency-Key": f"browser-amend-{index}"})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def auth_key(self, number: str) -> str:
+        response = self.api("GET", f"/v1/certificates/{number}/auth-key", "demo-contractor-1")
+        assert response.status_code == 200, response.text
+        return response.json()["auth_key"]
+
+    def verify(self, number: str, key: str, username: str = "demo-sakaiminato") -> requests.Response:
+        return self.api("POST", "/v1/verifications", username, json={"contract_number": number, "auth_key": key})
+
+
+def _wait_for_health(runner: Runner, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the local runner exited early ({process.returncode}):\n{runner.log()}")
+        try:
+            if runner.http.get(f"{runner.url}/v1/health", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"the local runner did not answer within {READY_TIMEOUT} s:\n{runner.log()}")
+
+
+@pytest.fixture(scope="session")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    """`python -m scripts.local_run` on two free ports, with the demo seed and EXTRA_CERTIFICATES more."""
+    if MISSING:
+        pytest.skip(MISSING)
+    api_port = _free_port()
+    aws_port = _free_port()
+    while aws_port == api_port:
+        aws_port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "APP_"))}
+    env.update({"PORT": str(api_port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"})
+    log_path = tmp_path_factory.mktemp("portal_runner") / "local_run.log"
+    http = requests.Session()
+    http.trust_env = False  # straight to 127.0.0.1, whatever proxy the environment names
+    runner = Runner(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", log_path, http)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "scripts.local_run"], cwd=PROJECT_DIR, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_health(runner, process)
+        runner.issued = [runner.issue(i) for i in range(1, EXTRA_CERTIFICATES + 1)]
+        yield runner
+    finally:
+        http.close()
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# ---------------------------------------------------------------------------------------------- the browser
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if MISSING:
+        pytest.skip(MISSING)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        args = ["--no-sandbox"] if os.geteuid() == 0 else []
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, runner: Runner) -> Iterator[Any]:
+    """new_page() -> a page in a fresh context (its own cookies), Japanese locale, base URL the runner's."""
+    contexts = []
+
+    def make() -> Any:
+        context = browser.new_context(base_url=runner.url, locale="ja-JP", timezone_id="Asia/Tokyo",
+                                      viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+# ---------------------------------------------------------------------------------------------- axe-core
+
+@dataclass
+class A11yFinding:
+    label: str
+    url: str
+    violations: list[dict[str, Any]]
+
+
+def _describe(finding: A11yFinding) -> str:
+    lines = [f"{finding.label} ({finding.url}): {len(finding.violations)} violation(s)"]
+    for v in finding.violations:
+        targets = ", ".join(" ".join(map(str, n.get("target", []))) for n in v.get("nodes", [])[:5])
+        lines.append(f"  - {v['id']} [{v.get('impact')}] {v.get('help')}: {targets}")
+    return "\n".join(lines)
+
+
+class A11y:
+    """Runs axe-core (WCAG 2.0/2.1 A and AA) on a page and keeps the findings of the test."""
+
+    def __init__(self) -> None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        self._axe = Axe()
+        self.findings: list[A11yFinding] = []
+
+    def check(self, page: Any, label: str) -> A11yFinding:
+        results = self._axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
+                                               "resultTypes": ["violations"]})
+        finding = A11yFinding(label, page.url, results.response["violations"])
+        self.findings.append(finding)
+        _record(finding)
+        return finding
+
+    def assert_clean(self) -> None:
+        dirty = [f for f in self.findings if f.violations]
+        assert not dirty, "axe-core violations:\n" + "\n".join(_describe(f) for f in dirty)
+
+
+def _record(finding: A11yFinding) -> None:
+    """With PORTAL_AXE_REPORT=FILE, one line per page checked (label, URL, violation ids) for closing notes."""
+    report = os.environ.get("PORTAL_AXE_REPORT")
+    if report:
+        ids = ",".join(v["id"] for v in finding.violations) or "-"
+        with open(report, "a", encoding="utf-8") as f:
+            f.write(f"{finding.label}\t{finding.url}\t{len(finding.violations)}\t{ids}\n")
+
+
+@pytest.fixture
+def a11y() -> A11y:
+    return A11y()
+
+
+# ---------------------------------------------------------------------------------------------- screenshots
+
+@pytest.fixture
+def screenshot() -> Any:
+    """screenshot(page, name): docs/screenshots/NAME.png, only with PORTAL_SCREENSHOTS=1 (CI leaves docs alone)."""
+    enabled = os.environ.get("PORTAL_SCREENSHOTS") == "1"
+
+    def take(page: Any, name: str) -> None:
+        if enabled:
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
+
+    return take

@@ -1,0 +1,32 @@
+"""What the browser tests do the same way in several flows."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from scripts.demo_data import DEMO_PASSWORD
+
+
+def login(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the form, as a person does (labels, button)."""
+    page.goto("/login")
+    page.get_by_label(re.compile("ID|ユーザー")).fill(username)
+    page.get_by_label(re.compile("パスワード")).fill(password)
+    page.get_by_role("button", name=re.compile("ログイン")).click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"login as {username} stayed on {page.url}"
+
+
+def pdf_behind(page: Any, href: str) -> bytes:
+    """Fetch what a PDF link gives, with the browser's cookies. A portal route (``/certificates/{n}/pdf``) must
+    answer 303 to a presigned URL; a link that is already the presigned URL is fetched as it is."""
+    assert href, "the PDF link has no href"
+    request = page.context.request
+    if href.startswith("/"):
+        first = request.get(href, max_redirects=0)
+        assert first.status == 303, f"{href}: {first.status} {first.text()[:300]}"
+        href = first.headers["location"]
+    document = request.get(href)
+    assert document.status == 200, f"{href}: {document.status}"
+    return document.body()
