@@ -84,3 +84,14 @@ def test_the_console_lists_every_contractor_with_its_count(api):
     assert set(listed) == {"contractor-1", "contractor-2"}
     assert listed["contractor-1"]["certificate_count"] == 2 and listed["contractor-2"]["certificate_count"] == 0
     assert listed["contractor-1"]["name"] == "株式会社○○建設"
+
+
+def test_the_console_finds_a_contractor_by_part_of_its_name_or_id(api):
+    from chalicelib.services.parties import contractor, list_contractors
+
+    use_tables()
+    assert [c["contractor_id"] for c in list_contractors("△△")] == ["contractor-2"]
+    assert [c["contractor_id"] for c in list_contractors("ＣＯＮＴＲＡＣＴＯＲ－1")] == ["contractor-1"]  # full width
+    assert list_contractors("存在しない") == []
+    assert contractor("contractor-2")["name"] == "株式会社△△工業"
+    assert contractor("nobody") is None

@@ -481,8 +481,10 @@ def test_a_warm_verification_costs_at_most_three_dynamodb_calls_and_no_kms(api):
 def test_an_owner_lists_what_it_verified(api):
     first, second = issue(api), issue(api, project_name="境港市 第二工区 舗装工事")
     pref_number = issue(api, obligee_id="pref-demo", project_name="○○県 河川改修工事")
+    answers = {}
     for number, user in ((first, OWNER), (second, OWNER), (pref_number, "demo-pref")):
-        assert verify(api, number, show_key(api, number), user=user).status_code == 200
+        answers[number] = verify(api, number, show_key(api, number), user=user)
+        assert answers[number].status_code == 200
     amend(api, first, 1, guarantee_amount=30_000_000)
 
     listed = api.get("/v1/verifications", user=OWNER)
@@ -494,9 +496,10 @@ def test_an_owner_lists_what_it_verified(api):
     assert items[second]["project_name"] == "境港市 第二工区 舗装工事"
     assert items[second]["status"] == "active"
     assert items[first]["version"] == 2 and items[first]["changed_since_verified"] is True
-    for item in items.values():
+    for number, item in items.items():
         assert item["verified_at"].endswith("Z")
         datetime.fromisoformat(item["verified_at"].replace("Z", "+00:00"))
+        assert item["verified_at"] == answers[number].json_body["verified_at"]  # the 確認日時 the clerk saw
     assert "○○県 河川改修工事" not in json.dumps(listed.json_body, ensure_ascii=False)
 
     page1 = api.get("/v1/verifications?limit=1", user=OWNER).json_body

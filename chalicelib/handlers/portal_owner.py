@@ -34,7 +34,6 @@ def verify_form(call: PortalCall) -> Response:
 @bp.route("/verify", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 @page(bp, "obligee")
 def verify_submit(call: PortalCall) -> Response:
-    from chalicelib.domain.clock import utc_now
     from chalicelib.domain.validation import ValidationFailed
     from chalicelib.errors import ApiError
     from chalicelib.portal.certificate_view import certificate_fields, certificate_rows
@@ -62,7 +61,8 @@ def verify_submit(call: PortalCall) -> Response:
     certificate = answer["certificate"]
     fields = certificate_fields(certificate)
     return call.page("owner/result.html", certificate=certificate, fields=fields, rows=certificate_rows(fields),
-                     pdf_url=answer["pdf_url"], expires_in=answer.get("expires_in"), verified_at=utc_now())
+                     pdf_url=answer["pdf_url"], expires_in=answer.get("expires_in"),
+                     verified_at=answer["verified_at"])
 
 
 def _by_field(errors: list[tuple[str, str]]) -> dict[str, str]:

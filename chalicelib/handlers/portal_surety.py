@@ -14,7 +14,7 @@ bp = Blueprint(__name__)
 EVENT_NAMES = {
     "issued": "発行",
     "amended": "変更",
-    "amount_changed": "請負金額の変更",
+    "change_recorded": "変更の記録(証書の発行なし)",
     "cancelled": "解約",
     "key_shown": "認証キー表示",
     "key_reissued": "認証キー再発行",
@@ -30,15 +30,10 @@ ROLE_NAMES = {"surety": "保証会社", "contractor": "受注者", "obligee": "�
 @bp.route("/console", methods=["GET"])
 @page(bp, "surety")
 def console(call: PortalCall) -> Response:
-    from chalicelib.domain.normalize import normalize_search_text
     from chalicelib.services.parties import list_contractors
 
     q = (call.params.get("q") or "").strip()
-    contractors = list_contractors()
-    if q:
-        needle = normalize_search_text(q)
-        contractors = [c for c in contractors
-                       if needle in normalize_search_text(f"{c.get('contractor_id', '')} {c.get('name', '')}")]
+    contractors = list_contractors(q)
     return call.page("surety/console.html", contractors=contractors, q=q)
 
 
@@ -46,13 +41,13 @@ def console(call: PortalCall) -> Response:
 @page(bp, "surety")
 def console_contractor(call: PortalCall, contractor_id: str) -> Response:
     from chalicelib.errors import NotFound
-    from chalicelib.services.parties import list_contractors
+    from chalicelib.services.parties import contractor
 
-    found = [c for c in list_contractors() if c.get("contractor_id") == contractor_id]
-    if not found:
+    found = contractor(contractor_id)
+    if found is None:
         raise NotFound("該当する保証契約者が見つかりません。", code="contractor_not_found")
     return certificate_list(call, "surety/contractor.html", f"/console/contractors/{contractor_id}",
-                            {"contractor_id": contractor_id}, contractor=found[0])
+                            {"contractor_id": contractor_id}, contractor=found)
 
 
 @bp.route("/console/certificates/{contract_number}", methods=["GET"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.config import get_settings
+from chalicelib.domain.normalize import normalize_search_text
 from chalicelib.domain.parties import parse_contractor, parse_obligee, parse_registry_id
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.records import Contractor, Obligee
@@ -41,9 +42,18 @@ def register_contractor(raw_id: str, body: dict[str, Any]) -> tuple[dict[str, An
     return contractor_json(contractor), created
 
 
-def list_contractors() -> list[dict[str, Any]]:
-    """Every contractor with its number of certificates (the surety's console)."""
-    return [{**contractor_json(c), "certificate_count": c.certificate_count} for c in party_store.list_contractors()]
+def list_contractors(q: str = "") -> list[dict[str, Any]]:
+    """Contractors with their number of certificates (the surety's console), by id; with `q`, those whose id
+    or name contains it (normalised as every search of the service is)."""
+    needle = normalize_search_text(q)
+    return [{**contractor_json(c), "certificate_count": c.certificate_count} for c in party_store.list_contractors()
+            if needle in normalize_search_text(f"{c.contractor_id} {c.name}")]
+
+
+def contractor(contractor_id: str) -> dict[str, Any] | None:
+    """One contractor with its number of certificates, or None."""
+    found = party_store.get_contractor(contractor_id)
+    return None if found is None else {**contractor_json(found), "certificate_count": found.certificate_count}
 
 
 def organisation_name(principal: Principal) -> str:

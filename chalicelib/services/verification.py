@@ -99,6 +99,7 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
         pdf_object = documents.ensure_certificate_pdf(latest, trust_stored_flag=True)
         return {
             "certificate": certificate_detail(versions),
+            "verified_at": utc_text(now),
             "pdf_url": files.presign(pdf_object),
             "expires_in": files.LINK_SECONDS,
         }
