@@ -40,7 +40,7 @@ def _verdict(ok: bool) -> str:
 
 # --- cold start --------------------------------------------------------------------------------------------
 
-HEAVY_MODULES = ("reportlab", "moto", "pytest", "jwt", "requests")
+HEAVY_MODULES = ("reportlab", "moto", "pytest", "jwt", "requests", "jinja2")
 
 
 def _child_env() -> dict[str, str]:
@@ -143,16 +143,16 @@ def _version(number: str, contractor_id: str, issued_on: date, i: int) -> Any:
     project = f"ベンチ道路改良工事 第{i}工区"
     obligee = "境港市長"
     day = issued_on.isoformat()
+    completion = issued_on + timedelta(days=300)
     return GuaranteeVersion(
         number, 1,
         guarantee_type="advance_payment", delivery="electronic", status="active", work_category="construction",
         contractor_id=contractor_id, obligee_id="sakaiminato",
         contractor_name=f"株式会社ベンチ建設{contractor_id}", contractor_address="境港市上道町3000番地",
         obligee_name=obligee, project_name=project,
-        contract_date=day, completion_date=(issued_on + timedelta(days=300)).isoformat(),
-        guarantee_period_end=(issued_on + timedelta(days=300)).isoformat(),
+        contract_date=issued_on, completion_date=completion, guarantee_period_end=completion,
         contract_amount_total=100_000_000, contract_amount_covered=100_000_000, guarantee_amount=40_000_000,
-        deposit_bank="山陰銀行 境港支店", issued_on=day, issued_at=utc_now(), issued_by="bench", amended=False,
+        deposit_bank="山陰銀行 境港支店", issued_on=issued_on, issued_at=utc_now(), issued_by="bench", amended=False,
         search_project=normalize_search_text(project), search_obligee=normalize_search_text(obligee),
         latest_contractor_id=contractor_id, latest_sort=f"{day}#{number}",
     )
@@ -493,11 +493,80 @@ def bench_verification(args: argparse.Namespace) -> list[str]:
 
 # --- runner ------------------------------------------------------------------------------------------------
 
+
+# --- portal ------------------------------------------------------------------------------------------------
+
+PORTAL_ROWS = 20
+PORTAL_BYTES_GOAL = 40 * 1024
+
+
+def bench_portal(args: argparse.Namespace) -> list[str]:
+    """The portal's 保証工事一覧 (20 rows) against the JSON list of the same query, whole requests in one process
+    (chalice.test.Client, warm), and what the browser downloads for it."""
+    with emulated_account() as settings:
+        from chalice.test import Client
+
+        from app import app
+        from chalicelib.portal.security import SESSION_COOKIE
+        from chalicelib.store.models import Contractor, GuaranteeVersion
+        from scripts.demo_data import DEMO_PASSWORD
+        from scripts.provision import create_user_pool, identity_environment
+        from scripts.seed import seed_demo
+
+        identity = create_user_pool(settings)
+        os.environ.update(identity_environment(identity))
+        seeded = len(seed_demo(settings, identity))
+        with GuaranteeVersion.batch_write() as batch:  # the contractor's list fills one page
+            for i in range(PORTAL_ROWS - seeded):
+                batch.save(_version(str(2082000000 + i), "contractor-1", date(2024, 1, 1) + timedelta(days=i), i))
+        Contractor("contractor-1").update(actions=[Contractor.certificate_count.set(PORTAL_ROWS)])
+        with Client(app, stage_name="local", project_dir=PROJECT_DIR) as client:
+            body = {"username": "demo-contractor-1", "password": DEMO_PASSWORD}
+            token = _api_call(client, "POST", "/v1/auth/login", body)["id_token"]
+            as_api = {"Authorization": f"Bearer {token}"}
+            as_person = {"Cookie": f"{SESSION_COOKIE}={token}"}
+
+            def page() -> Any:
+                response = client.http.get("/certificates", headers=as_person)
+                shown = f"{PORTAL_ROWS}件中 1 - {PORTAL_ROWS}件".encode()
+                if response.status_code != 200 or shown not in response.body:
+                    raise AssertionError(f"portal list answered {response.status_code} without {shown.decode()}")
+                return response
+
+            def listing() -> Any:
+                response = client.http.get("/v1/certificates", headers=as_api)
+                if response.status_code != 200 or len(response.json_body["items"]) != PORTAL_ROWS:
+                    raise AssertionError(f"JSON list answered {response.status_code}")
+                return response
+
+            for _ in range(5):  # warm: clients, secret, JWKS, Jinja2 and its templates
+                html, _json = page(), listing()
+            css = client.http.get("/portal.css")
+            times: dict[str, list[float]] = {"portal": [], "json": []}
+            for _ in range(args.repeats):  # alternate, so a change of load hits both alike
+                for name, call in (("portal", page), ("json", listing)):
+                    start = time.perf_counter()
+                    call()
+                    times[name].append(time.perf_counter() - start)
+    portal_s, json_s = statistics.median(times["portal"]), statistics.median(times["json"])
+    ratio = portal_s / json_s
+    html_bytes, css_bytes = len(html.body), len(css.body)
+    scripts_found = html.body.lower().count(b"<script")
+    return [
+        f"保証工事一覧 ({PORTAL_ROWS} rows): portal {portal_s * 1000:6.1f} ms, JSON {json_s * 1000:6.1f} ms "
+        f"(warm medians of {args.repeats}, whole requests incl. token check)",
+        f"ratio portal/JSON: {ratio:.2f} (goal <= 1.5: {_verdict(ratio <= 1.5)})",
+        f"bytes: HTML {html_bytes / 1024:.1f} KB + CSS {css_bytes / 1024:.1f} KB = "
+        f"{(html_bytes + css_bytes) / 1024:.1f} KB "
+        f"(goal <= 40 KB: {_verdict(html_bytes + css_bytes <= PORTAL_BYTES_GOAL)}); <script> elements: {scripts_found}",
+    ]
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
     "cold-start": bench_cold_start,
     "listing": bench_listing,
     "pdf": bench_pdf,
     "verification": bench_verification,
+    "portal": bench_portal,
 }
 
 
