@@ -189,17 +189,23 @@ def browser() -> Iterator[Any]:
 def new_page(browser: Any, runner: Runner) -> Iterator[Any]:
     """new_page() -> a page in a fresh context (its own cookies), Japanese locale, base URL the runner's."""
     contexts = []
+    refused: list[str] = []  # what the Content-Security-Policy blocked, and script errors
 
     def make() -> Any:
         context = browser.new_context(base_url=runner.url, locale="ja-JP", timezone_id="Asia/Tokyo",
                                       viewport={"width": 1280, "height": 900})
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda m: refused.append(f"{page.url}: {m.text}")
+                if m.type == "error" and ("Content Security Policy" in m.text or "Refused to" in m.text) else None)
+        page.on("pageerror", lambda e: refused.append(f"{page.url}: {e}"))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not refused, "the page's own resources were refused or failed:\n" + "\n".join(refused)
 
 
 # ---------------------------------------------------------------------------------------------- axe-core
