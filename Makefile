@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) -m mypy --strict chalicelib/domain
-	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 ## Benchmarks whose figures go into closing notes.
 bench: $(STAMP)
