@@ -18,7 +18,6 @@ from chalicelib.domain.normalize import normalize_contract_number
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.validation import FieldError, ValidationFailed
 from chalicelib.errors import BadRequest, from_validation
-from chalicelib.services.tables import use_tables
 
 
 class Blueprint(chalice.Blueprint):
@@ -57,6 +56,8 @@ class Call:
 
 def authorized_call(bp: chalice.Blueprint, *roles: str) -> Call:
     """The current request, once its caller holds one of `roles` (401/403 otherwise), with tables bound."""
+    from chalicelib.services.tables import use_tables  # pynamodb: loaded by the first route that needs it
+
     request = bp.current_request
     principal = require_role(principal_from_headers(request.headers), *roles)
     use_tables()

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +38,8 @@ HTML_HEADERS = {
 
 def cookies(headers: Mapping[str, Any]) -> dict[str, str]:
     """The request's cookies by name (a malformed Cookie header counts as none)."""
+    from http.cookies import SimpleCookie  # only pages read cookies: off the API's start-up path
+
     raw = headers.get("cookie") or ""
     jar: SimpleCookie = SimpleCookie()
     try:
