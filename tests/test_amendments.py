@@ -436,8 +436,8 @@ def atomic_dynamodb() -> Iterator[None]:
 def test_concurrent_amendments_of_one_version_one_wins(api):
     from chalicelib.domain.principal import Principal
     from chalicelib.errors import Conflict
-    from chalicelib.services.tables import use_tables
     from chalicelib.services.amendments import amend as amend_directly
+    from chalicelib.services.tables import use_tables
 
     number = issue(api)
     use_tables()
