@@ -50,6 +50,8 @@ def error_envelope(event: Request, get_response: Callable[[Request], Response]) 
         except ChaliceUnhandledError:
             app.log.exception("unhandled error")
             response = ApiError().to_response()
+        # Answers carry 認証キー, presigned links and certificates: no browser or proxy may keep them.
+        response.headers = {**(response.headers or {}), "Cache-Control": "no-store"}
     access_log.info("request", extra=logs.log_context(
         method=event.method,
         route=(event.context or {}).get("resourcePath"),

@@ -86,6 +86,12 @@ class Conflict(ApiError, ConflictError):
     MESSAGE = "他の操作と競合しました。最新の内容を確認してください。"
 
 
+class PayloadTooLarge(ApiError):
+    STATUS_CODE = 413
+    CODE = "payload_too_large"
+    MESSAGE = "リクエスト本文が大きすぎます。"
+
+
 class Unprocessable(ApiError, UnprocessableEntityError):
     STATUS_CODE = 422
     CODE = "unprocessable"
@@ -137,6 +143,7 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "NotFound",
+    "PayloadTooLarge",
     "TooManyRequests",
     "Unauthorized",
     "Unprocessable",

@@ -97,14 +97,16 @@ def verify_id_token(token: str, settings: Settings | None = None) -> Principal:
         raise Unauthorized() from exc
     if claims.get("token_use") != "id":
         raise Unauthorized()
-    roles = [g for g in claims.get("cognito:groups", []) if g in ROLES]
+    groups, username, org_id = claims.get("cognito:groups", []), claims.get("cognito:username") or claims.get("sub"), \
+        claims.get("custom:org_id")
+    # Cognito writes these as a list of strings and strings; anything else is not Cognito's token.
+    if not (isinstance(groups, list) and all(isinstance(g, str) for g in groups) and isinstance(username, str)
+            and (org_id is None or isinstance(org_id, str))):
+        raise Unauthorized()
+    roles = [g for g in groups if g in ROLES]
     if len(roles) != 1:
         raise Forbidden()
-    return Principal(
-        username=claims.get("cognito:username") or claims["sub"],
-        role=roles[0],
-        org_id=claims.get("custom:org_id"),
-    )
+    return Principal(username=username, role=roles[0], org_id=org_id)
 
 
 def principal_from_headers(headers: Any) -> Principal:

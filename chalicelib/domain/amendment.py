@@ -25,6 +25,7 @@ RECORDED_ONLY = frozenset({"contract_amount_total", "contract_amount_covered", "
 @dataclass(frozen=True)
 class AmendmentPlan:
     expected_version: int
+    expected_revision: int | None  # the revision read (every change bumps it); None: not checked
     state: IssueRequest  # the guarantee after the change, validated like an issue
     changed: dict[str, tuple[Any, Any]]  # field -> (before, after), as JSON values
     issues_certificate: bool
@@ -33,11 +34,15 @@ class AmendmentPlan:
 def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> AmendmentPlan:
     """`current` is the guarantee as an issue body (JSON values); `body` the requested change."""
     errors: list[FieldError] = []
-    for name in sorted(set(body) - set(AMENDABLE_FIELDS) - {"expected_version"}):
+    for name in sorted(set(body) - set(AMENDABLE_FIELDS) - {"expected_version", "expected_revision"}):
         errors.append(FieldError(name, f"{name}は変更できない項目です"))
     expected = body.get("expected_version")
-    if not isinstance(expected, int) or isinstance(expected, bool) or expected < 1:
+    if not _positive_int(expected):
         errors.append(FieldError("expected_version", "expected_version(確認した版)は1以上の整数で指定してください"))
+    revision = body.get("expected_revision")
+    if revision is not None and not _positive_int(revision):
+        errors.append(FieldError("expected_revision",
+                                 "expected_revision(確認した内容の改訂番号)は1以上の整数で指定してください"))
     if errors:
         raise ValidationFailed(errors)
 
@@ -58,7 +63,11 @@ def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> Amend
     period_followed = "completion_date" in changed and after["guarantee_period_end"] == after["completion_date"]
     printed = set(changed) - RECORDED_ONLY - ({"guarantee_period_end"} if period_followed else set())
     assert isinstance(expected, int)  # checked above
-    return AmendmentPlan(expected, state, changed, bool(printed))
+    return AmendmentPlan(expected, revision if isinstance(revision, int) else None, state, changed, bool(printed))
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _as_json(state: IssueRequest) -> dict[str, Any]:

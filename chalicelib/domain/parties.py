@@ -6,12 +6,22 @@ import re
 from datetime import date
 from typing import Any
 
+from chalicelib.domain.limits import ADDRESS_MAX, EMAIL_DOMAIN_MAX, EMAIL_LOCAL_MAX, PARTY_NAME_MAX
 from chalicelib.domain.policy import RatioRulesInvalid, parse_ratio_overrides
 from chalicelib.domain.records import Contractor, Obligee
 from chalicelib.domain.types import SubmissionMethod, WorkCategory
-from chalicelib.domain.validation import FieldError, ValidationFailed, is_identifier, iso_date
+from chalicelib.domain.validation import (
+    DATE_RANGE_JA,
+    FieldError,
+    ValidationFailed,
+    in_date_range,
+    is_identifier,
+    iso_date,
+    unprintable_message,
+)
 
-_EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}")
+# Printable ASCII only in the local part: an address with NUL, BEL or a line break would reach SES headers.
+_EMAIL = re.compile(rf"[!-?A-~]{{1,{EMAIL_LOCAL_MAX}}}@[A-Za-z0-9.-]{{1,{EMAIL_DOMAIN_MAX}}}\.[A-Za-z]{{2,}}")
 _RATIO_RULES_FORMAT = ('保証金額の割合の設定は {"advance_payment": {"kind": "max", "percent": 40}} の形式で、'
                        "percent は1から100の整数としてください")
 _LABELS = {"obligee_id": "発注者ID", "contractor_id": "保証契約者ID"}
@@ -31,6 +41,10 @@ def _text(body: dict[str, Any], field: str, label: str, max_len: int, errors: li
         return ""
     if len(value.strip()) > max_len:
         errors.append(FieldError(field, f"{label}は{max_len}文字以内で入力してください"))
+        return ""
+    problem = unprintable_message(label, value.strip())
+    if problem:
+        errors.append(FieldError(field, problem))
     return value.strip()
 
 
@@ -51,7 +65,7 @@ def parse_obligee(obligee_id: str, body: dict[str, Any]) -> Obligee:
     allowed = {"name", "e_guarantee_start_date", "eligible_work_categories", "submission_method",
                "contact_email", "ratio_rules"}
     _unknown(body, allowed, errors)
-    name = _text(body, "name", "発注者名", 100, errors)
+    name = _text(body, "name", "発注者名", PARTY_NAME_MAX, errors)
 
     start: date | None = None
     raw_start = body.get("e_guarantee_start_date")
@@ -60,6 +74,10 @@ def parse_obligee(obligee_id: str, body: dict[str, Any]) -> Obligee:
         if start is None:
             errors.append(FieldError("e_guarantee_start_date",
                                      "電子保証の開始日は存在する日付をYYYY-MM-DD形式で入力してください"))
+        elif not in_date_range(start):
+            errors.append(FieldError("e_guarantee_start_date",
+                                     f"電子保証の開始日は{DATE_RANGE_JA}の日付で入力してください"))
+            start = None
 
     categories: list[WorkCategory] = []
     raw_categories = body.get("eligible_work_categories", [])
@@ -100,8 +118,8 @@ def _ratio_rules(raw: Any, errors: list[FieldError]) -> dict[str, dict[str, Any]
 def parse_contractor(contractor_id: str, body: dict[str, Any]) -> Contractor:
     errors: list[FieldError] = []
     _unknown(body, {"name", "address", "email"}, errors)
-    name = _text(body, "name", "保証契約者名", 100, errors)
-    address = _text(body, "address", "保証契約者の住所", 200, errors)
+    name = _text(body, "name", "保証契約者名", PARTY_NAME_MAX, errors)
+    address = _text(body, "address", "保証契約者の住所", ADDRESS_MAX, errors)
     email = _email(body, "email", "保証契約者のメールアドレス", errors)
     if errors:
         raise ValidationFailed(errors)

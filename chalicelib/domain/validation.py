@@ -13,6 +13,16 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
+from chalicelib.domain.limits import (
+    DEPOSIT_BANK_MAX,
+    EARLIEST_DATE,
+    ID_MAX,
+    LATEST_DATE,
+    MAX_AMOUNT,
+    PROJECT_NAME_MAX,
+    is_printable_text,
+    unprintable_characters,
+)
 from chalicelib.domain.policy import RatioRule, amount_bound, within_rule
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
 
@@ -46,11 +56,7 @@ REQUIRED_FIELDS = (
     "delivery",
 )
 
-MAX_AMOUNT = 10**13  # yen; far above any real contract, small enough to catch a slipped key
-PROJECT_NAME_MAX = 200
-DEPOSIT_BANK_MAX = 100
-
-_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{ID_MAX}}}")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
@@ -125,6 +131,25 @@ def is_identifier(value: object) -> bool:
     return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 
+DATE_RANGE_JA = "明治元年10月23日から2100年12月31日まで"
+
+
+def unprintable_message(name: str, text: str) -> str | None:
+    """Why `text` cannot be printed as the item `name` (None when it can): control or format characters, or
+    nothing visible at all."""
+    bad = unprintable_characters(text)
+    if bad:
+        return f"{name}に使用できない文字(制御文字・書式文字: {', '.join(bad[:3])})が含まれています"
+    if not any(not ch.isspace() for ch in text):
+        return f"{name}を入力してください"
+    return None
+
+
+def in_date_range(value: date) -> bool:
+    """Business dates print in 和暦: from the first day of 明治, up to LATEST_DATE."""
+    return EARLIEST_DATE <= value <= LATEST_DATE
+
+
 def iso_date(value: object) -> date | None:
     """A real date written YYYY-MM-DD, else None."""
     # Not date.fromisoformat: since 3.11 it also takes '20230101' and week dates, which the API does not.
@@ -148,13 +173,21 @@ def _project_name(name: str, value: object) -> str:
     if isinstance(value, str):
         stripped = value.strip()
         if 1 <= len(stripped) <= PROJECT_NAME_MAX:
+            problem = unprintable_message(name, stripped)
+            if problem:
+                raise _Bad(problem)
             return stripped
     raise _Bad(f"{name}は1〜{PROJECT_NAME_MAX}文字で入力してください")
 
 
 def _deposit_bank(name: str, value: object) -> str | None:
     if isinstance(value, str) and len(value.strip()) <= DEPOSIT_BANK_MAX:
-        return value.strip() or None  # blank means not given
+        stripped = value.strip()
+        if not stripped:
+            return None  # blank means not given
+        if not is_printable_text(stripped):
+            raise _Bad(unprintable_message(name, stripped) or f"{name}を入力してください")
+        return stripped
     raise _Bad(f"{name}は{DEPOSIT_BANK_MAX}文字以内の文字列で入力してください")
 
 
@@ -172,6 +205,8 @@ def _date(name: str, value: object) -> date:
     parsed = iso_date(value)
     if parsed is None:
         raise _Bad(f"{name}は存在する日付をYYYY-MM-DD形式で入力してください")
+    if not in_date_range(parsed):
+        raise _Bad(f"{name}は{DATE_RANGE_JA}の日付で入力してください")
     return parsed
 
 

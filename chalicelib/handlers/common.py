@@ -14,10 +14,11 @@ import chalice
 from chalice.app import Request
 
 from chalicelib.adapters.identity import principal_from_headers, require_role
+from chalicelib.domain.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from chalicelib.domain.normalize import normalize_contract_number
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.validation import FieldError, ValidationFailed
-from chalicelib.errors import BadRequest, from_validation
+from chalicelib.errors import BadRequest, PayloadTooLarge, from_validation
 
 
 class Blueprint(chalice.Blueprint):
@@ -73,17 +74,37 @@ def request_id(request: Request, lambda_context: Any = None) -> str:
     return str(context["requestId"])
 
 
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether objects/arrays nest deeper than `limit` (iteratively: no recursion to exhaust)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def json_object(request: Request) -> dict[str, Any]:
-    """The request body, which must be a JSON object."""
+    """The request body, which must be a JSON object within the limits of chalicelib.domain.limits."""
     raw = request.raw_body
     if not raw:
         raise BadRequest("リクエスト本文(JSON)がありません。", code="body_required",
                          errors=[{"field": "body", "message": "JSON形式の本文が必要です"}])
+    if len(raw) > MAX_BODY_BYTES:
+        limit = f"{MAX_BODY_BYTES // 1024}KB以内"
+        raise PayloadTooLarge(f"リクエスト本文は{limit}としてください。",
+                              errors=[{"field": "body", "message": f"{limit}で送信してください"}])
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("リクエスト本文がJSONとして読み取れません。", code="invalid_json",
                          errors=[{"field": "body", "message": "JSON形式で送信してください"}]) from None
+    if _too_deep(body, MAX_JSON_DEPTH):
+        raise BadRequest(f"リクエスト本文の入れ子は{MAX_JSON_DEPTH}段までとしてください。", code="invalid_json",
+                         errors=[{"field": "body", "message": f"入れ子は{MAX_JSON_DEPTH}段までです"}])
     if not isinstance(body, dict):
         raise BadRequest("リクエスト本文はJSONオブジェクトとしてください。", code="invalid_json",
                          errors=[{"field": "body", "message": "JSONオブジェクトで送信してください"}])

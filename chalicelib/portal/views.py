@@ -82,7 +82,12 @@ class PortalCall:
     def form(self) -> dict[str, str]:
         """The POSTed form (urlencoded, UTF-8), first value of each field."""
         if self._form is None:
+            from chalicelib.domain.limits import MAX_FORM_BYTES
+            from chalicelib.errors import PayloadTooLarge
+
             raw = self.request.raw_body or b""
+            if len(raw) > MAX_FORM_BYTES:
+                raise PayloadTooLarge()
             text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
             self._form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
         return self._form

@@ -14,9 +14,10 @@ from typing import Any
 from chalicelib.adapters.mail import Email
 from chalicelib.domain.amendment import AmendmentPlan, describe_changes, plan_amendment
 from chalicelib.domain.clock import japan_today, utc_now
+from chalicelib.domain.limits import CANCEL_REASON_MAX
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, GuaranteeStatus
-from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.domain.validation import FieldError, ValidationFailed, unprintable_message
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import log_context
 from chalicelib.services import audit, documents, notices
@@ -28,8 +29,6 @@ from chalicelib.store import guarantees as guarantee_store
 from chalicelib.store import parties as party_store
 
 logger = logging.getLogger(__name__)
-
-CANCEL_REASON_MAX = 200
 
 
 def _issue_body(item: CertificateVersion) -> dict[str, Any]:
@@ -54,6 +53,7 @@ def _issue_body(item: CertificateVersion) -> dict[str, Any]:
 
 def _version_conflict(message: str, current: int) -> Conflict:
     return Conflict(message, code="version_conflict", extra_body={"current_version": current})
+
 
 
 def _latest_open(contract_number: str) -> CertificateVersion:
@@ -82,7 +82,8 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
            request_id: str) -> tuple[int, dict[str, Any]]:
     latest = _latest_open(contract_number)
     plan = plan_amendment(_issue_body(latest), body)
-    if plan.expected_version != latest.version:
+    if plan.expected_version != latest.version or (
+            plan.expected_revision is not None and plan.expected_revision != (latest.revision or 1)):
         raise _version_conflict("確認された版は最新ではありません。最新の内容を確認してから再度変更してください。",
                                 latest.version)
     obligee = party_store.get_obligee(latest.obligee_id)
@@ -104,8 +105,8 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
             documents.store_certificate_pdf_quietly(stored)
         else:
             status = 200
-            response = {"contract_number": contract_number, "version": latest.version, "certificate_issued": False,
-                        "changes": changes}
+            response = {"contract_number": contract_number, "version": latest.version,
+                        "revision": (latest.revision or 0) + 1, "certificate_issued": False, "changes": changes}
             outcome = attempt.outcome(status, response, now, [])
             event = audit.event(contract_number, "change_recorded", principal, request_id, detail=detail)
             guarantee_store.commit_in_place(latest, replace(latest, terms=stated_terms(plan.state)), outcome, event)
@@ -128,7 +129,7 @@ def _new_version(latest: CertificateVersion, plan: AmendmentPlan, changes: list[
         issued_by=principal.actor,
         amended=True,
         changes=tuple(changes),
-        revision=None,
+        revision=1,
         pdf_stored=False,
     )
 
@@ -167,6 +168,8 @@ def _cancel_reason(body: dict[str, Any]) -> str:
     text = reason.strip() if isinstance(reason, str) else ""
     if not text or len(text) > CANCEL_REASON_MAX:
         errors.append(FieldError("reason", f"解約の理由(reason)を{CANCEL_REASON_MAX}文字以内で入力してください"))
+    elif problem := unprintable_message("解約の理由(reason)", text):
+        errors.append(FieldError("reason", problem))
     if errors:
         raise ValidationFailed(errors)
     return text
@@ -177,7 +180,8 @@ def _cancel(attempt: Attempt, principal: Principal, contract_number: str, body: 
     reason = _cancel_reason(body)
     latest = _latest_open(contract_number)
     now = utc_now()
-    cancelled = replace(latest, status=GuaranteeStatus.CANCELLED, cancelled_on=japan_today(), cancel_reason=reason)
+    cancelled = replace(latest, status=GuaranteeStatus.CANCELLED, cancelled_on=japan_today(), cancel_reason=reason,
+                        revision=(latest.revision or 0) + 1)
     response = certificate_content(cancelled)
     emails = [
         notices.cancelled_notice(to=to, addressee=addressee, contract_number=contract_number,

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.adapters import files
-from chalicelib.domain.principal import Principal
+from chalicelib.domain.limits import MAX_VERSION_DIGITS
+from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.records import CertificateVersion
 from chalicelib.domain.validation import FieldError, ValidationFailed
 from chalicelib.errors import NotFound
@@ -19,7 +20,9 @@ from chalicelib.store import guarantees as guarantee_store
 def readable_versions(principal: Principal, contract_number: str) -> list[CertificateVersion]:
     """All versions, newest first, if the caller may read them; otherwise the same 404 as for an unknown
     number: a contractor reads only its own certificates, surety staff read all."""
-    versions = guarantee_store.get_versions(contract_number)
+    # A contractor's read is filtered by DynamoDB: "not yours" and "no such number" do the same work.
+    own = (principal.org_id or "") if principal.role == Role.CONTRACTOR else None
+    versions = guarantee_store.get_versions(contract_number, contractor_id=own)
     if not versions or not principal.may_read_contractor(versions[0].contractor_id):
         raise NotFound()
     return versions
@@ -29,7 +32,7 @@ def pick_version(versions: list[CertificateVersion], raw: str | None) -> Certifi
     """The latest version, or the one `?version=k` asks for (400 if not a number, 404 if none)."""
     if raw is None or raw == "":
         return versions[0]
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6):
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_VERSION_DIGITS and int(raw) >= 1):
         message = "version は1以上の整数で指定してください。"
         raise ValidationFailed([FieldError("version", message)], message)
     for item in versions:

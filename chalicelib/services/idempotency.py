@@ -13,16 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import mail
+from chalicelib.domain.limits import MAX_IDEMPOTENCY_KEY
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Outcome
-from chalicelib.errors import BadRequest, Unprocessable
+from chalicelib.errors import BadRequest, Conflict, Unprocessable
 from chalicelib.logs import log_context
 from chalicelib.store import idempotency as idempotency_store
 from chalicelib.store.guarantees import IdempotencyRace
 
 logger = logging.getLogger(__name__)
-
-_MAX_IDEMPOTENCY_KEY = 128
 
 
 def request_hash(body: Any) -> str:
@@ -39,7 +38,7 @@ def idempotency_scope(principal: Principal, operation: str, idempotency_key: str
             code="idempotency_key_required",
             errors=[{"field": "Idempotency-Key", "message": "Idempotency-Key ヘッダーは必須です"}],
         )
-    if len(key) > _MAX_IDEMPOTENCY_KEY or not key.isprintable():
+    if len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
         raise BadRequest(
             "Idempotency-Key は128文字以内の印字可能な文字列としてください。",
             code="idempotency_key_invalid",
@@ -95,4 +94,11 @@ def run_once(principal: Principal, operation: str, idempotency_key: str | None, 
         # A concurrent twin committed first; answer as it did (a number we drew is burned, never reused).
         winner = idempotency_store.get(attempt.scope)
         assert winner is not None
+        return replay(winner, attempt.body_hash)
+    except Conflict:
+        # A twin may have committed between our first look and our read of the guarantee (its change is why
+        # we conflict): a retry gets the first answer, whatever the order.
+        winner = idempotency_store.get(attempt.scope)
+        if winner is None:
+            raise
         return replay(winner, attempt.body_hash)

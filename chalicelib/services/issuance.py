@@ -118,6 +118,7 @@ def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
         issued_on=issued_on,
         issued_at=now,
         issued_by=principal.actor,
+        revision=1,  # as the store writes a new version
     )
     response = certificate_content(version)
     emails = []

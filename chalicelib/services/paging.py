@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib.adapters.key_material import derived_key
+from chalicelib.domain.limits import MAX_CURSOR, MAX_LIMIT
 from chalicelib.domain.validation import FieldError, ValidationFailed
 from chalicelib.errors import BadRequest
 
 DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
 
 T = TypeVar("T")
 
@@ -29,7 +29,7 @@ def parse_limit(raw: str | None) -> int:
         return DEFAULT_LIMIT
     # NFKC (full-width digits) but not normalize_typed, which drops hyphens: "-1" is not 1.
     text = unicodedata.normalize("NFKC", raw).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 3 or not 1 <= int(text) <= MAX_LIMIT:
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_LIMIT)) or not 1 <= int(text) <= MAX_LIMIT:
         message = f"limit(表示件数)は1から{MAX_LIMIT}までの整数で指定してください。"
         raise ValidationFailed([FieldError("limit", message)], message)
     return int(text)
@@ -49,6 +49,8 @@ def decode_cursor(cursor: str, scope: Mapping[str, Any]) -> dict[str, Any]:
     checked before the payload is parsed, so only our own JSON is ever parsed."""
     message = "cursor が不正です。一覧の先頭から取得し直してください。"
     invalid = BadRequest(message, code="invalid_cursor", errors=[{"field": "cursor", "message": message}])
+    if len(cursor) > MAX_CURSOR:
+        raise invalid
     body, _, signature = cursor.partition(".")
     try:
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))

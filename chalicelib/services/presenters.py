@@ -48,6 +48,7 @@ def certificate_content(item: CertificateVersion) -> dict[str, Any]:
         "changes": list(item.changes),
         "cancelled_on": item.cancelled_on.isoformat() if item.cancelled_on else None,
         "cancel_reason": item.cancel_reason,
+        "revision": item.revision or 1,  # bumped by every change of this version (send as expected_revision)
     }
 
 

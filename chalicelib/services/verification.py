@@ -51,12 +51,11 @@ def parse_verification_input(body: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _locked(refusal: Refusal, retry_after: int) -> TooManyRequests:
-    if refusal is Refusal.DISABLED:
+    if refusal is Refusal.DISABLED:  # no Retry-After: waiting does not help, only a reissue does
         return TooManyRequests(
             "認証キーの入力誤りが規定回数を超えたため、この認証キーは無効になりました。"
             "受注者に認証キーの再発行を依頼してください。",
             code="auth_key_disabled",
-            headers={"Retry-After": "3600"},
         )
     minutes = (retry_after + 59) // 60
     return TooManyRequests(
@@ -75,6 +74,21 @@ def _account_limited(principal: Principal, now: datetime) -> TooManyRequests:
     )
 
 
+def _audit_refused_attempt(principal: Principal, contract_number: str, now: datetime, request_id: str,
+                           event_type: str, *, result: str, detail: dict[str, Any] | None = None) -> bool:
+    """Count a refused attempt against the owner account and keep its audit event while the account is within
+    its hourly limit; past it only the count grows (one event marks the crossing), so no account can flood
+    any number's trail. Returns whether the account is now over its limit."""
+    failures = auth_key_store.count_account_failure(principal.actor, now)
+    limit = GUESSING_LIMITS.account_failures_per_hour
+    if failures <= limit:
+        audit.record(contract_number, event_type, principal, request_id, result=result, detail=detail)
+    elif failures == limit + 1:
+        audit.record(contract_number, "account_throttled", principal, request_id, result="throttled",
+                     detail={"failures_this_hour": failures})
+    return failures > limit
+
+
 def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
     contract_number, typed_key = parse_verification_input(body)
     now = utc_now()
@@ -82,7 +96,8 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
 
     if claim.refused in (Refusal.LOCKED, Refusal.DISABLED):
         assert claim.refused is not None
-        audit.record(contract_number, "verification_locked", principal, request_id, result=claim.refused.value)
+        _audit_refused_attempt(principal, contract_number, now, request_id, "verification_locked",
+                               result=claim.refused.value)
         raise _locked(claim.refused, claim.retry_after)
 
     key_record = claim.key
@@ -95,6 +110,7 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
         event = audit.event(contract_number, "verification_succeeded", principal, request_id,
                             detail={"version": latest.version})
         if not auth_key_store.record_success(key_record, principal.actor, verification, event, now):
+            auth_key_store.release_claim(key_record)  # never judged: a right key must not count against it
             raise _account_limited(principal, now)
         pdf_object = documents.ensure_certificate_pdf(latest, trust_stored_flag=True)
         return {
@@ -108,10 +124,8 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
         reason = "unknown"
     else:
         reason = "other_owner" if key_record.obligee_id != principal.org_id else "wrong_key"
-    failures = auth_key_store.count_account_failure(principal.actor, now)
-    audit.record(contract_number, "verification_failed", principal, request_id, result="failed",
-                 detail={"reason": reason})
-    if failures > GUESSING_LIMITS.account_failures_per_hour:
+    if _audit_refused_attempt(principal, contract_number, now, request_id, "verification_failed",
+                              result="failed", detail={"reason": reason}):
         raise _account_limited(principal, now)
     raise NotFound(NOT_VERIFIED, code="verification_failed")
 

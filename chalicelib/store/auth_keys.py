@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.policy import GUESSING_LIMITS
@@ -207,7 +207,29 @@ def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEn
         )
         audit.save_in(tx, event)
 
-    transact(write)
+    try:
+        transact(write)
+    except TransactWriteError as exc:
+        if failed_conditions(exc) == [0]:
+            raise KeyChanged() from exc
+        raise
+
+
+class KeyChanged(Exception):
+    """The key was reissued by another request since it was read."""
+
+
+def release_claim(key: AuthKeyState) -> None:
+    """Give back the failure a claim counted up front, for an attempt that was never judged (the account was
+    over its limit): a right key must not count against its contract. Only while the key is the one claimed."""
+    try:
+        AuthKey(key.contract_number).update(
+            actions=[AuthKey.consecutive_failures.add(-1), AuthKey.total_failures.add(-1)],
+            condition=(AuthKey.generation == key.generation) & (AuthKey.consecutive_failures > 0),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def _verification(item: Verification) -> VerificationEntry:

@@ -25,7 +25,7 @@ from chalicelib.domain.records import (
 )
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
 from chalicelib.store import audit, auth_keys, idempotency
-from chalicelib.store.connection import failed_conditions, transact
+from chalicelib.store.connection import failed_conditions, raw_client, transact
 from chalicelib.store.models import Contractor, Counter, GuaranteeVersion
 
 CONTRACT_NUMBER_COUNTER = "contract_number"
@@ -43,7 +43,9 @@ def _list_sort(issued_on: date, contract_number: str) -> str:
     return f"{issued_on.isoformat()}#{contract_number}"  # newest first in the contractor's list
 
 
-def _item(v: CertificateVersion, *, latest: bool) -> GuaranteeVersion:
+def _new_item(v: CertificateVersion, *, latest: bool) -> GuaranteeVersion:
+    """The item of a version being written for the first time: pynamodb's VersionAttribute sets its revision
+    to 1 (and the write requires that none exists)."""
     t = v.terms
     item = GuaranteeVersion(
         v.contract_number,
@@ -78,8 +80,6 @@ def _item(v: CertificateVersion, *, latest: bool) -> GuaranteeVersion:
         latest_contractor_id=v.contractor_id if latest else None,
         latest_sort=_list_sort(v.issued_on, v.contract_number) if latest else None,
     )
-    if v.revision is not None:
-        item.revision = v.revision
     return item
 
 
@@ -128,9 +128,9 @@ def allocate_contract_number(base: int) -> str:
 def commit_issue(version: CertificateVersion, outcome: Outcome, event: AuditEntry,
                  auth_key: AuthKeyState | None) -> CertificateVersion:
     """Store version 1 (marked latest), its idempotency record, its audit event, the contractor's count and
-    the 認証キー in one transaction: a failure leaves none of them. Returns the version as stored."""
+    the 認証キー in one transaction: a failure leaves none of them. Returns the version as stored (revision 1)."""
     def write(tx: TransactWrite) -> None:
-        tx.save(_item(version, latest=True), condition=GuaranteeVersion.contract_number.does_not_exist())
+        tx.save(_new_item(version, latest=True), condition=GuaranteeVersion.contract_number.does_not_exist())
         idempotency.save_in(tx, outcome)
         audit.save_in(tx, event)
         tx.update(
@@ -150,9 +150,13 @@ def commit_issue(version: CertificateVersion, outcome: Outcome, event: AuditEntr
     return replace(version, revision=1)
 
 
-def get_versions(contract_number: str) -> list[CertificateVersion]:
-    """Every version of one guarantee, newest first (empty when the number is unknown)."""
-    return [_record(i) for i in GuaranteeVersion.query(contract_number, scan_index_forward=False)]
+def get_versions(contract_number: str, *, contractor_id: str | None = None) -> list[CertificateVersion]:
+    """Every version of one guarantee, newest first (empty when the number is unknown). With `contractor_id`,
+    only if the guarantee is that contractor's: DynamoDB filters the items out itself, so another contractor's
+    number and an unknown number cost the caller the same (an empty answer, nothing to decode)."""
+    condition = GuaranteeVersion.contractor_id == contractor_id if contractor_id is not None else None
+    return [_record(i) for i in GuaranteeVersion.query(contract_number, filter_condition=condition,
+                                                        scan_index_forward=False)]
 
 
 def contractor_page(contractor_id: str, limit: int, after: tuple[str, str, int] | None
@@ -203,7 +207,7 @@ def _commit_change(write: Any, outcome: Outcome, event: AuditEntry) -> None:
         failed = failed_conditions(exc)
         if not failed:
             raise
-        if failed == [len(exc.cancellation_reasons) - 2]:
+        if len(exc.cancellation_reasons) - 2 in failed:  # a twin with the same key committed first
             raise IdempotencyRace() from exc
         raise VersionConflict() from exc
 
@@ -221,7 +225,7 @@ def commit_new_version(latest: CertificateVersion, new: CertificateVersion, outc
     """Add version k+1 as the latest and take the list's marker off version k, unless k changed meanwhile.
     Returns the new version as stored."""
     def write(tx: TransactWrite) -> None:
-        tx.save(_item(new, latest=True), condition=GuaranteeVersion.contract_number.does_not_exist())
+        tx.save(_new_item(new, latest=True), condition=GuaranteeVersion.contract_number.does_not_exist())
         tx.update(
             _key_of(latest),
             actions=[GuaranteeVersion.latest_contractor_id.remove(), GuaranteeVersion.latest_sort.remove()],
@@ -256,8 +260,13 @@ def commit_in_place(latest: CertificateVersion, changed: CertificateVersion, out
 
 
 def mark_pdf_stored(version: CertificateVersion) -> CertificateVersion:
-    """Remember that the version's PDF is in S3. Not a change of the guarantee, so no revision check (the
-    write still bumps the revision, as pynamodb's VersionAttribute does on every write)."""
-    item = _key_of(version)
-    item.update(actions=[GuaranteeVersion.pdf_stored.set(True)], add_version_condition=False)
-    return replace(version, pdf_stored=True, revision=None if item.revision is None else int(item.revision))
+    """Remember that the version's PDF is in S3. Not a change of the guarantee: no revision check and no bump
+    (a plain UpdateItem; pynamodb's model update would bump the VersionAttribute)."""
+    raw_client().update_item(
+        TableName=GuaranteeVersion.Meta.table_name,
+        Key={"contract_number": {"S": version.contract_number}, "version": {"N": str(version.version)}},
+        UpdateExpression="SET pdf_stored = :stored",
+        ConditionExpression="attribute_exists(contract_number)",
+        ExpressionAttributeValues={":stored": {"BOOL": True}},
+    )
+    return replace(version, pdf_stored=True)
