@@ -56,11 +56,16 @@ def stored_key(number: str) -> Any:
 
 
 def events_of(api: Any, number: str) -> list[dict[str, Any]]:
-    """The whole audit trail of a contract, newest first, as the surety reads it."""
-    response = api.get(f"/v1/certificates/{number}/events?limit=100", user="demo-surety")
-    assert response.status_code == 200, response.json_body
-    assert response.json_body["next_cursor"] is None
-    return response.json_body["items"]
+    """The whole audit trail of a contract, newest first, as the surety reads it (every page)."""
+    items: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        response = api.get(f"/v1/certificates/{number}/events?limit=100{cursor}", user="demo-surety")
+        assert response.status_code == 200, response.json_body
+        items += response.json_body["items"]
+        if response.json_body["next_cursor"] is None:
+            return items
+        cursor = f"&cursor={response.json_body['next_cursor']}"
 
 
 @dataclass

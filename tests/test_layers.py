@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,29 +21,31 @@ def _sources() -> list[Path]:
     return sorted(p for p in CHALICELIB.rglob("*.py")) + [Path(PROJECT_DIR) / "app.py"]
 
 
-def test_import_contracts_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    from importlinter.cli import lint_imports
+def _lint_imports(folder: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter in its own interpreter: its CLI reconfigures logging (dictConfig disables the loggers that
+    exist), which must not happen to the test process."""
+    program = "import sys; from importlinter.cli import lint_imports; " \
+              "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=True))"
+    env = {**os.environ, "PYTHONPATH": str(folder)}
+    return subprocess.run([sys.executable, "-c", program], cwd=folder, env=env, capture_output=True, text=True,
+                          timeout=120)
 
-    monkeypatch.chdir(PROJECT_DIR)
-    assert lint_imports(config_filename="pyproject.toml", no_cache=True, no_logo=True) == 0
+
+def test_import_contracts_are_kept() -> None:
+    result = _lint_imports(Path(PROJECT_DIR))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
 
 
-def test_a_contract_catches_a_handler_that_reaches_into_the_store(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_contract_catches_a_handler_that_reaches_into_the_store(tmp_path: Path) -> None:
     """The checker is not a no-op: the same contracts on a copy with one bad import fail."""
-    import shutil
-
-    from importlinter.cli import lint_imports
-
     shutil.copytree(CHALICELIB, tmp_path / "chalicelib", ignore=shutil.ignore_patterns("fonts", "__pycache__"))
     shutil.copy(Path(PROJECT_DIR) / "pyproject.toml", tmp_path / "pyproject.toml")
     health = tmp_path / "chalicelib" / "handlers" / "health.py"
     health.write_text(health.read_text() + "\nfrom chalicelib.store import models  # noqa\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [m for m in list(__import__("sys").modules) if m == "chalicelib" or m.startswith("chalicelib.")]:
-        monkeypatch.delitem(__import__("sys").modules, name)
-    assert lint_imports(config_filename="pyproject.toml", no_cache=True, no_logo=True) == 1
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "chalicelib.handlers.health -> chalicelib.store" in result.stdout
 
 
 def test_every_log_call_goes_through_the_allow_list() -> None:

@@ -16,7 +16,8 @@ from chalicelib.adapters import mail
 from chalicelib.domain.limits import MAX_IDEMPOTENCY_KEY
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import Outcome
-from chalicelib.errors import BadRequest, Conflict, Unprocessable
+from chalicelib.domain.validation import ValidationFailed
+from chalicelib.errors import ApiError, BadRequest, Unprocessable
 from chalicelib.logs import log_context
 from chalicelib.store import idempotency as idempotency_store
 from chalicelib.store.guarantees import IdempotencyRace
@@ -95,9 +96,9 @@ def run_once(principal: Principal, operation: str, idempotency_key: str | None, 
         winner = idempotency_store.get(attempt.scope)
         assert winner is not None
         return replay(winner, attempt.body_hash)
-    except Conflict:
+    except (ApiError, ValidationFailed):
         # A twin may have committed between our first look and our read of the guarantee (its change is why
-        # we conflict): a retry gets the first answer, whatever the order.
+        # we conflict, or find nothing left to change): a retry gets the first answer, whatever the order.
         winner = idempotency_store.get(attempt.scope)
         if winner is None:
             raise

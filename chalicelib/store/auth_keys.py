@@ -210,7 +210,7 @@ def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEn
     try:
         transact(write)
     except TransactWriteError as exc:
-        if failed_conditions(exc) == [0]:
+        if failed_conditions(exc):  # the generation moved on: another reissue won
             raise KeyChanged() from exc
         raise
 

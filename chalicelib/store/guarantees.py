@@ -144,9 +144,7 @@ def commit_issue(version: CertificateVersion, outcome: Outcome, event: AuditEntr
     try:
         transact(write)
     except TransactWriteError as exc:
-        if 1 in failed_conditions(exc):
-            raise IdempotencyRace() from exc
-        raise
+        _raise_race_or(exc, outcome, None)
     return replace(version, revision=1)
 
 
@@ -193,9 +191,19 @@ def _is_latest_and_open() -> Condition:
     return GuaranteeVersion.latest_contractor_id.exists() & (GuaranteeVersion.status == GuaranteeStatus.ACTIVE.value)
 
 
+def _raise_race_or(exc: TransactWriteError, outcome: Outcome, otherwise: Exception | None) -> None:
+    """A cancelled transaction: IdempotencyRace when a twin with the same key committed first (its record is
+    there now: DynamoDB names failed conditions by position, and pynamodb orders operations by kind, so the
+    record is looked up rather than its position guessed), else `otherwise`, else the error itself."""
+    if failed_conditions(exc) and idempotency.get(outcome.scope) is not None:
+        raise IdempotencyRace() from exc
+    if failed_conditions(exc) and otherwise is not None:
+        raise otherwise from exc
+    raise exc
+
+
 def _commit_change(write: Any, outcome: Outcome, event: AuditEntry) -> None:
-    """Run one change of a guarantee with its idempotency record and audit event, all or nothing.
-    The record is the second operation of every such transaction."""
+    """Run one change of a guarantee with its idempotency record and audit event, all or nothing."""
     def write_all(tx: TransactWrite) -> None:
         write(tx)
         idempotency.save_in(tx, outcome)
@@ -204,12 +212,7 @@ def _commit_change(write: Any, outcome: Outcome, event: AuditEntry) -> None:
     try:
         transact(write_all)
     except TransactWriteError as exc:
-        failed = failed_conditions(exc)
-        if not failed:
-            raise
-        if len(exc.cancellation_reasons) - 2 in failed:  # a twin with the same key committed first
-            raise IdempotencyRace() from exc
-        raise VersionConflict() from exc
+        _raise_race_or(exc, outcome, VersionConflict())
 
 
 def _key_of(v: CertificateVersion) -> GuaranteeVersion:
