@@ -402,3 +402,16 @@ def test_d13_parallel_issues_with_one_key_issue_one_guarantee(api):
     assert len(numbers) == 1
     listed = api.get("/v1/certificates", user=CONTRACTOR).json_body
     assert [i["contract_number"] for i in listed["items"]] == list(numbers)
+
+
+def test_d9_a_refused_attempt_still_costs_at_most_three_dynamodb_calls_and_no_kms(api):
+    from tests.auth_key_support import aws_calls
+
+    number = issue(api)
+    wrong = wrong_key_for(show_key(api, number))
+    for _ in range(5):
+        assert verify(api, number, wrong).status_code == 404
+    api.token(OWNER)
+    with aws_calls() as calls:
+        assert verify(api, number, wrong).json_body["code"] == "verification_locked"
+    assert calls["dynamodb"] <= 3 and calls["kms"] == 0, calls
