@@ -1,0 +1,286 @@
+"""Drives the app in-process with cases Schemathesis generates from openapi.yaml, and checks every answer.
+
+A case is drawn from the operation's positive or negative strategy, sent as one of the roles (or without a
+login) through Chalice's test client over moto, and checked twice:
+
+- by Schemathesis's own response checks (no 5xx, documented status code, documented content type, documented
+  headers, body valid against the documented schema), on a Schemathesis `Response` built from the test client's;
+- by the project's strict reading of the document (tests/test_openapi.py: every `$ref` inlined, objects that list
+  their properties closed, the error `code` named in the documented description of that status).
+
+Nothing is raised while fuzzing: each failed check becomes a `Finding` (deduplicated by operation, role, status,
+check and the first line of its message, with the first request that showed it), so one run reports all of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import requests
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.transport import Response
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from scripts.demo_data import CONTRACTORS, DEMO_PASSWORD, OBLIGEES, USERS
+from tests.conftest import DROP, Api, issue_body
+from tests.test_openapi import SPEC_PATH, deref, operations, schema_errors
+
+BASE_URL = "http://localhost:8000"
+# role -> demo login (None: no login; the case's own, generated Authorization header is sent if it has one)
+ROLES = {"surety": "demo-surety", "contractor": "demo-contractor-1", "obligee": "demo-sakaiminato", "anonymous": None}
+SEEDED_NUMBERS = ("2070004426", "2070004427", "2070202096")
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance]
+# Request headers a browser or client library adds that say nothing about the case.
+_TRANSPORT_HEADERS = {"user-agent", "accept-encoding", "connection", "x-schemathesis-testcaseid"}
+
+
+@functools.cache
+def schema() -> Any:
+    loaded = schemathesis.openapi.from_path(SPEC_PATH)
+    return loaded
+
+
+@functools.cache
+def api_operations() -> dict[str, Any]:
+    """Schemathesis's operations of the document by label ("GET /v1/health")."""
+    found = {}
+    for result in schema().get_all_operations():
+        operation = result.ok()
+        found[f"{operation.method.upper()} {operation.path}"] = operation
+    return found
+
+
+@dataclass
+class World:
+    """The demo world in a fresh emulated account, and the real values that let cases reach past 400 and 404."""
+
+    api: Api
+    numbers: dict[str, str]  # name -> contract number
+    auth_key: str  # the current key of numbers["electronic"]
+
+    def contract_numbers(self) -> list[str]:
+        return [*SEEDED_NUMBERS, *self.numbers.values(), "9999999999"]
+
+
+def build_world(api: Api) -> World:
+    """Issues, beside the seed's three (addressed to ○○県), certificates addressed to 境港市: an electronic one
+    of contractor-1 that 境港市 verified before it was amended, a paper one, one that is cancelled, and one of
+    contractor-2."""
+    numbers = {}
+    for name, overrides in {
+        "electronic": {},
+        "paper": {"guarantee_type": "performance", "guarantee_amount": 10_000_000, "deposit_bank": DROP,
+                  "delivery": "paper"},
+        "cancelled": {"project_name": "境港市 解約される工事"},
+        "other_contractor": {"contractor_id": "contractor-2"},
+    }.items():
+        response = api.issue(idempotency_key=f"fuzz-world-{name}", **overrides)
+        assert response.status_code == 201, response.json_body
+        numbers[name] = response.json_body["contract_number"]
+    key = api.get(f"/v1/certificates/{numbers['electronic']}/auth-key", user="demo-contractor-1").json_body["auth_key"]
+    assert api.post("/v1/verifications", {"contract_number": numbers["electronic"], "auth_key": key},
+                    user="demo-sakaiminato").status_code == 200
+    assert api.post(f"/v1/guarantees/{numbers['electronic']}/amendments",
+                    {"expected_version": 1, "guarantee_amount": 30_000_000}, user="demo-surety",
+                    headers={"Idempotency-Key": "fuzz-world-amend"}).status_code == 201
+    assert api.post(f"/v1/guarantees/{numbers['cancelled']}/cancel", {"reason": "工事中止"}, user="demo-surety",
+                    headers={"Idempotency-Key": "fuzz-world-cancel"}).status_code == 200
+    return World(api, numbers, key)
+
+
+def _full_width(digits: str) -> str:
+    return digits.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+
+
+def realistic(world: World, operation: Any, case: Any, data: st.DataObject) -> None:
+    """Now and then replaces generated identifiers with real ones, so the case reaches past the 404s."""
+    numbers = world.contract_numbers()
+    real_number = st.sampled_from(numbers) | st.sampled_from(numbers).map(_full_width).map(lambda n: f"{n[:4]}-{n[4:]}")
+    for name in list(case.path_parameters or {}):
+        if data.draw(st.booleans(), label=f"real {name}"):
+            value = data.draw(real_number if name == "contract_number" else
+                              st.sampled_from(["sakaiminato", "pref-demo", "contractor-1", "contractor-2", "fuzz-new"]))
+            case.path_parameters[name] = quote(value, safe="")
+    if isinstance(case.query, dict) and "contractor_id" in case.query and data.draw(st.booleans()):
+        case.query["contractor_id"] = data.draw(st.sampled_from(["contractor-1", "contractor-2"]))
+    if isinstance(case.body, dict) and label_of(operation) in VALID_BODIES and data.draw(st.booleans(), label="based"):
+        # A valid body with some of the generated fields laid over it (none of them: a request that should succeed).
+        generated = sorted(case.body)
+        kept = data.draw(st.lists(st.sampled_from(generated), unique=True, max_size=2) if generated else st.just([]),
+                         label="generated fields kept")
+        case.body = {**VALID_BODIES[label_of(operation)](world), **{name: case.body[name] for name in kept}}
+        if "Idempotency-Key" in (case.headers or {}) or data.draw(st.booleans(), label="idempotency key"):
+            case.headers = {**(case.headers or {}),
+                            "Idempotency-Key": data.draw(st.sampled_from([f"fuzz-{n}" for n in range(4)]))}
+    body = case.body
+    if isinstance(body, dict) and data.draw(st.booleans(), label="real body values"):
+        if "contractor_id" in body:
+            body["contractor_id"] = data.draw(st.sampled_from(["contractor-1", "contractor-2"]))
+        if "obligee_id" in body:
+            body["obligee_id"] = data.draw(st.sampled_from(["sakaiminato", "pref-demo"]))
+        if "contract_number" in body:
+            body["contract_number"] = data.draw(st.sampled_from(numbers))
+        if "auth_key" in body:
+            body["auth_key"] = data.draw(st.sampled_from([world.auth_key, world.auth_key.lower().replace("-", " ")]))
+        if "expected_version" in body:
+            body["expected_version"] = data.draw(st.integers(1, 3))
+        if "username" in body:
+            body["username"] = data.draw(st.sampled_from(sorted(USERS)))
+
+
+def label_of(operation: Any) -> str:
+    return f"{operation.method.upper()} {operation.path}"
+
+
+VALID_BODIES: dict[str, Any] = {
+    "POST /v1/auth/login": lambda world: {"username": "demo-contractor-2", "password": DEMO_PASSWORD},
+    "PUT /v1/obligees/{obligee_id}": lambda world: dict(OBLIGEES["sakaiminato"]),
+    "PUT /v1/contractors/{contractor_id}": lambda world: dict(CONTRACTORS["contractor-1"]),
+    "POST /v1/guarantees": lambda world: issue_body(contract_date="2024-06-03", completion_date="2025-03-31"),
+    "POST /v1/guarantees/{contract_number}/amendments":
+        lambda world: {"expected_version": 2, "guarantee_amount": 25_000_000},
+    "POST /v1/guarantees/{contract_number}/cancel": lambda world: {"reason": "工事中止"},
+    "POST /v1/verifications":
+        lambda world: {"contract_number": world.numbers["electronic"], "auth_key": world.auth_key},
+}
+
+
+def case_strategy(operation: Any) -> st.SearchStrategy[Any]:
+    return st.one_of(operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+                     operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+
+
+@dataclass(frozen=True)
+class Finding:
+    operation: str
+    role: str
+    status: int
+    check: str
+    message: str
+
+    def key(self) -> tuple[str, str, int, str, str]:
+        return (self.operation, self.role, self.status, self.check, self.message.splitlines()[0][:160])
+
+
+@dataclass
+class Tally:
+    """What one batch sent and saw, per role."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    server_errors: Counter[str] = field(default_factory=Counter)
+    violations: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[tuple[str, str, int]] = field(default_factory=Counter)
+    findings: dict[tuple[str, str, int, str, str], tuple[Finding, str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": dict(self.requests), "server_errors": dict(self.server_errors),
+            "violations": dict(self.violations), "seconds": self.seconds,
+            "statuses": [[*key, count] for key, count in self.statuses.items()],
+            "findings": [[finding.__dict__, reproduction] for finding, reproduction in self.findings.values()],
+        }
+
+
+def send(world: World, case: Any, role: str) -> tuple[requests.PreparedRequest, Any, float]:
+    """Sends the case as `role` through the test client; returns the request as sent, the answer and its time."""
+    headers = {name: value for name, value in (case.headers or {}).items()}
+    user = ROLES[role]
+    if user is not None:
+        headers["Authorization"] = f"Bearer {world.api.token(user)}"
+    case.headers = headers
+    kwargs = case.as_transport_kwargs(base_url=BASE_URL)
+    prepared = requests.Request(
+        method=kwargs["method"], url=kwargs["url"], params=kwargs.get("params"), headers=kwargs.get("headers"),
+        json=kwargs.get("json"), data=kwargs.get("data"),
+    ).prepare()
+    sent_headers = {name: value for name, value in prepared.headers.items()
+                    if name.lower() not in _TRANSPORT_HEADERS and name.lower() != "content-length"}
+    body = prepared.body if prepared.body is not None else b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    started = time.perf_counter()
+    answer = world.api.client.http.request(prepared.method, prepared.path_url, headers=sent_headers, body=body)
+    elapsed = time.perf_counter() - started
+    prepared.headers = requests.structures.CaseInsensitiveDict(sent_headers)
+    return prepared, answer, elapsed
+
+
+def reproduction(prepared: requests.PreparedRequest, role: str, status: int, content: bytes) -> str:
+    """The request (with the login named, not its token) and the answer, short enough for a report."""
+    headers = {name: ("Bearer <token of " + str(ROLES[role]) + ">" if name.lower() == "authorization"
+                      and ROLES[role] else value) for name, value in prepared.headers.items()}
+    body = prepared.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "backslashreplace")
+    return json.dumps({"role": role, "method": prepared.method, "path": prepared.path_url, "headers": headers,
+                       "body": (body or "")[:600], "status": status,
+                       "answer": content[:400].decode("utf-8", "backslashreplace")}, ensure_ascii=False)
+
+
+def strict_errors(label: str, status: int, content: bytes) -> list[tuple[str, str]]:
+    """The project's own stricter reading of the document (closed objects, documented error codes)."""
+    method, template = label.split(" ", 1)
+    documented = deref(operations()[(method, template)]["responses"].get(str(status)))
+    if not documented:
+        return []  # Schemathesis's status_code_conformance reports it
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return [("strict_json", "the body is not JSON")]
+    found = [("strict_schema", error) for error in
+             schema_errors(documented["content"]["application/json"]["schema"], body)]
+    if status >= 400 and isinstance(body, dict) and f"`{body.get('code')}`" not in documented["description"]:
+        found.append(("documented_error_code", f"code {body.get('code')!r} is not named for {status}"))
+    return found
+
+
+def check(world: World, label: str, case: Any, role: str, tally: Tally) -> None:
+    prepared, answer, elapsed = send(world, case, role)
+    status = answer.status_code
+    tally.requests[role] += 1
+    tally.statuses[(label, role, status)] += 1
+    headers = {name.lower(): value for name, value in answer.headers.items()}
+    # The app leaves Content-Type out of its JSON answers; API Gateway and `chalice local` then send
+    # application/json, Chalice's test client sends nothing. The header is judged as the deployed API sends it.
+    headers.setdefault("content-type", "application/json")
+    response = Response(status_code=status, headers={k: [v] for k, v in headers.items()},
+                        content=answer.body or b"", request=prepared, elapsed=elapsed, verify=True)
+    failures: list[tuple[str, str]] = []
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except FailureGroup as group:  # every check that failed
+        failures += [(failure.title, failure.message) for failure in group.exceptions]
+    except Failure as failure:
+        failures.append((failure.title, failure.message))
+    if status < 500:
+        failures += strict_errors(label, status, answer.body or b"")
+    if status >= 500:
+        tally.server_errors[role] += 1
+    elif failures:
+        tally.violations[role] += 1
+    for name, message in failures:
+        finding = Finding(label, role, status, name, _normalise(message))
+        if finding.key() not in tally.findings:
+            tally.findings[finding.key()] = (finding, reproduction(prepared, role, status, answer.body or b""))
+
+
+def _normalise(message: str) -> str:
+    return unicodedata.normalize("NFC", message.strip())
