@@ -16,15 +16,28 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from tests.fuzz.harness import ROLES, Tally, api_operations, case_strategy, check, realistic
+from tests.fuzz.harness import ROLES, Tally, api_operations, case_strategy, check, hostile, realistic
 
 PROFILE = os.environ.get("FUZZ_PROFILE", "bounded")
 LONG = PROFILE == "long"
 BOUNDED_EXAMPLES = 40  # per operation and role: 15 x 4 x 40 = 2,400 requests at most
 LONG_EXAMPLES = 125  # per operation, role and round: 15 x 4 x 125 x 5 = 37,500 requests
 LONG_ROUNDS = int(os.environ.get("FUZZ_ROUNDS", "5"))
-# operation -> reason, for batches that fail today because of a defect of issue 9 being fixed on main.
-KNOWN_FAILING: dict[str, str] = {}
+# Batches of the bounded profile that fail today only because of defects of issue 9 being fixed on main:
+# operation -> reason. Such a batch raises KnownDefects when every finding is one of those defects (xfail), and
+# fails as usual on any other finding. Once the defects are fixed the batch passes, xfail(strict) turns that into
+# a failure, and its line here must go.
+D1 = "D1: JSON nested ~1,000 deep answers 500 (RecursionError where the body is parsed)"
+KNOWN_FAILING: dict[str, str] = {
+    "POST /v1/auth/login": D1,
+    "PUT /v1/contractors/{contractor_id}": D1,
+    "POST /v1/guarantees": D1,
+    "POST /v1/verifications": D1,
+}
+
+
+class KnownDefects(Exception):  # noqa: N818 - named for what it reports
+    """Every finding of the batch is an instance of a known defect of issue 9."""
 
 
 def _params() -> list[object]:
@@ -32,7 +45,7 @@ def _params() -> list[object]:
     for label in api_operations():
         marks = []
         if label in KNOWN_FAILING and not LONG:
-            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_FAILING[label]))
+            marks.append(pytest.mark.xfail(strict=True, raises=KnownDefects, reason=KNOWN_FAILING[label]))
         for round_ in range(LONG_ROUNDS if LONG else 1):
             params.append(pytest.param(label, round_, marks=marks, id=label + (f"-{round_}" if LONG else "")))
     return params
@@ -44,6 +57,7 @@ def fuzz_role(world, label, operation, role, round_, tally):
     @given(case=case_strategy(operation), data=st.data())
     def fuzz(case, data):
         realistic(world, operation, case, data)
+        hostile(operation, case, data)
         check(world, label, case, role, tally)
 
     if LONG:
@@ -61,6 +75,9 @@ def test_operation_for_each_role(label, round_, world, record_tally):
         fuzz_role(world, label, operation, role, round_, tally)
     tally.seconds = time.perf_counter() - started
     record_tally(tally)
-    problems = [f"{finding.role}: {finding.status} {finding.check}: {finding.message[:300]}\n    {reproduction}"
-                for finding, reproduction in tally.findings.values()]
+    problems = [f"{finding.role}: {finding.status} {finding.check} [{finding.defect or 'new'}]: "
+                f"{finding.message[:300]}\n    {reproduction}" for finding, reproduction in tally.findings.values()]
+    defects = {finding.defect for finding, _ in tally.findings.values()}
+    if problems and None not in defects:
+        raise KnownDefects(f"{label}: {len(problems)} findings, all of {sorted(defects)}\n" + "\n".join(problems))
     assert not problems, f"{label}: {len(problems)} findings\n" + "\n".join(problems)
