@@ -3,8 +3,10 @@ contract cannot express."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,17 @@ import pytest
 from tests.conftest import PROJECT_DIR
 
 CHALICELIB = Path(PROJECT_DIR) / "chalicelib"
+
+
+@pytest.fixture(autouse=True)
+def _loggers_stay_enabled() -> Iterator[None]:
+    """lint_imports runs logging.config.dictConfig, which disables every logger that exists (the app's among
+    them, once an earlier test in this worker imported it): later caplog checks in the worker then see nothing."""
+    loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    was = {lg: lg.disabled for lg in loggers}
+    yield
+    for lg, disabled in was.items():
+        lg.disabled = disabled
 
 
 def _sources() -> list[Path]:
