@@ -8,6 +8,13 @@ login) through Chalice's test client over moto, and checked twice:
 - by the project's strict reading of the document (tests/test_openapi.py: every `$ref` inlined, objects that list
   their properties closed, the error `code` named in the documented description of that status).
 
+Beside the generated cases, each identifier is now and then made real (seeded and issued certificate numbers,
+registered owners and contractors, the current 認証キー), bodies are laid over valid ones, and a dictionary of
+hostile values (HOSTILE_QUERY, HOSTILE_BODY, HOSTILE_RAW) is sent once per batch in the bounded profile. After a
+201 that created a version, the surety reads it back and fetches its PDF. Calls run on a fresh thread with
+CPython's default recursion limit (as_in_lambda). The app sends no Content-Type of its own; the deployed API
+(API Gateway, `chalice local`) then answers application/json, and the check assumes the same.
+
 Nothing is raised while fuzzing: each failed check becomes a `Finding` (deduplicated by operation, role, status,
 check and the first line of its message, with the first request that showed it), so one run reports all of them.
 """
