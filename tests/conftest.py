@@ -159,3 +159,7 @@ def sent_emails() -> list[Any]:
 
     region = os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1")
     return list(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages)
+
+
+# The fuzz suite's report (tests/fuzz/report.py): here, so that pytest-xdist's controller runs these hooks too.
+from tests.fuzz.report import pytest_sessionfinish, pytest_terminal_summary, pytest_testnodedown  # noqa: E402, F401
