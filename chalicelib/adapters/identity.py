@@ -97,8 +97,9 @@ def verify_id_token(token: str, settings: Settings | None = None) -> Principal:
         raise Unauthorized() from exc
     if claims.get("token_use") != "id":
         raise Unauthorized()
-    groups, username, org_id = claims.get("cognito:groups", []), claims.get("cognito:username") or claims.get("sub"), \
-        claims.get("custom:org_id")
+    groups = claims.get("cognito:groups", [])
+    username = claims.get("cognito:username") or claims.get("sub")
+    org_id = claims.get("custom:org_id")
     # Cognito writes these as a list of strings and strings; anything else is not Cognito's token.
     if not (isinstance(groups, list) and all(isinstance(g, str) for g in groups) and isinstance(username, str)
             and (org_id is None or isinstance(org_id, str))):
