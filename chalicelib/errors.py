@@ -104,11 +104,6 @@ class TooManyRequests(ApiError, TooManyRequestsError):
     MESSAGE = "試行回数が多すぎます。しばらくしてから再度お試しください。"
 
 
-def field_invalid(field: str, message: str) -> ValidationError:
-    """A 400 for one bad field, the field's message as the summary."""
-    return ValidationError(message, errors=[{"field": field, "message": message}])
-
-
 def from_validation(errors: list[Any], message: str | None = None) -> ValidationError:
     """The one translation of a domain ValidationFailed (its FieldErrors) into the API's 400."""
     return ValidationError(message, errors=[{"field": e.field, "message": e.message} for e in errors])
@@ -148,7 +143,6 @@ __all__ = [
     "Unauthorized",
     "Unprocessable",
     "ValidationError",
-    "field_invalid",
     "from_validation",
     "reshape_chalice_error",
 ]

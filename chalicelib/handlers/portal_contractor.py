@@ -27,7 +27,6 @@ def certificate_list(call: PortalCall, template: str, base_path: str, scope: dic
                      **context: Any) -> Response:
     """保証工事一覧 (contractor) or one contractor's list (surety): search + pager over certificate_page."""
     from chalicelib.domain.validation import ValidationFailed
-    from chalicelib.errors import ApiError
     from chalicelib.services.listing import certificate_page
 
     assert call.principal is not None
@@ -42,10 +41,6 @@ def certificate_list(call: PortalCall, template: str, base_path: str, scope: dic
         result = certificate_page(call.principal, {**scope, **search}, page_number(params.get("page")), PER_PAGE)
     except ValidationFailed as exc:  # a search the rules refuse is shown on the search field
         status, field_errors = 400, {e.field: e.message for e in exc.errors}
-    except ApiError as exc:
-        if exc.STATUS_CODE != 400 or not exc.errors:
-            raise
-        status, field_errors = 400, {e["field"]: e["message"] for e in exc.errors}
     if result is None:
         result = {"total": 0, "items": [], "page": 1, "pages": 1, "first": 0, "last": 0}
     return call.page(template, status=status, listing=result, search=search, search_fields=SEARCH_FIELDS,

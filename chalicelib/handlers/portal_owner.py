@@ -49,10 +49,6 @@ def verify_submit(call: PortalCall) -> Response:
                      message="入力内容に誤りがあります。")
     except ApiError as exc:
         kept = {"contract_number": values["contract_number"]}
-        if exc.STATUS_CODE == 400 and exc.errors:
-            return _form(call, status=400, values=kept,
-                         field_errors=_by_field([(e.get("field", ""), e.get("message", "")) for e in exc.errors]),
-                         message="入力内容に誤りがあります。")
         if exc.STATUS_CODE in (404, 429):
             retry = exc.headers.get("Retry-After") if exc.headers else None
             return _form(call, status=exc.STATUS_CODE, values=kept, message=exc.message,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.clock import utc_now
@@ -27,9 +28,9 @@ def record(contract_number: str, event_type: str, principal: Principal, request_
     audit_store.append(event(contract_number, event_type, principal, request_id, result=result, detail=detail))
 
 
-def utc_text(moment: Any) -> str:
+def utc_text(moment: datetime) -> str:
     """An instant as the API writes it: ISO 8601 in UTC with Z."""
-    return str(moment.isoformat().replace("+00:00", "Z"))
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def list_events(contract_number: str, params: Mapping[str, str]) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def _account_limited(principal: Principal, now: datetime) -> TooManyRequests:
     )
 
 
-def _audit_refused_attempt(principal: Principal, contract_number: str, now: datetime, request_id: str,
+def _count_refused_attempt(principal: Principal, contract_number: str, now: datetime, request_id: str,
                            event_type: str, *, result: str, detail: dict[str, Any] | None = None) -> bool:
     """Count a refused attempt against the owner account and keep its audit event while the account is within
     its hourly limit; past it only the count grows (one event marks the crossing), so no account can flood
@@ -96,7 +96,7 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
 
     if claim.refused in (Refusal.LOCKED, Refusal.DISABLED):
         assert claim.refused is not None
-        _audit_refused_attempt(principal, contract_number, now, request_id, "verification_locked",
+        _count_refused_attempt(principal, contract_number, now, request_id, "verification_locked",
                                result=claim.refused.value)
         raise _locked(claim.refused, claim.retry_after)
 
@@ -124,7 +124,7 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
         reason = "unknown"
     else:
         reason = "other_owner" if key_record.obligee_id != principal.org_id else "wrong_key"
-    if _audit_refused_attempt(principal, contract_number, now, request_id, "verification_failed",
+    if _count_refused_attempt(principal, contract_number, now, request_id, "verification_failed",
                               result="failed", detail={"reason": reason}):
         raise _account_limited(principal, now)
     raise NotFound(NOT_VERIFIED, code="verification_failed")
