@@ -12,6 +12,7 @@ from chalicelib.errors import ApiError, reshape_chalice_error
 from chalicelib.handlers import (
     auth,
     certificates,
+    documents,
     guarantees,
     health,
     portal_contractor,
@@ -28,7 +29,7 @@ access_log = logging.getLogger("denshi_hosho.access")
 
 app = Chalice(app_name="denshi-hosho")
 
-for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp,
+for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp, documents.bp,
                   portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp):
     app.register_blueprint(blueprint)
 

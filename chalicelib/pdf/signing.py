@@ -106,7 +106,7 @@ def check_document(data: bytes, signing_cert: bytes, trust_root: bytes) -> Check
     except Exception:  # noqa: BLE001 - a damaged signature container is a broken signature
         logger.info("signature container unreadable")
         return CheckResult(Verdict.MODIFIED)
-    from pyhanko.sign.general import SignatureCoverageLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     if not (status.intact and status.valid) or status.coverage is not SignatureCoverageLevel.ENTIRE_FILE:
         return CheckResult(Verdict.MODIFIED)

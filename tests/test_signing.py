@@ -1,0 +1,325 @@
+"""Every PDF the service stores carries the surety's PAdES signature made by KMS, and an owner can check a PDF
+it was handed (POST /v1/documents/check) without learning anything about other owners' certificates."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+from tests.conftest import sent_emails  # noqa: F401 - the conftest's fixtures come with it
+from tests.test_amendments import amend, cancel, issue
+from tests.test_documents import CONTRACTOR, certificate_object, fetch, pdf_text, s3_client
+
+OWNER = "demo-sakaiminato"  # the owner of issue_body's certificates
+OTHER_OWNER = "demo-pref"
+
+
+def stored_pdf(api: Any, number: str, version: int = 1) -> bytes:
+    assert api.get(f"/v1/certificates/{number}/pdf", user=CONTRACTOR).status_code == 200
+    return s3_client(api).get_object(Bucket=api.account.settings.bucket,
+                                     Key=certificate_object(number, version))["Body"].read()
+
+
+def key_notice_pdf(api: Any, number: str) -> bytes:
+    response = api.get(f"/v1/certificates/{number}/auth-key", user=CONTRACTOR)
+    assert response.status_code == 200, response.json_body
+    return fetch(response.json_body["notice_pdf_url"]).content
+
+
+def configured_chain(api: Any) -> list[bytes]:
+    """The DER certificates of the stage's signing chain, as stored (signing certificate first)."""
+    from asn1crypto import pem
+
+    from chalicelib.adapters.aws import client
+
+    secret = client("secretsmanager", api.account.settings.region).get_secret_value(
+        SecretId=api.account.settings.signing.certificate_secret_id)["SecretString"]
+    assert "PRIVATE KEY" not in secret  # certificates only: the key is in KMS
+    return [der for _, _, der in pem.unarmor(secret.encode(), multiple=True)]
+
+
+def validate(data: bytes, trust_root: bytes) -> Any:
+    """pyHanko's own validator, independent of the service's check route."""
+    from asn1crypto import x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    (signature,) = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    context = ValidationContext(trust_roots=[x509.Certificate.load(trust_root)], allow_fetching=False)
+    return signature, validate_pdf_signature(signature, context)
+
+
+@pytest.fixture
+def kms_sign_calls(api: Any) -> list[str]:
+    """The KMS Sign calls the app makes (its shared client), by key id."""
+    from chalicelib.adapters.aws import client
+
+    calls: list[str] = []
+    client("kms", api.account.settings.region).meta.events.register(
+        "provide-client-params.kms.Sign", lambda params, **_: calls.append(params["KeyId"]))
+    return calls
+
+
+def test_every_stored_pdf_is_signed_by_the_configured_certificate_over_the_whole_file(api, kms_sign_calls):
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    number = issue(api)
+    assert len(kms_sign_calls) == 1  # the certificate is signed once, when it is stored at issue
+    certificate = stored_pdf(api, number)
+    stored_pdf(api, number)
+    assert len(kms_sign_calls) == 1  # downloads hand out the stored, signed file: no further signature
+    notice = key_notice_pdf(api, number)
+    assert len(kms_sign_calls) == 2
+    assert set(kms_sign_calls) == {api.account.settings.signing.key_id}
+
+    signing_cert, *issuers = configured_chain(api)
+    for data, reason in ((certificate, "保証証書の発行"), (notice, "認証キー等のお知らせの発行")):
+        signature, status = validate(data, issuers[-1])
+        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+        assert status.coverage is SignatureCoverageLevel.ENTIRE_FILE
+        assert status.signing_cert.dump() == signing_cert
+        assert status.signing_cert.subject.native["common_name"] == api.account.settings.surety.name
+        assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
+        assert signature.sig_object["/Reason"] == reason
+        assert signature.sig_object["/Name"] == api.account.settings.surety.name
+        assert signature.sig_object["/Location"] == api.account.settings.signing.location
+        assert status.signer_reported_dt is not None
+    # Signing adds an incremental update: the printed text (和暦 and all) reads as before.
+    text = pdf_text(certificate)
+    assert "令和" in text and api.account.settings.surety.name in text
+    assert number in pdf_text(notice)
+
+
+def test_pdfsig_reports_the_surety_signature(api, tmp_path):
+    if shutil.which("pdfsig") is None:
+        pytest.skip("poppler's pdfsig is not installed")
+    number = issue(api)
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(stored_pdf(api, number))
+    report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=30).stdout
+    assert "Signature #1" in report, report
+    assert f"Signer Certificate Common Name: {api.account.settings.surety.name}" in report, report
+    assert "Signature Validation: Signature is Valid." in report, report
+    assert "Signed Ranges" in report and "Total document signed" in report, report
+
+    flipped = tmp_path / "flipped.pdf"
+    flipped.write_bytes(flip_byte(path.read_bytes()))
+    report = subprocess.run(["pdfsig", str(flipped)], capture_output=True, text=True, timeout=30).stdout
+    assert "Signature is Valid" not in report, report
+
+
+# --- tampering ------------------------------------------------------------------------------------------
+
+def flip_byte(data: bytes) -> bytes:
+    """One byte changed in the signed part of the first revision (a digit of the page's content)."""
+    position = data.index(b"stream", len(data) // 4) + 20
+    return data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1:]
+
+
+def with_appended_update(data: bytes) -> bytes:
+    """What an attacker with pyHanko does: an incremental update after the signature (a new title here)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    writer.root["/DenshiHosho"] = generic.DictionaryObject({
+        generic.NameObject("/Kind"): generic.NameObject("/certificate"),
+        generic.NameObject("/ContractNumber"): generic.TextStringObject("2070599999"),
+        generic.NameObject("/Version"): generic.NumberObject(9),
+        generic.NameObject("/Obligee"): generic.TextStringObject("sakaiminato"),
+    })
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def check(api: Any, data: bytes, user: str = OWNER) -> Any:
+    return api.post("/v1/documents/check", {"pdf_base64": base64.b64encode(data).decode()}, user=user)
+
+
+def test_a_flipped_byte_or_an_appended_update_is_detected(api):
+    number = issue(api)
+    genuine = stored_pdf(api, number)
+    root = configured_chain(api)[-1]
+
+    flipped = flip_byte(genuine)
+    _, status = validate(flipped, root)
+    assert not status.intact
+    appended = with_appended_update(genuine)
+    _, status = validate(appended, root)
+    assert status.intact and status.coverage.name != "ENTIRE_FILE"  # the signed bytes are intact, but...
+
+    for data in (flipped, appended, genuine[:-200], genuine + b"\n% trailing junk\n"):
+        response = check(api, data)
+        assert response.status_code == 200, response.json_body
+        body = response.json_body
+        assert body["result"] in ("modified", "unreadable"), body
+        assert body["signature_valid"] is False and "document" not in body and "status" not in body
+        assert "変更" in body["message"] or "読み取れません" in body["message"]
+    # The appended update claims another certificate: the answer repeats none of it.
+    assert check(api, appended).json_body["result"] == "modified"
+    assert "2070599999" not in str(check(api, appended).json_body)
+
+
+# --- the check route ------------------------------------------------------------------------------------
+
+def test_check_answers_genuine_current_then_amended_then_cancelled(api):
+    number = issue(api)
+    first = stored_pdf(api, number)
+    body = check(api, first).json_body
+    assert body["result"] == "genuine" and body["signature_valid"] and body["signed_by_us"]
+    assert body["document"]["kind"] == "certificate" and body["document"]["kind_name"] == "保証証書"
+    assert body["document"]["contract_number"] == number and body["document"]["version"] == 1
+    assert body["status"] == "current" and body["latest_version"] == 1
+    assert "真正な保証証書" in body["message"] and "現在有効な最新" in body["message"]
+
+    assert amend(api, number, {"expected_version": 1, "guarantee_amount": 30_000_000}).status_code == 201
+    body = check(api, first).json_body
+    assert body["status"] == "amended" and body["latest_version"] == 2 and "第2版" in body["message"]
+    assert check(api, stored_pdf(api, number, 2)).json_body["status"] == "current"
+
+    notice = check(api, key_notice_pdf(api, number)).json_body
+    assert notice["result"] == "genuine" and notice["document"]["kind"] == "key_notice"
+    assert notice["document"]["version"] is None and notice["status"] == "in_force"
+
+    assert cancel(api, number, {"reason": "工事中止"}).status_code == 200
+    body = check(api, first).json_body
+    assert body["status"] == "cancelled" and "解約" in body["message"]
+    events = api.get(f"/v1/certificates/{number}/events?limit=100", user="demo-surety").json_body["items"]
+    assert "document_checked" in [e["type"] for e in events]
+
+
+def test_another_owners_certificate_is_confirmed_genuine_but_its_status_is_never_disclosed(api):
+    number = issue(api)
+    data = stored_pdf(api, number)
+    before = check(api, data, user=OTHER_OWNER).json_body
+    assert before["result"] == "genuine" and before["status"] == "not_disclosed"
+    assert "latest_version" not in before and "宛先の発注者のみ" in before["message"]
+
+    assert cancel(api, number, {"reason": "工事中止"}).status_code == 200
+    after = check(api, data, user=OTHER_OWNER).json_body
+    assert after == before  # cancelled or not: the same answer
+    events = api.get(f"/v1/certificates/{number}/events?limit=100", user="demo-surety").json_body["items"]
+    assert "document_checked" not in [e["type"] for e in events]
+
+
+def _self_signed_pdf(data: bytes) -> bytes:
+    """The same certificate signed by someone else's key and certificate (made here with cryptography)."""
+    from asn1crypto import keys, x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from scripts.provision import demo_signing_chain
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    from chalicelib.config import get_settings
+
+    chain = demo_signing_chain(get_settings(), private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+    from asn1crypto import pem
+
+    certs = [x509.Certificate.load(der) for _, _, der in pem.unarmor(chain.encode(), multiple=True)]
+    key = keys.PrivateKeyInfo.load(private.private_bytes(serialization.Encoding.DER,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    signer = signers.SimpleSigner(certs[0], key, SimpleCertificateStore.from_certs(certs[1:]))
+    from chalicelib.pdf.signing import DocumentReference, sign_document
+
+    return sign_document(data, signer, DocumentReference("certificate", "2070500001", 1, "sakaiminato"),
+                         signer_name="偽物", location="どこか")
+
+
+def test_unsigned_foreign_and_broken_uploads_get_a_japanese_answer_never_a_500(api):
+    from chalicelib.pdf.certificate import render_certificate
+    from chalicelib.services.documents import pdf_content
+    from chalicelib.store import guarantees as guarantee_store
+
+    number = issue(api)
+    (version,) = guarantee_store.get_versions(number)
+    unsigned = render_certificate(pdf_content(version), api.account.settings.surety)
+    answers = {
+        "unsigned": check(api, unsigned).json_body,
+        "foreign": check(api, _self_signed_pdf(unsigned)).json_body,
+        "unreadable": check(api, b"this is not a pdf").json_body,
+    }
+    for result, body in answers.items():
+        assert body["result"] == result and body["signature_valid"] is False, body
+        assert body["signed_by_us"] is False and "document" not in body and "status" not in body
+    assert "電子署名がありません" in answers["unsigned"]["message"]
+    assert "当社のものではありません" in answers["foreign"]["message"]
+    assert "読み取れません" in answers["unreadable"]["message"]
+    assert check(api, b"%PDF-1.7\n" + bytes(range(256)) * 4).json_body["result"] == "unreadable"
+
+
+def test_check_refuses_bad_bodies_and_other_roles(api):
+    from chalicelib.domain.limits import MAX_CHECK_PDF_BYTES
+
+    number = issue(api)
+    data = stored_pdf(api, number)
+    for body in ({}, {"pdf_base64": ""}, {"pdf_base64": "not base64!"}, {"pdf_base64": 12}):
+        response = api.post("/v1/documents/check", body, user=OWNER)
+        assert response.status_code == 400, body
+        assert response.json_body["errors"][0]["field"] == "pdf_base64" and response.json_body["message"]
+    too_big = base64.b64encode(b"%PDF" + bytes(MAX_CHECK_PDF_BYTES)).decode()
+    response = api.post("/v1/documents/check", {"pdf_base64": too_big}, user=OWNER)
+    assert response.status_code == 413 and "KB以内" in response.json_body["message"]
+    encoded = {"pdf_base64": base64.b64encode(data).decode()}
+    assert api.post("/v1/documents/check", encoded, user=CONTRACTOR).status_code == 403
+    assert api.post("/v1/documents/check", encoded, user="demo-surety").status_code == 403
+    assert api.post("/v1/documents/check", encoded).status_code == 401
+    events = api.get(f"/v1/certificates/{number}/events?limit=100", user="demo-surety").json_body["items"]
+    assert "document_checked" not in [e["type"] for e in events]  # refusals write nothing
+
+
+# --- the signing key ------------------------------------------------------------------------------------
+
+def test_a_certificate_for_another_key_is_refused_not_used(api):
+    from chalicelib import caches
+    from chalicelib.adapters import signing_key
+    from chalicelib.adapters.aws import client
+    from chalicelib.adapters.kms_signer import kms_signer
+
+    settings = api.account.settings
+    kms = client("kms", settings.region)
+    other = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]["KeyId"]
+    from scripts.provision import demo_signing_chain
+
+    wrong = demo_signing_chain(settings, kms.get_public_key(KeyId=other)["PublicKey"])
+    client("secretsmanager", settings.region).put_secret_value(
+        SecretId=settings.signing.certificate_secret_id, SecretString=wrong)
+    caches.reset_all()
+    with pytest.raises(signing_key.SigningNotConfigured):
+        kms_signer()
+
+
+def test_moto_kms_signs_raw_messages_that_verify_against_its_public_key(api):
+    """Why the signer sends KMS the signed attributes (RAW), never their digest: moto 5.2 hashes a DIGEST
+    message again, so only RAW signatures verify in tests as they do on AWS."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    from chalicelib.adapters import signing_key
+    from chalicelib.adapters.aws import client
+
+    kms = client("kms", api.account.settings.region)
+    public_key = load_der_public_key(kms.get_public_key(KeyId=api.account.settings.signing.key_id)["PublicKey"])
+    message = b"signed attributes" * 20
+    public_key.verify(signing_key.sign(message, "EC"), message, ec.ECDSA(hashes.SHA256()))
+    digest_signature = kms.sign(KeyId=api.account.settings.signing.key_id, Message=hashlib.sha256(message).digest(),
+                                MessageType="DIGEST", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+    from cryptography.exceptions import InvalidSignature
+
+    with pytest.raises(InvalidSignature):
+        public_key.verify(digest_signature, message, ec.ECDSA(hashes.SHA256()))
