@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import sent_emails  # noqa: F401 - the conftest's fixtures come with it
 from tests.test_amendments import amend, cancel, issue
 from tests.test_documents import CONTRACTOR, certificate_object, fetch, pdf_text, s3_client
 
@@ -213,29 +212,24 @@ def test_another_owners_certificate_is_confirmed_genuine_but_its_status_is_never
 
 def _self_signed_pdf(data: bytes) -> bytes:
     """The same certificate signed by someone else's key and certificate (made here with cryptography)."""
-    from asn1crypto import keys, x509
+    from asn1crypto import keys, pem, x509
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+    from chalicelib.config import get_settings
+    from chalicelib.pdf.signing import DocumentReference, sign_document
     from scripts.provision import demo_signing_chain
 
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     private = ec.generate_private_key(ec.SECP256R1())
-    from chalicelib.config import get_settings
-
     chain = demo_signing_chain(get_settings(), private.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
-    from asn1crypto import pem
-
     certs = [x509.Certificate.load(der) for _, _, der in pem.unarmor(chain.encode(), multiple=True)]
     key = keys.PrivateKeyInfo.load(private.private_bytes(serialization.Encoding.DER,
                                                           serialization.PrivateFormat.PKCS8,
                                                           serialization.NoEncryption()))
     signer = signers.SimpleSigner(certs[0], key, SimpleCertificateStore.from_certs(certs[1:]))
-    from chalicelib.pdf.signing import DocumentReference, sign_document
-
     return sign_document(data, signer, DocumentReference("certificate", "2070500001", 1, "sakaiminato"),
                          signer_name="偽物", location="どこか")
 
@@ -289,12 +283,11 @@ def test_a_certificate_for_another_key_is_refused_not_used(api):
     from chalicelib.adapters import signing_key
     from chalicelib.adapters.aws import client
     from chalicelib.adapters.kms_signer import kms_signer
+    from scripts.provision import demo_signing_chain
 
     settings = api.account.settings
     kms = client("kms", settings.region)
     other = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]["KeyId"]
-    from scripts.provision import demo_signing_chain
-
     wrong = demo_signing_chain(settings, kms.get_public_key(KeyId=other)["PublicKey"])
     client("secretsmanager", settings.region).put_secret_value(
         SecretId=settings.signing.certificate_secret_id, SecretString=wrong)
@@ -306,6 +299,7 @@ def test_a_certificate_for_another_key_is_refused_not_used(api):
 def test_moto_kms_signs_raw_messages_that_verify_against_its_public_key(api):
     """Why the signer sends KMS the signed attributes (RAW), never their digest: moto 5.2 hashes a DIGEST
     message again, so only RAW signatures verify in tests as they do on AWS."""
+    from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import load_der_public_key
@@ -319,7 +313,5 @@ def test_moto_kms_signs_raw_messages_that_verify_against_its_public_key(api):
     public_key.verify(signing_key.sign(message, "EC"), message, ec.ECDSA(hashes.SHA256()))
     digest_signature = kms.sign(KeyId=api.account.settings.signing.key_id, Message=hashlib.sha256(message).digest(),
                                 MessageType="DIGEST", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
-    from cryptography.exceptions import InvalidSignature
-
     with pytest.raises(InvalidSignature):
         public_key.verify(digest_signature, message, ec.ECDSA(hashes.SHA256()))

@@ -25,7 +25,8 @@ from chalicelib.store import guarantees as guarantee_store
 FIELD = "pdf_base64"
 KIND_NAMES = {"certificate": "保証証書", "key_notice": "認証キー等のお知らせ"}
 MESSAGES = {
-    "modified": "このPDFは当社の電子署名の後に変更されているか、署名が壊れています。この書類は有効なものとして扱わないでください。",
+    "modified": ("このPDFは当社の電子署名の後に変更されているか、署名が壊れています。"
+                 "この書類は有効なものとして扱わないでください。"),
     "foreign": "このPDFの電子署名は当社のものではありません。当社が発行した書類として扱わないでください。",
     "unsigned": "このPDFには電子署名がありません。当社が発行した書類であることを確認できません。",
     "unreadable": "PDFとして読み取れません。ファイルが壊れているか、PDFではありません。",
