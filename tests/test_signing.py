@@ -47,12 +47,14 @@ def validate(data: bytes, trust_root: bytes) -> Any:
     """pyHanko's own validator, independent of the service's check route."""
     from asn1crypto import x509
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
+
+    from chalicelib.pdf.signing import run_async
 
     (signature,) = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
     context = ValidationContext(trust_roots=[x509.Certificate.load(trust_root)], allow_fetching=False)
-    return signature, validate_pdf_signature(signature, context)
+    return signature, run_async(lambda: async_validate_pdf_signature(signature, context))
 
 
 @pytest.fixture
@@ -294,6 +296,19 @@ def test_a_certificate_for_another_key_is_refused_not_used(api):
     caches.reset_all()
     with pytest.raises(signing_key.SigningNotConfigured):
         kms_signer()
+
+
+def test_signing_works_where_an_event_loop_is_already_running(api):
+    """pyHanko's sync wrappers call asyncio.run(); an async host (or a test driver) already runs a loop."""
+    import asyncio
+
+    number = issue(api)
+
+    async def inside_a_loop() -> bytes:
+        return key_notice_pdf(api, number)
+
+    signed = asyncio.run(inside_a_loop())
+    assert check(api, signed).json_body["result"] == "genuine"
 
 
 def test_moto_kms_signs_raw_messages_that_verify_against_its_public_key(api):

@@ -8,12 +8,17 @@ production), so this module holds no key and reads no table (docs/ARCHITECTURE.m
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import enum
 import io
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +65,31 @@ def sign_document(data: bytes, signer: Any, reference: DocumentReference, *, sig
         from pyhanko.sign.timestamps import HTTPTimeStamper
 
         timestamper = HTTPTimeStamper(tsa_url, timeout=5)
-    out = signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(writer)
+    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
+    reserved = _reserved_bytes(signer, timestamped=timestamper is not None)
+    out = run_async(lambda: pdf_signer.async_sign_pdf(writer, bytes_reserved=reserved))
     return bytes(out.getbuffer())
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run one of pyHanko's coroutines to its end from synchronous code. Its sync wrappers call asyncio.run(),
+    which fails inside a thread whose event loop is running (a test driver's, an async host's); there the
+    coroutine runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+def _reserved_bytes(signer: Any, *, timestamped: bool) -> int:
+    """Room for the CMS container: the embedded certificates, a signature and its attributes, and a time stamp
+    token. Given up front, pyHanko skips its estimate, a full dry-run CMS build that costs as much as the
+    signature itself; a container that outgrows it fails loudly, never silently."""
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    needed = sum(len(c.dump()) for c in certificates) + 2048 + (8192 if timestamped else 0)
+    return needed + needed % 2  # pyHanko writes it as hex: an even number of bytes
 
 
 class Verdict(enum.Enum):
@@ -123,12 +151,12 @@ def _signer_cert(signature: Any) -> bytes | None:
 
 def _validate(signature: Any, trust_root: bytes) -> Any:
     from asn1crypto import x509
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     context = ValidationContext(trust_roots=[x509.Certificate.load(trust_root)], allow_fetching=False,
                                 revocation_mode="soft-fail")
-    return validate_pdf_signature(signature, context)
+    return run_async(lambda: async_validate_pdf_signature(signature, context))
 
 
 def _reference(reader: Any) -> DocumentReference | None:
