@@ -330,3 +330,46 @@ def test_moto_kms_signs_raw_messages_that_verify_against_its_public_key(api):
                                 MessageType="DIGEST", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
     with pytest.raises(InvalidSignature):
         public_key.verify(digest_signature, message, ec.ECDSA(hashes.SHA256()))
+
+
+# --- the owner's portal screen --------------------------------------------------------------------------
+
+def upload(browser: Any, pdf: bytes | None, csrf: str) -> Any:
+    """POST /check as a browser sends a file form: multipart/form-data with the CSRF token."""
+    from tests.portal_support import ORIGIN, Page
+
+    boundary = "----denshihoshoboundary7MA4YWxkTrZu0gW"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'.encode()]
+    if pdf is not None:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="pdf"; filename="証書.pdf"\r\n'
+                     f"Content-Type: application/pdf\r\n\r\n".encode() + pdf + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Origin": ORIGIN,
+               "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())}
+    response = browser.api.client.http.request("POST", "/check", headers=headers, body=body)
+    return Page(response.status_code, dict(response.headers), response.body.decode("utf-8"))
+
+
+def test_the_owner_checks_a_pdf_on_the_portal(api):
+    from tests.portal_support import signed_in
+
+    number = issue(api)
+    genuine = stored_pdf(api, number)
+    browser = signed_in(api, OWNER)
+    form = browser.get("/check")
+    assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
+    assert "PDFの署名確認" in form.visible_text
+    csrf = form.field("csrf_token") or ""
+
+    page = upload(browser, genuine, csrf)
+    assert page.status_code == 200, page.visible_text
+    assert "真正な保証証書です" in page.visible_text and number in page.visible_text
+    assert "第1版" in page.visible_text and "現在有効な最新" in page.visible_text
+    assert "変更されているか" in upload(browser, flip_byte(genuine), csrf).visible_text
+    assert upload(browser, None, csrf).status_code == 400
+    assert upload(browser, genuine, "forged").status_code == 403  # CSRF: no answer without the form's token
+
+    other = signed_in(api, OTHER_OWNER)
+    their_page = upload(other, genuine, other.get("/check").field("csrf_token") or "")
+    assert "宛先の発注者のみ" in their_page.visible_text and "現在有効" not in their_page.visible_text
+    assert signed_in(api, CONTRACTOR).get("/check").status_code == 403

@@ -47,7 +47,7 @@ def parse_upload(body: Mapping[str, Any]) -> bytes:
     if not isinstance(raw, str) or not raw.strip():
         raise ValidationFailed([FieldError(FIELD, message)])
     if len(raw) > (MAX_CHECK_PDF_BYTES + 2) // 3 * 4:
-        raise _too_large()
+        raise too_large()
     try:
         data = base64.b64decode("".join(raw.split()), validate=True)
     except (binascii.Error, ValueError):
@@ -57,16 +57,23 @@ def parse_upload(body: Mapping[str, Any]) -> bytes:
     return data
 
 
-def _too_large() -> PayloadTooLarge:
+def too_large() -> PayloadTooLarge:
     limit = f"{MAX_CHECK_PDF_BYTES // 1024}KB以内"
     return PayloadTooLarge(f"確認するPDFは{limit}としてください。",
                            errors=[{"field": FIELD, "message": f"PDFは{limit}で送信してください"}])
 
 
 def check_pdf(principal: Principal, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
+    """The API's check: the PDF comes as base64 in JSON."""
+    return check_pdf_bytes(principal, parse_upload(body), request_id)
+
+
+def check_pdf_bytes(principal: Principal, data: bytes, request_id: str) -> dict[str, Any]:
+    """The answer about one uploaded PDF (the API's JSON; the portal draws the same answer)."""
     from chalicelib.pdf.signing import Verdict, check_document  # pyHanko: loaded by the first check
 
-    data = parse_upload(body)
+    if len(data) > MAX_CHECK_PDF_BYTES:
+        raise too_large()
     chain = signing_key.signing_chain()
     result = check_document(data, chain.signing_cert, chain.root)
     verdict = result.verdict.value
