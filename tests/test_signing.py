@@ -373,3 +373,88 @@ def test_the_owner_checks_a_pdf_on_the_portal(api):
     their_page = upload(other, genuine, other.get("/check").field("csrf_token") or "")
     assert "宛先の発注者のみ" in their_page.visible_text and "現在有効" not in their_page.visible_text
     assert signed_in(api, CONTRACTOR).get("/check").status_code == 403
+
+
+# --- PAdES B-T: a time-stamping authority ---------------------------------------------------------------
+
+@pytest.fixture
+def local_tsa() -> Any:
+    """An RFC 3161 time-stamping authority over HTTP on localhost (pyHanko's DummyTimeStamper answering the
+    requests), with its own CA; yields (url, CA certificate DER)."""
+    import datetime as dt
+    import http.server
+    import threading
+
+    from asn1crypto import keys, tsp, x509
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    now = dt.datetime.now(dt.UTC)
+    # RSA: pyHanko's DummyTimeStamper signs with RSA only.
+    ca_key, tsa_key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    ca_name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Test TSA Root")])
+    ca = (cx509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+          .add_extension(cx509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    tsa = (cx509.CertificateBuilder().subject_name(cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")]))
+           .issuer_name(ca_name).public_key(tsa_key.public_key()).serial_number(2)
+           .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+           .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+           .sign(ca_key, hashes.SHA256()))
+    ca_der = ca.public_bytes(serialization.Encoding.DER)
+    stamper = DummyTimeStamper(
+        tsa_cert=x509.Certificate.load(tsa.public_bytes(serialization.Encoding.DER)),
+        tsa_key=keys.PrivateKeyInfo.load(tsa_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+        certs_to_embed=SimpleCertificateStore.from_certs([x509.Certificate.load(ca_der)]),
+    )
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            body = stamper.request_tsa_response(request).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/", ca_der
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_with_a_time_stamping_authority_the_signature_is_pades_b_t(api, local_tsa, monkeypatch):
+    from asn1crypto import x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from chalicelib.pdf.signing import run_async
+
+    tsa_url, tsa_root = local_tsa
+    monkeypatch.setenv("APP_TSA_URL", tsa_url)
+    number = issue(api)
+    data = stored_pdf(api, number)
+    (signature,) = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    trust = ValidationContext(trust_roots=[x509.Certificate.load(configured_chain(api)[-1])], allow_fetching=False)
+    tsa_trust = ValidationContext(trust_roots=[x509.Certificate.load(tsa_root)], allow_fetching=False)
+    status = run_async(lambda: async_validate_pdf_signature(signature, trust, ts_validation_context=tsa_trust))
+    assert status.intact and status.valid and status.trusted
+    assert status.timestamp_validity is not None and status.timestamp_validity.intact
+    assert status.timestamp_validity.trusted  # the signature time stamp (B-T), by the TSA
+    body = check(api, data).json_body
+    assert body["result"] == "genuine" and body["document"]["signed_at"]

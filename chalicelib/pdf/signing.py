@@ -62,9 +62,10 @@ def sign_document(data: bytes, signer: Any, reference: DocumentReference, *, sig
     )
     timestamper = None
     if tsa_url:
-        from pyhanko.sign.timestamps import HTTPTimeStamper
+        # requests, not pyHanko's default aiohttp client: one HTTP stack in the function, and no event loop of its own
+        from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
-        timestamper = HTTPTimeStamper(tsa_url, timeout=5)
+        timestamper = RequestsHTTPTimeStamper(tsa_url, timeout=5)
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
     reserved = _reserved_bytes(signer, timestamped=timestamper is not None)
     out = run_async(lambda: pdf_signer.async_sign_pdf(writer, bytes_reserved=reserved))
