@@ -458,3 +458,20 @@ def test_with_a_time_stamping_authority_the_signature_is_pades_b_t(api, local_ts
     assert status.timestamp_validity.trusted  # the signature time stamp (B-T), by the TSA
     body = check(api, data).json_body
     assert body["result"] == "genuine" and body["document"]["signed_at"]
+
+
+def test_the_role_may_sign_only_with_its_stage_key_and_read_only_its_certificate():
+    from scripts.infra import policy_document, resources_template, stage_environment
+
+    for stage in ("local", "dev", "prod"):
+        env = stage_environment(stage)
+        statements = policy_document(stage)["Statement"]
+        signing = [s for s in statements if "kms:Sign" in s["Action"]]
+        assert len(signing) == 1 and sorted(signing[0]["Action"]) == ["kms:GetPublicKey", "kms:Sign"]
+        only_alias = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": env["APP_SIGNING_KEY_ID"]}}
+        assert signing[0]["Condition"] == only_alias
+        assert not any("kms:Sign" in s["Action"] for s in statements if s is not signing[0])
+        secrets = [s["Resource"] for s in statements if s["Action"] == "secretsmanager:GetSecretValue"]
+        assert any(env["APP_SIGNING_CERT_SECRET_ID"] in r for r in secrets)
+    key = resources_template()["Resources"]["SigningKey"]["Properties"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
