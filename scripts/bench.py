@@ -384,15 +384,15 @@ def _signed_pdf_lines(args: argparse.Namespace, content: Any, surety: Any) -> li
         kms_calls: list[str] = []
         client("kms", settings.region).meta.events.register(
             "provide-client-params.kms.Sign", lambda params, **_: kms_calls.append(params["KeyId"]))
-        in_kms: list[float] = []
+        in_kms: list[tuple[float, float]] = []  # (wall, CPU) of each Sign call: the emulator runs in-process
         real_sign = signing_key.sign
 
         def timed_sign(message: bytes, key_algorithm: str) -> bytes:
-            start = time.perf_counter()
+            cpu_start, start = time.process_time(), time.perf_counter()
             try:
                 return real_sign(message, key_algorithm)
             finally:
-                in_kms.append(time.perf_counter() - start)
+                in_kms.append((time.perf_counter() - start, time.process_time() - cpu_start))
 
         signing_key.sign = timed_sign  # type: ignore[assignment]
         try:
@@ -402,22 +402,25 @@ def _signed_pdf_lines(args: argparse.Namespace, content: Any, surety: Any) -> li
 
             signed = render_and_sign()  # warms pyHanko's imports and the chain cache
             kms_calls.clear()
-            times, kms_times = [], []
+            times, kms_times, cpu = [], [], []
             for _ in range(args.pdf_repeats):
                 in_kms.clear()
-                start = time.perf_counter()
+                cpu_start, start = time.process_time(), time.perf_counter()
                 signed = render_and_sign()
                 times.append(time.perf_counter() - start)
-                kms_times.append(sum(in_kms))
+                cpu.append(time.process_time() - cpu_start - sum(c for _, c in in_kms))
+                kms_times.append(sum(w for w, _ in in_kms))
             calls_per_version = len(kms_calls) / args.pdf_repeats
         finally:
             signing_key.sign = real_sign  # type: ignore[assignment]
     warm_ms = statistics.median(t - k for t, k in zip(times, kms_times, strict=True)) * 1000
     kms_ms = statistics.median(kms_times) * 1000
+    cpu_ms = statistics.median(cpu) * 1000
     size = len(signed)
     return [
         f"signed warm: {warm_ms:5.1f} ms render + PAdES sign, KMS round trip excluded (median of "
-        f"{args.pdf_repeats}; the emulated KMS Sign took {kms_ms:.1f} ms more) "
+        f"{args.pdf_repeats}, min {min(t - k for t, k in zip(times, kms_times, strict=True)) * 1000:.1f}; "
+        f"CPU {cpu_ms:.1f} ms; the emulated KMS Sign took {kms_ms:.1f} ms more) "
         f"(goal <= {SIGNED_WARM_GOAL_MS:.0f}: {_verdict(warm_ms <= SIGNED_WARM_GOAL_MS)})",
         f"KMS calls:  {calls_per_version:.0f} Sign per version (goal 1: {_verdict(calls_per_version == 1)})",
         f"signed size: {size / 1024:5.1f} KB ({size} bytes, signature + certificate chain embedded) "

@@ -27,7 +27,7 @@ class KmsSigner(Signer):
             signing_cert=x509.Certificate.load(chain.signing_cert),
             cert_registry=SimpleCertificateStore.from_certs([x509.Certificate.load(c) for c in chain.issuers]),
             signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": _MECHANISMS[chain.key_algorithm]}),
-            embed_roots=True,
+            embed_roots=False,  # readers trust the root from their own store; one certificate less to encode
         )
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
