@@ -25,16 +25,25 @@ DEPLOYED_STAGES = ("dev", "prod")
 POLICY_STAGES = ("local", "dev", "prod")
 RESOURCES_PATH = os.path.join("infra", "resources.json")
 
-# What the app does at run time, and nothing else. pynamodb 6 reads table schemas from the models (no
+# What the app does to each table at run time, and nothing else (tests/aws_calls.py checks every call of the
+# suite against the policy and lists grants no call used). pynamodb 6 reads table schemas from the models (no
 # DescribeTable); transactions are authorised per item (there is no IAM action for TransactWriteItems).
-# Nothing deletes items (audit events and versions are append-only), so DeleteItem is not granted.
-DYNAMODB_ACTIONS = [
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:Query",
-    "dynamodb:ConditionCheckItem",
-]
+# Nothing deletes items, and audit events and verifications are append-only: no UpdateItem there.
+# A table missing here fails generation: a new model declares what the app may do to it.
+TABLE_ACTIONS: dict[str, list[str]] = {
+    # Versions are written and read in transactions and queries (by contract, by contractor), never one by one.
+    "guarantees": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    "counters": ["dynamodb:UpdateItem"],
+    "idempotency": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "audit-events": ["dynamodb:PutItem", "dynamodb:Query"],
+    "obligees": ["dynamodb:GetItem", "dynamodb:PutItem"],
+    # Registered and changed with one UpdateItem; the surety's console lists them (a small table), the only Scan.
+    "contractors": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"],
+    "auth-keys": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "verifications": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+    # The per-owner failure budget: counted with UpdateItem, checked inside the verification transaction.
+    "throttle": ["dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
+}
 GROUPS = ("surety", "contractor", "obligee")  # the same as scripts.provision.GROUPS
 PASSWORD_POLICY = {
     "MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True,
@@ -122,6 +131,29 @@ def table_resources() -> dict[str, Any]:
 
 # --- everything else ---------------------------------------------------------------------------------------
 
+def lifecycle_configuration() -> dict[str, Any]:
+    """chalicelib.adapters.files.LIFECYCLE_RULES in CloudFormation's shape (provisioning uses them as they are)."""
+    from chalicelib.adapters import files
+
+    rules = []
+    for rule in files.LIFECYCLE_RULES:
+        cfn: dict[str, Any] = {"Id": rule["ID"], "Status": rule["Status"]}
+        if rule["Filter"].get("Prefix"):
+            cfn["Prefix"] = rule["Filter"]["Prefix"]
+        if "Expiration" in rule:
+            cfn["ExpirationInDays"] = rule["Expiration"]["Days"]
+        if "NoncurrentVersionExpiration" in rule:
+            cfn["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule["NoncurrentVersionExpiration"]["NoncurrentDays"]}
+        if "AbortIncompleteMultipartUpload" in rule:
+            cfn["AbortIncompleteMultipartUpload"] = dict(rule["AbortIncompleteMultipartUpload"])
+        unknown = set(rule) - {"ID", "Status", "Filter", "Expiration", "NoncurrentVersionExpiration",
+                               "AbortIncompleteMultipartUpload"}
+        if unknown:
+            raise ValueError(f"lifecycle rule {rule['ID']}: no CloudFormation form for {sorted(unknown)}")
+        rules.append(cfn)
+    return {"Rules": rules}
+
+
 def bucket_resources() -> dict[str, Any]:
     return {
         "DocumentsBucket": {
@@ -130,6 +162,7 @@ def bucket_resources() -> dict[str, Any]:
             "Properties": {
                 "BucketName": _sub(f"{APP_NAME}-${{Stage}}-documents"),
                 "VersioningConfiguration": {"Status": "Enabled"},
+                "LifecycleConfiguration": lifecycle_configuration(),
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": [
                     {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
                 "PublicAccessBlockConfiguration": {
@@ -198,7 +231,9 @@ def identity_resources() -> dict[str, Any]:
 def secret_resources() -> dict[str, Any]:
     return {
         "AppSecret": {
+            # Every stored 認証キー digest depends on it (each on the version that made it): never deleted.
             "Type": "AWS::SecretsManager::Secret",
+            **RETAIN,
             "Properties": {
                 "Name": _sub(f"{APP_NAME}-${{Stage}}/app-secret"),
                 "Description": "HMAC key material of the service (cursor signing, auth key digests)",
@@ -260,6 +295,27 @@ def resources_template() -> dict[str, Any]:
 
 # --- IAM ---------------------------------------------------------------------------------------------------
 
+def table_statements(table_prefix: str) -> list[dict[str, Any]]:
+    """One statement per table: its own actions on it (and its indexes, where it has any)."""
+    from chalicelib.store import models
+
+    statements = []
+    for model in models.ALL_MODELS:
+        base_name = models.BASE_NAMES[model]
+        if base_name not in TABLE_ACTIONS:
+            raise ValueError(f"scripts/infra.py TABLE_ACTIONS: say what the app does to the {base_name} table")
+        table = f"arn:aws:dynamodb:{REGION}:*:table/{table_prefix}{base_name}"
+        schema = model._get_schema()
+        indexed = bool(schema["global_secondary_indexes"] or schema["local_secondary_indexes"])
+        statements.append({
+            "Sid": _logical_id(base_name, "Table"),
+            "Effect": "Allow",
+            "Action": TABLE_ACTIONS[base_name],
+            "Resource": [table, f"{table}/index/*"] if indexed else table,
+        })
+    return statements
+
+
 def policy_document(stage: str) -> dict[str, Any]:
     """The Lambda role of `stage`: logs, its own tables and indexes, bucket objects, one sender, one secret,
     the key behind its alias. No `*` resource on any data."""
@@ -269,9 +325,8 @@ def policy_document(stage: str) -> dict[str, Any]:
     function = f"{APP_NAME}-{stage}"  # `chalice deploy` names it so; a stack named so prefixes its functions
     table_prefix = env["APP_TABLE_PREFIX"]
     bucket = env["APP_BUCKET"]
-    key_notices = files.key_notice_prefix("{n}").partition("{n}")[0]  # "key-notices/"
+    key_notices = files.KEY_NOTICES_PREFIX
     logs = f"arn:aws:logs:{REGION}:*:log-group:/aws/lambda/{function}"
-    tables = f"arn:aws:dynamodb:{REGION}:*:table/{table_prefix}*"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -281,19 +336,7 @@ def policy_document(stage: str) -> dict[str, Any]:
                 "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": [f"{logs}*", f"{logs}*:log-stream:*"],
             },
-            {
-                "Sid": "Tables",
-                "Effect": "Allow",
-                "Action": DYNAMODB_ACTIONS,
-                "Resource": [tables, f"{tables}/index/*"],
-            },
-            {
-                # The surety's console lists the registry's contractors (a small table); no other table is scanned.
-                "Sid": "ContractorRegistryScan",
-                "Effect": "Allow",
-                "Action": "dynamodb:Scan",
-                "Resource": f"arn:aws:dynamodb:{REGION}:*:table/{table_prefix}contractors",
-            },
+            *table_statements(table_prefix),
             {
                 # PutObject: PDFs; GetObject: HeadObject and the presigned GET links (signed by this role).
                 "Sid": "Documents",
@@ -302,17 +345,19 @@ def policy_document(stage: str) -> dict[str, Any]:
                 "Resource": f"arn:aws:s3:::{bucket}/*",
             },
             {
-                # Without it a HeadObject of a missing PDF answers 403, not 404; also lists old key notices.
+                # ListBucket: without it a HeadObject of a missing PDF answers 403, not 404.
+                # ListBucketVersions: re-issuing a key finds every version of the old key notices.
                 "Sid": "DocumentsList",
                 "Effect": "Allow",
-                "Action": "s3:ListBucket",
+                "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
                 "Resource": f"arn:aws:s3:::{bucket}",
             },
             {
-                # Re-issuing a key withdraws the old key notices; certificates are never deleted.
+                # Re-issuing a key deletes every version of the old key notices (DeleteObjects with version ids
+                # is authorised per key as DeleteObjectVersion); certificates are never deleted.
                 "Sid": "KeyNoticesDelete",
                 "Effect": "Allow",
-                "Action": "s3:DeleteObject",
+                "Action": "s3:DeleteObjectVersion",
                 "Resource": f"arn:aws:s3:::{bucket}/{key_notices}*",
             },
             {
