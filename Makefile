@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz bench clean
+.PHONY: run test lint fuzz bench clean package package-check deploy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,34 @@ lint: $(STAMP)
 ## Benchmarks whose figures go into closing notes.
 bench: $(STAMP)
 	$(PY) -m scripts.bench
+
+## The Lambda package and the one-stack template of $(STAGE) (chalice package, the generated resources merged in,
+## the Stage parameter pinned to the packaged stage) in $(PACKAGE_DIR). The first build downloads the Lambda wheels.
+STAGE ?= dev
+PACKAGE_DIR ?= build/package
+package: $(STAMP)
+	$(PY) -m scripts.infra --check
+	rm -rf $(PACKAGE_DIR)
+	AWS_DEFAULT_REGION=ap-northeast-1 $(VENV)/bin/chalice package --stage $(STAGE) \
+		--merge-template infra/resources.json $(PACKAGE_DIR)
+	$(PY) -m scripts.infra --pin-stage $(PACKAGE_DIR)/sam.json $(STAGE)
+
+## What CI checks of a deployable stage: every native library loads on the Lambda runtime (auditwheel's manylinux
+## policy), and cfn-lint finds no error and no warning in the packaged template.
+package-check: package
+	$(PY) -m scripts.package_check $(PACKAGE_DIR)
+	$(VENV)/bin/cfn-lint --format parseable $(PACKAGE_DIR)/sam.json
+
+## Package and deploy one stage's stack with the AWS CLI (credentials of the target account; see README).
+STACK ?= denshi-hosho-$(STAGE)
+ARTIFACT_BUCKET ?=
+deploy: package-check
+	@test -n "$(ARTIFACT_BUCKET)" || (echo "ARTIFACT_BUCKET=<an S3 bucket for the code> is required" && exit 2)
+	aws cloudformation package --template-file $(PACKAGE_DIR)/sam.json --s3-bucket $(ARTIFACT_BUCKET) \
+		--output-template-file $(PACKAGE_DIR)/packaged.yaml
+	aws cloudformation deploy --template-file $(PACKAGE_DIR)/packaged.yaml --stack-name $(STACK) \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset
+	aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs" --output table
 
 clean:
 	rm -rf $(VENV)

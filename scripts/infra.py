@@ -1,8 +1,9 @@
 """Generate the deployment files from the code, so they cannot drift from it.
 
 - `infra/resources.json`: the stage's AWS resources as CloudFormation (tables exactly as the pynamodb models
-  define them, the documents bucket, the Cognito pool, the app secret, the KMS key). A valid template by itself,
-  and a fragment for `chalice package --merge-template`. The stage is the `Stage` parameter.
+  define them, the documents bucket, the Cognito pool, the app secret, the KMS key), and what it adds to chalice's
+  function (pool ids, tracing, concurrency, its log group): the fragment for `chalice package --merge-template`.
+  The stage is the `Stage` parameter; `--pin-stage` fixes it in a packaged template to the packaged stage.
 - `.chalice/policy-<stage>.json`: the Lambda role's least-privilege policy per stage, with every name taken
   from that stage's environment in `.chalice/config.json`.
 
@@ -24,6 +25,9 @@ REGION = "ap-northeast-1"
 DEPLOYED_STAGES = ("dev", "prod")
 POLICY_STAGES = ("local", "dev", "prod")
 RESOURCES_PATH = os.path.join("infra", "resources.json")
+CHALICE_FUNCTION = "APIHandler"  # the logical id `chalice package` gives the API's function
+RESERVED_CONCURRENCY = 50
+LOG_RETENTION_DAYS = 365
 
 # What the app does to each table at run time, and nothing else (tests/aws_calls.py checks every call of the
 # suite against the policy and lists grants no call used). pynamodb 6 reads table schemas from the models (no
@@ -266,6 +270,46 @@ def secret_resources() -> dict[str, Any]:
     }
 
 
+def function_resources() -> dict[str, Any]:
+    """What `chalice package --merge-template` merges into its function: the pool and client of this stack, so one
+    deploy of a new stage works (the stage's config.json leaves them empty)."""
+    return {
+        CHALICE_FUNCTION: {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "Environment": {"Variables": {
+                    "APP_USER_POOL_ID": {"Ref": "UserPool"},
+                    "APP_USER_POOL_CLIENT_ID": {"Ref": "UserPoolClient"},
+                }},
+                "Tracing": "Active",
+                # A runaway client cannot take the account's whole concurrency (nor run up DynamoDB and KMS).
+                "ReservedConcurrentExecutions": RESERVED_CONCURRENCY,
+            },
+        },
+        "APIHandlerLogGroup": {
+            # Made by the stack (not on the first invocation) so that its retention is set.
+            "Type": "AWS::Logs::LogGroup",
+            **RETAIN,
+            "Properties": {"LogGroupName": _sub(f"/aws/lambda/${{{CHALICE_FUNCTION}}}"),
+                           "RetentionInDays": LOG_RETENTION_DAYS},
+        },
+    }
+
+
+def pin_stage(template: dict[str, Any], stage: str) -> dict[str, Any]:
+    """The packaged template with its `Stage` parameter fixed to the stage chalice packaged: the resource names
+    (Stage) and the role's policy and function environment (the packaged stage) cannot disagree."""
+    tag = template["Resources"][CHALICE_FUNCTION]["Properties"]["Tags"]["aws-chalice"]
+    packaged = dict(part.split("=", 1) for part in tag.split(":"))["stage"]
+    if packaged != stage:
+        raise ValueError(f"the package is of stage {packaged!r}, not {stage!r}")
+    if stage not in DEPLOYED_STAGES:
+        raise ValueError(f"{stage!r} is not a deployed stage {DEPLOYED_STAGES}")
+    pinned = json.loads(json.dumps(template))
+    pinned["Parameters"]["Stage"] = {**pinned["Parameters"]["Stage"], "Default": stage, "AllowedValues": [stage]}
+    return pinned
+
+
 def resources_template() -> dict[str, Any]:
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -282,6 +326,7 @@ def resources_template() -> dict[str, Any]:
             **bucket_resources(),
             **identity_resources(),
             **secret_resources(),
+            **function_resources(),
         },
         "Outputs": {
             "UserPoolId": {"Description": "APP_USER_POOL_ID", "Value": {"Ref": "UserPool"}},
@@ -335,6 +380,13 @@ def policy_document(stage: str) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": [f"{logs}*", f"{logs}*:log-stream:*"],
+            },
+            {
+                # The function's X-Ray segments (Tracing: Active); X-Ray has no resource-level permissions.
+                "Sid": "Tracing",
+                "Effect": "Allow",
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": "*",
             },
             *table_statements(table_prefix),
             {
@@ -428,7 +480,16 @@ def write_files() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--check", action="store_true", help="fail if a generated file is stale; write nothing")
+    parser.add_argument("--pin-stage", nargs=2, metavar=("SAM_JSON", "STAGE"),
+                        help="fix the Stage parameter of a `chalice package` template to the stage it packaged")
     args = parser.parse_args(argv)
+    if args.pin_stage:
+        path, stage = args.pin_stage
+        with open(path, encoding="utf-8") as f:
+            pinned = pin_stage(json.load(f), stage)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(render(pinned))
+        return 0
     if args.check:
         stale = stale_files()
         for path in stale:
