@@ -148,8 +148,55 @@ def sign_in(username: str, password: str) -> SignIn:
     except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
         raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials") from None
     tokens = result.get("AuthenticationResult")
-    if not tokens:  # a challenge (e.g. a new password) is not served yet
-        raise Unauthorized("このアカウントは追加の手続きが必要です。管理者にお問い合わせください。",
-                           code="challenge_required")
+    if not tokens:
+        raise challenge_of(result)
+    return SignIn(tokens["IdToken"], int(tokens.get("ExpiresIn", 3600)),
+                  verify_id_token(tokens["IdToken"], settings))
+
+
+# --- challenges: a user the surety created must set its own password first -------------------------------
+
+NEW_PASSWORD_RULES = "パスワードは12文字以上で、英大文字・英小文字・数字・記号をそれぞれ含めてください"
+
+
+class InvalidNewPassword(Exception):
+    """The pool's password policy refused the new password."""
+
+
+def challenge_of(result: dict[str, Any]) -> Unauthorized:
+    """The 401 for a sign-in Cognito answered with a challenge. NEW_PASSWORD_REQUIRED (a user created with a
+    temporary password) carries Cognito's session, which `complete_new_password` takes back; any other
+    challenge is not served (docs/ARCHITECTURE.md, roles)."""
+    if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED" and result.get("Session"):
+        return Unauthorized("初回ログインです。新しいパスワードを設定してください。", code="new_password_required",
+                            extra_body={"session": result["Session"]})
+    return Unauthorized("このアカウントは追加の手続きが必要です。管理者にお問い合わせください。",
+                        code="challenge_required")
+
+
+def complete_new_password(username: str, session: str, new_password: str) -> SignIn:
+    """Answer NEW_PASSWORD_REQUIRED with the user's own password; signed in as `sign_in` would be."""
+    from botocore.exceptions import ParamValidationError
+
+    settings = get_settings()
+    cognito = client("cognito-idp", settings.region)
+    try:
+        result = cognito.respond_to_auth_challenge(
+            ClientId=settings.user_pool_client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=session,
+            ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+        )
+    except cognito.exceptions.InvalidPasswordException:
+        raise InvalidNewPassword() from None
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.CodeMismatchException,
+            cognito.exceptions.ExpiredCodeException, cognito.exceptions.UserNotFoundException,
+            cognito.exceptions.InvalidParameterException, ParamValidationError):
+        # Cognito's session lasts minutes and is bound to the user: start again from the login.
+        raise Unauthorized("手続きの有効期限が切れたか、内容が正しくありません。もう一度ログインしてください。",
+                           code="challenge_expired") from None
+    tokens = result.get("AuthenticationResult")
+    if not tokens:
+        raise challenge_of(result)
     return SignIn(tokens["IdToken"], int(tokens.get("ExpiresIn", 3600)),
                   verify_id_token(tokens["IdToken"], settings))
