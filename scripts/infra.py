@@ -147,7 +147,8 @@ def lifecycle_configuration() -> dict[str, Any]:
         if "Expiration" in rule:
             cfn["ExpirationInDays"] = rule["Expiration"]["Days"]
         if "NoncurrentVersionExpiration" in rule:
-            cfn["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule["NoncurrentVersionExpiration"]["NoncurrentDays"]}
+            noncurrent = rule["NoncurrentVersionExpiration"]["NoncurrentDays"]
+            cfn["NoncurrentVersionExpiration"] = {"NoncurrentDays": noncurrent}
         if "AbortIncompleteMultipartUpload" in rule:
             cfn["AbortIncompleteMultipartUpload"] = dict(rule["AbortIncompleteMultipartUpload"])
         unknown = set(rule) - {"ID", "Status", "Filter", "Expiration", "NoncurrentVersionExpiration",

@@ -150,8 +150,8 @@ def _authorisations(service: str, op: str, params: dict[str, Any]) -> list[Autho
     if service == "secretsmanager" and "SecretId" in params:
         secret = params["SecretId"]
         # Secrets Manager ARNs end in "-" and six random characters.
-        return [Authorisation(f"secretsmanager:{op}",
-                              secret if secret.startswith("arn:") else _arn("secretsmanager", f"secret:{secret}-AbCdEf"))]
+        arn = secret if secret.startswith("arn:") else _arn("secretsmanager", f"secret:{secret}-AbCdEf")
+        return [Authorisation(f"secretsmanager:{op}", arn)]
     if service == "kms":
         # The stage's key is known to the app only by its alias; Decrypt names no key at all.
         alias = os.environ.get("APP_KMS_KEY_ID", "")

@@ -47,7 +47,8 @@ def test_first_login_sets_a_password_then_the_user_works_with_it(new_user):
 
 def test_a_password_the_pool_refuses_names_the_field_and_the_user_can_try_again(new_user):
     session = _first_login(new_user)
-    weak = new_user.post("/v1/auth/new-password", {"username": "new-staff", "session": session, "new_password": "short"})
+    weak = new_user.post("/v1/auth/new-password",
+                         {"username": "new-staff", "session": session, "new_password": "short"})
     assert weak.status_code == 400
     assert [e["field"] for e in weak.json_body["errors"]] == ["new_password"]
     assert "12文字以上" in weak.json_body["errors"][0]["message"]

@@ -60,8 +60,8 @@ def create_in(tx: TransactWrite, key: AuthKeyState) -> None:
     """A new guarantee's key, written with the guarantee."""
     tx.save(AuthKey(
         key.contract_number, obligee_id=key.obligee_id, contractor_id=key.contractor_id, digest=key.digest,
-        secret_version=key.secret_version, encrypted_key=key.encrypted_key, generation=key.generation, consecutive_failures=0, total_failures=0,
-        disabled=False, updated_at=datetime.now(UTC),
+        secret_version=key.secret_version, encrypted_key=key.encrypted_key, generation=key.generation,
+        consecutive_failures=0, total_failures=0, disabled=False, updated_at=datetime.now(UTC),
     ), condition=AuthKey.contract_number.does_not_exist())
 
 
