@@ -48,11 +48,20 @@ package: $(STAMP)
 		--merge-template infra/resources.json $(PACKAGE_DIR)
 	$(PY) -m scripts.infra --pin-stage $(PACKAGE_DIR)/sam.json $(STAGE)
 
+## checkov pins boto3 1.35 (the app pins a newer one): it gets a venv of its own.
+CHECKOV_VENV ?= .venv-checkov
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
 ## What CI checks of a deployable stage: every native library loads on the Lambda runtime (auditwheel's manylinux
-## policy), and cfn-lint finds no error and no warning in the packaged template.
-package-check: package
+## policy), cfn-lint finds no error and no warning, checkov no failed check (each skip gives its reason in the
+## template, scripts/infra.py).
+package-check: package $(CHECKOV_VENV)/.installed
 	$(PY) -m scripts.package_check $(PACKAGE_DIR)
 	$(VENV)/bin/cfn-lint --format parseable $(PACKAGE_DIR)/sam.json
+	$(CHECKOV_VENV)/bin/checkov -f $(PACKAGE_DIR)/sam.json --framework cloudformation --compact --quiet --skip-download
 
 ## Package and deploy one stage's stack with the AWS CLI (credentials of the target account; see README).
 STACK ?= denshi-hosho-$(STAGE)

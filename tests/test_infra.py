@@ -172,5 +172,26 @@ def test_a_packaged_template_accepts_only_the_stage_it_packaged():
 def test_one_deploy_gives_the_function_its_stack_s_pool_and_client():
     function = _load(infra.RESOURCES_PATH)["Resources"][infra.CHALICE_FUNCTION]["Properties"]
     assert function["Environment"]["Variables"] == {"APP_USER_POOL_ID": {"Ref": "UserPool"},
-                                                    "APP_USER_POOL_CLIENT_ID": {"Ref": "UserPoolClient"}}
+                                                    "APP_USER_POOL_CLIENT_ID": {"Ref": "UserPoolClient"},
+                                                    "APP_BUCKET": {"Ref": "DocumentsBucket"}}
     assert _load(os.path.join(".chalice", "config.json"))["lambda_timeout"] <= 29  # API Gateway's own limit
+
+
+def test_every_checkov_skip_says_why():
+    resources = _load(infra.RESOURCES_PATH)["Resources"]
+    skips = [(name, skip) for name, r in resources.items()
+             for skip in r.get("Metadata", {}).get("checkov", {}).get("skip", [])]
+    assert skips
+    for name, skip in skips:
+        assert skip["id"].startswith("CKV_") and len(skip.get("comment", "")) > 20, (name, skip)
+
+
+@pytest.mark.parametrize("stage", infra.DEPLOYED_STAGES)
+def test_a_deployed_bucket_is_named_per_account_and_the_role_reaches_exactly_it(stage):
+    name = _load(infra.RESOURCES_PATH)["Resources"]["DocumentsBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    assert name == "denshi-hosho-${Stage}-documents-${AWS::AccountId}"
+    documents = _statements(stage)["Documents"]
+    bucket = name.replace("${Stage}", stage).replace("${AWS::AccountId}", ACCOUNT)
+    assert _allows(documents, f"arn:aws:s3:::{bucket}/certificates/2070004426/v1.pdf")
+    assert not _allows(documents, f"arn:aws:s3:::{bucket}x/certificates/2070004426/v1.pdf")
+    assert not _allows(documents, f"arn:aws:s3:::{bucket[:-1]}/certificates/2070004426/v1.pdf")
