@@ -59,7 +59,7 @@ def test_a_password_the_pool_refuses_names_the_field_and_the_user_can_try_again(
 def test_a_wrong_session_is_refused_and_sets_nothing(new_user):
     _first_login(new_user)
     wrong = new_user.post("/v1/auth/new-password",
-                          {"username": "new-staff", "session": "not-a-session", "new_password": CHOSEN})
+                          {"username": "new-staff", "session": "not-a-session-" + "x" * 30, "new_password": CHOSEN})
     assert wrong.status_code == 401
     assert wrong.json_body["code"] == "challenge_expired"
     assert "session" not in wrong.json_body
@@ -70,3 +70,43 @@ def test_missing_fields_are_named(new_user):
     response = new_user.post("/v1/auth/new-password", {"username": "new-staff"})
     assert response.status_code == 400
     assert sorted(e["field"] for e in response.json_body["errors"]) == ["new_password", "session"]
+
+
+def test_surety_staff_must_enrol_totp_then_answer_a_code_at_each_login(new_user, monkeypatch):
+    """Deployed stages require TOTP of surety staff (APP_REQUIRE_SURETY_MFA): Cognito cannot require it of one
+    group. (The emulator accepts any six digits, so a wrong code is not exercised here.)"""
+    monkeypatch.setenv("APP_REQUIRE_SURETY_MFA", "1")
+    session = _first_login(new_user)
+    setup = new_user.post("/v1/auth/new-password",
+                          {"username": "new-staff", "session": session, "new_password": CHOSEN})
+    assert setup.status_code == 401
+    assert setup.json_body["code"] == "mfa_setup_required"
+    assert "id_token" not in setup.json_body
+    assert setup.json_body["secret_code"] and setup.json_body["setup_token"]
+
+    missing = new_user.post("/v1/auth/mfa-setup", {"setup_token": setup.json_body["setup_token"]})
+    assert missing.status_code == 400 and [e["field"] for e in missing.json_body["errors"]] == ["code"]
+    enrolled = new_user.post("/v1/auth/mfa-setup", {"setup_token": setup.json_body["setup_token"], "code": "123456"})
+    assert enrolled.status_code == 200, enrolled.json_body
+
+    login = new_user.post("/v1/auth/login", {"username": "new-staff", "password": CHOSEN})
+    assert login.status_code == 401 and login.json_body["code"] == "mfa_required"
+    expired = new_user.post("/v1/auth/mfa", {"username": "new-staff", "session": "x" * 40, "code": "123456"})
+    assert expired.status_code == 401 and expired.json_body["code"] == "challenge_expired"
+    done = new_user.post("/v1/auth/mfa",
+                         {"username": "new-staff", "session": login.json_body["session"], "code": "123456"})
+    assert done.status_code == 200, done.json_body
+    assert done.json_body["role"] == "surety"
+    listed = new_user.get("/v1/certificates?contractor_id=contractor-1",
+                          headers={"Authorization": f"Bearer {done.json_body['id_token']}"})
+    assert listed.status_code == 200
+
+
+def test_other_roles_sign_in_without_totp_where_surety_staff_need_it(bare_api, monkeypatch):
+    from scripts.demo_data import DEMO_PASSWORD
+
+    monkeypatch.setenv("APP_REQUIRE_SURETY_MFA", "1")
+    contractor = bare_api.post("/v1/auth/login", {"username": "demo-contractor-1", "password": DEMO_PASSWORD})
+    assert contractor.status_code == 200
+    surety = bare_api.post("/v1/auth/login", {"username": "demo-surety", "password": DEMO_PASSWORD})
+    assert surety.status_code == 401 and surety.json_body["code"] == "mfa_setup_required"
