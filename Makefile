@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz bench clean
+.PHONY: run test lint fuzz bench clean package package-check deploy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,43 @@ lint: $(STAMP)
 ## Benchmarks whose figures go into closing notes.
 bench: $(STAMP)
 	$(PY) -m scripts.bench
+
+## The Lambda package and the one-stack template of $(STAGE) (chalice package, the generated resources merged in,
+## the Stage parameter pinned to the packaged stage) in $(PACKAGE_DIR). The first build downloads the Lambda wheels.
+STAGE ?= dev
+PACKAGE_DIR ?= build/package
+package: $(STAMP)
+	$(PY) -m scripts.infra --check
+	rm -rf $(PACKAGE_DIR)
+	AWS_DEFAULT_REGION=ap-northeast-1 $(VENV)/bin/chalice package --stage $(STAGE) \
+		--merge-template infra/resources.json $(PACKAGE_DIR)
+	$(PY) -m scripts.infra --pin-stage $(PACKAGE_DIR)/sam.json $(STAGE)
+
+## checkov pins boto3 1.35 (the app pins a newer one): it gets a venv of its own.
+CHECKOV_VENV ?= .venv-checkov
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+## What CI checks of a deployable stage: every native library loads on the Lambda runtime (auditwheel's manylinux
+## policy), cfn-lint finds no error and no warning, checkov no failed check (each skip gives its reason in the
+## template, scripts/infra.py).
+package-check: package $(CHECKOV_VENV)/.installed
+	$(PY) -m scripts.package_check $(PACKAGE_DIR)
+	$(VENV)/bin/cfn-lint --format parseable $(PACKAGE_DIR)/sam.json
+	$(CHECKOV_VENV)/bin/checkov -f $(PACKAGE_DIR)/sam.json --framework cloudformation --compact --quiet --skip-download
+
+## Package and deploy one stage's stack with the AWS CLI (credentials of the target account; see README).
+STACK ?= denshi-hosho-$(STAGE)
+ARTIFACT_BUCKET ?=
+deploy: package-check
+	@test -n "$(ARTIFACT_BUCKET)" || (echo "ARTIFACT_BUCKET=<an S3 bucket for the code> is required" && exit 2)
+	aws cloudformation package --template-file $(PACKAGE_DIR)/sam.json --s3-bucket $(ARTIFACT_BUCKET) \
+		--output-template-file $(PACKAGE_DIR)/packaged.yaml
+	aws cloudformation deploy --template-file $(PACKAGE_DIR)/packaged.yaml --stack-name $(STACK) \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset
+	aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs" --output table
 
 clean:
 	rm -rf $(VENV)

@@ -51,6 +51,7 @@ class Settings:
     contract_number_base: int
     portal_url: str
     surety: Surety
+    require_surety_mfa: bool = False  # surety staff sign in only with a TOTP code (deployed stages)
 
 
 def _env(name: str, default: str = "") -> str:
@@ -93,4 +94,5 @@ def get_settings() -> Settings:
             fax=_env("APP_SURETY_FAX", "0120-504160"),
             info_url=_env("APP_SURETY_INFO_URL", "https://www.example.jp/"),
         ),
+        require_surety_mfa=_env("APP_REQUIRE_SURETY_MFA") == "1",
     )

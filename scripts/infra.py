@@ -1,8 +1,9 @@
 """Generate the deployment files from the code, so they cannot drift from it.
 
 - `infra/resources.json`: the stage's AWS resources as CloudFormation (tables exactly as the pynamodb models
-  define them, the documents bucket, the Cognito pool, the app secret, the KMS key). A valid template by itself,
-  and a fragment for `chalice package --merge-template`. The stage is the `Stage` parameter.
+  define them, the documents bucket, the Cognito pool, the app secret, the KMS key), and what it adds to chalice's
+  function (pool ids, tracing, concurrency, its log group): the fragment for `chalice package --merge-template`.
+  The stage is the `Stage` parameter; `--pin-stage` fixes it in a packaged template to the packaged stage.
 - `.chalice/policy-<stage>.json`: the Lambda role's least-privilege policy per stage, with every name taken
   from that stage's environment in `.chalice/config.json`.
 
@@ -24,17 +25,35 @@ REGION = "ap-northeast-1"
 DEPLOYED_STAGES = ("dev", "prod")
 POLICY_STAGES = ("local", "dev", "prod")
 RESOURCES_PATH = os.path.join("infra", "resources.json")
+CHALICE_FUNCTION = "APIHandler"  # the logical id `chalice package` gives the API's function
+CHALICE_API = "RestAPI"  # ... and its API; SAM names the API's stage <api><stage name>Stage
+RESERVED_CONCURRENCY = 50
+LOG_RETENTION_DAYS = 365
+# Requests per second (steady, burst) for the whole stage and, stricter, for password guessing at the login.
+STAGE_THROTTLE = (50, 100)
+LOGIN_THROTTLE = (5, 10)
+WAF_RATE_PER_5_MINUTES = 1000  # per client IP, over every route
+ACCOUNT_SUFFIX = "????????????"  # a bucket name ends in its 12-digit account id: unique per account
 
-# What the app does at run time, and nothing else. pynamodb 6 reads table schemas from the models (no
+# What the app does to each table at run time, and nothing else (tests/aws_calls.py checks every call of the
+# suite against the policy and lists grants no call used). pynamodb 6 reads table schemas from the models (no
 # DescribeTable); transactions are authorised per item (there is no IAM action for TransactWriteItems).
-# Nothing deletes items (audit events and versions are append-only), so DeleteItem is not granted.
-DYNAMODB_ACTIONS = [
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:Query",
-    "dynamodb:ConditionCheckItem",
-]
+# Nothing deletes items, and audit events and verifications are append-only: no UpdateItem there.
+# A table missing here fails generation: a new model declares what the app may do to it.
+TABLE_ACTIONS: dict[str, list[str]] = {
+    # Versions are written and read in transactions and queries (by contract, by contractor), never one by one.
+    "guarantees": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    "counters": ["dynamodb:UpdateItem"],
+    "idempotency": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "audit-events": ["dynamodb:PutItem", "dynamodb:Query"],
+    "obligees": ["dynamodb:GetItem", "dynamodb:PutItem"],
+    # Registered and changed with one UpdateItem; the surety's console lists them (a small table), the only Scan.
+    "contractors": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"],
+    "auth-keys": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "verifications": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+    # The per-owner failure budget: counted with UpdateItem, checked inside the verification transaction.
+    "throttle": ["dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
+}
 GROUPS = ("surety", "contractor", "obligee")  # the same as scripts.provision.GROUPS
 PASSWORD_POLICY = {
     "MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True,
@@ -55,6 +74,15 @@ def _logical_id(base_name: str, suffix: str) -> str:
 
 def _sub(text: str) -> dict[str, str]:
     return {"Fn::Sub": text}
+
+
+def _checkov_skips(*skips: tuple[str, str]) -> dict[str, Any]:
+    """A resource's Metadata naming checkov checks that do not apply here, each with its reason."""
+    return {"Metadata": {"checkov": {"skip": [{"id": check, "comment": why} for check, why in skips]}}}
+
+
+_NOT_CMK_TABLE = ("CKV_AWS_119", "Encrypted at rest with the AWS owned key; the one secret (認証キー) is stored only "
+                                 "as a keyed digest and as ciphertext of the stage's own KMS key")
 
 
 # --- tables, from the models -------------------------------------------------------------------------------
@@ -104,10 +132,11 @@ def table_resource(model: Any, base_name: str) -> dict[str, Any]:
             for index in sorted(schema["local_secondary_indexes"], key=lambda i: i["index_name"])
         ]
     properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
+    properties["DeletionProtectionEnabled"] = True
     ttl = _ttl_attribute(model)
     if ttl:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
-    return {"Type": "AWS::DynamoDB::Table", **RETAIN, "Properties": properties}
+    return {"Type": "AWS::DynamoDB::Table", **RETAIN, **_checkov_skips(_NOT_CMK_TABLE), "Properties": properties}
 
 
 def table_resources() -> dict[str, Any]:
@@ -122,14 +151,42 @@ def table_resources() -> dict[str, Any]:
 
 # --- everything else ---------------------------------------------------------------------------------------
 
+def lifecycle_configuration() -> dict[str, Any]:
+    """chalicelib.adapters.files.LIFECYCLE_RULES in CloudFormation's shape (provisioning uses them as they are)."""
+    from chalicelib.adapters import files
+
+    rules = []
+    for rule in files.LIFECYCLE_RULES:
+        cfn: dict[str, Any] = {"Id": rule["ID"], "Status": rule["Status"]}
+        if rule["Filter"].get("Prefix"):
+            cfn["Prefix"] = rule["Filter"]["Prefix"]
+        if "Expiration" in rule:
+            cfn["ExpirationInDays"] = rule["Expiration"]["Days"]
+        if "NoncurrentVersionExpiration" in rule:
+            noncurrent = rule["NoncurrentVersionExpiration"]["NoncurrentDays"]
+            cfn["NoncurrentVersionExpiration"] = {"NoncurrentDays": noncurrent}
+        if "AbortIncompleteMultipartUpload" in rule:
+            cfn["AbortIncompleteMultipartUpload"] = dict(rule["AbortIncompleteMultipartUpload"])
+        unknown = set(rule) - {"ID", "Status", "Filter", "Expiration", "NoncurrentVersionExpiration",
+                               "AbortIncompleteMultipartUpload"}
+        if unknown:
+            raise ValueError(f"lifecycle rule {rule['ID']}: no CloudFormation form for {sorted(unknown)}")
+        rules.append(cfn)
+    return {"Rules": rules}
+
+
 def bucket_resources() -> dict[str, Any]:
     return {
         "DocumentsBucket": {
             "Type": "AWS::S3::Bucket",
             **RETAIN,
+            **_checkov_skips(("CKV_AWS_18", "Objects are read only through presigned links the app makes and "
+                                            "audits; server access logs would need a second bucket per stage")),
             "Properties": {
-                "BucketName": _sub(f"{APP_NAME}-${{Stage}}-documents"),
+                # Bucket names are global: the account id makes the stage's name free in every account.
+                "BucketName": _sub(f"{APP_NAME}-${{Stage}}-documents-${{AWS::AccountId}}"),
                 "VersioningConfiguration": {"Status": "Enabled"},
+                "LifecycleConfiguration": lifecycle_configuration(),
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": [
                     {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
                 "PublicAccessBlockConfiguration": {
@@ -171,6 +228,10 @@ def identity_resources() -> dict[str, Any]:
                 "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
                 "Schema": [{"Name": "org_id", "AttributeDataType": "String", "Mutable": True}],
                 "Policies": {"PasswordPolicy": PASSWORD_POLICY},
+                "DeletionProtection": "ACTIVE",
+                # TOTP apps may be enrolled by anyone; the pool cannot require it of one group only (see README).
+                "MfaConfiguration": "OPTIONAL",
+                "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
             },
         },
         "UserPoolClient": {
@@ -198,11 +259,15 @@ def identity_resources() -> dict[str, Any]:
 def secret_resources() -> dict[str, Any]:
     return {
         "AppSecret": {
+            # Every stored 認証キー digest depends on it (each on the version that made it): never deleted.
             "Type": "AWS::SecretsManager::Secret",
+            **RETAIN,
             "Properties": {
                 "Name": _sub(f"{APP_NAME}-${{Stage}}/app-secret"),
                 "Description": "HMAC key material of the service (cursor signing, auth key digests)",
                 "GenerateSecretString": {"PasswordLength": 64, "ExcludePunctuation": True},
+                # The stage's key: the role's Decrypt grant on it (by alias) covers reading the secret.
+                "KmsKeyId": {"Ref": "AuthKeysKey"},
             },
         },
         "AuthKeysKey": {
@@ -272,6 +337,123 @@ def signing_resources() -> dict[str, Any]:
     }
 
 
+def function_resources() -> dict[str, Any]:
+    """What `chalice package --merge-template` merges into its function: the pool and client of this stack, so one
+    deploy of a new stage works (the stage's config.json leaves them empty)."""
+    return {
+        CHALICE_FUNCTION: {
+            "Type": "AWS::Serverless::Function",
+            **_checkov_skips(
+                ("CKV_AWS_173", "The environment holds resource names only; secrets are read from Secrets Manager"),
+                ("CKV_AWS_117", "Reaches only AWS APIs over TLS; no VPC resources, so no VPC and its NAT or endpoints"),
+                ("CKV_AWS_116", "Invoked synchronously by API Gateway only: a dead-letter queue serves async calls"),
+            ),
+            "Properties": {
+                "Environment": {"Variables": {
+                    "APP_USER_POOL_ID": {"Ref": "UserPool"},
+                    "APP_USER_POOL_CLIENT_ID": {"Ref": "UserPoolClient"},
+                    "APP_BUCKET": {"Ref": "DocumentsBucket"},
+                }},
+                "Tracing": "Active",
+                # A runaway client cannot take the account's whole concurrency (nor run up DynamoDB and KMS).
+                "ReservedConcurrentExecutions": RESERVED_CONCURRENCY,
+            },
+        },
+        "APIHandlerLogGroup": {
+            # Made by the stack (not on the first invocation) so that its retention is set.
+            "Type": "AWS::Logs::LogGroup",
+            **RETAIN,
+            **_checkov_skips(_LOGS_NOT_CMK),
+            "Properties": {"LogGroupName": _sub(f"/aws/lambda/${{{CHALICE_FUNCTION}}}"),
+                           "RetentionInDays": LOG_RETENTION_DAYS},
+        },
+    }
+
+
+_LOGS_NOT_CMK = ("CKV_AWS_158", "Log lines carry allow-listed fields only (chalicelib/logs.py): no key, token or "
+                                 "link; encrypted at rest by CloudWatch Logs")
+_ERROR_BODY = '{"code": "%s", "message": "%s"}'
+
+
+def api_resources() -> dict[str, Any]:
+    """What the stack adds to chalice's API: the {code, message} envelope for API Gateway's own answers (an
+    unknown route or method never echoes the Authorization header), throttling (stricter at the login),
+    access logs, X-Ray, and a WAF rate limit per client."""
+    login = "/~1v1~1auth~1login"  # a MethodSetting path: "/" is written "~1"
+    not_found = _ERROR_BODY % ("not_found", "指定されたURLは存在しません。")
+    return {
+        CHALICE_API: {
+            "Type": "AWS::Serverless::Api",
+            **_checkov_skips(("CKV_AWS_120", "Every answer is per caller, Cache-Control: no-store: nothing to cache")),
+            "Properties": {
+                "TracingEnabled": True,
+                "AccessLogSetting": {
+                    "DestinationArn": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
+                    # No header, no query string: they may carry tokens.
+                    "Format": json.dumps({
+                        "requestId": "$context.requestId", "time": "$context.requestTime",
+                        "ip": "$context.identity.sourceIp", "method": "$context.httpMethod",
+                        "route": "$context.resourcePath", "status": "$context.status",
+                        "latencyMs": "$context.responseLatency", "wafStatus": "$context.waf.status",
+                    }),
+                },
+                "MethodSettings": [
+                    {"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True,
+                     "ThrottlingRateLimit": STAGE_THROTTLE[0], "ThrottlingBurstLimit": STAGE_THROTTLE[1]},
+                    {"ResourcePath": login, "HttpMethod": "POST", "MetricsEnabled": True,
+                     "ThrottlingRateLimit": LOGIN_THROTTLE[0], "ThrottlingBurstLimit": LOGIN_THROTTLE[1]},
+                ],
+                "GatewayResponses": {
+                    # API Gateway answers an unknown route or method itself (403 "Missing Authentication Token",
+                    # or an error quoting the Authorization header): the same 404 envelope as the app's.
+                    "MISSING_AUTHENTICATION_TOKEN": _gateway_response(404, not_found),
+                    "DEFAULT_4XX": _gateway_response(None, _ERROR_BODY % (
+                        "bad_request", "リクエストを処理できませんでした。")),
+                    "THROTTLED": _gateway_response(429, _ERROR_BODY % (
+                        "too_many_requests", "リクエストが多すぎます。時間をおいて再度お試しください。")),
+                    "DEFAULT_5XX": _gateway_response(None, _ERROR_BODY % (
+                        "internal_error", "内部エラーが発生しました。時間をおいて再度お試しください。")),
+                },
+            },
+        },
+        "ApiAccessLogGroup": {
+            "Type": "AWS::Logs::LogGroup",
+            **RETAIN,
+            **_checkov_skips(_LOGS_NOT_CMK),
+            "Properties": {"LogGroupName": _sub(f"/aws/apigateway/{APP_NAME}-${{Stage}}-access"),
+                           "RetentionInDays": LOG_RETENTION_DAYS},
+        },
+        "ApiWebAcl": {
+            "Type": "AWS::WAFv2::WebACL",
+            "Properties": {
+                "Name": _sub(f"{APP_NAME}-${{Stage}}-api"),
+                "Scope": "REGIONAL",
+                "DefaultAction": {"Allow": {}},
+                "VisibilityConfig": _waf_visibility("api"),
+                "Rules": [
+                    {"Name": "rate-per-ip", "Priority": 0, "Action": {"Block": {}},
+                     "Statement": {"RateBasedStatement": {"Limit": WAF_RATE_PER_5_MINUTES, "AggregateKeyType": "IP"}},
+                     "VisibilityConfig": _waf_visibility("rate-per-ip")},
+                    # Known-bad inputs (e.g. Log4j probes) by AWS's managed rule group.
+                    {"Name": "known-bad-inputs", "Priority": 1, "OverrideAction": {"None": {}},
+                     "Statement": {"ManagedRuleGroupStatement": {
+                         "VendorName": "AWS", "Name": "AWSManagedRulesKnownBadInputsRuleSet"}},
+                     "VisibilityConfig": _waf_visibility("known-bad-inputs")},
+                ],
+            },
+        },
+        "ApiWebAclAssociation": {
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            "DependsOn": f"{CHALICE_API}{_api_stage_name()}Stage",
+            "Properties": {
+                "ResourceArn": _sub(f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}::/restapis/${{{CHALICE_API}}}"
+                                    f"/stages/{_api_stage_name()}"),
+                "WebACLArn": {"Fn::GetAtt": ["ApiWebAcl", "Arn"]},
+            },
+        },
+    }
+
+
 def signing_statements(env: dict[str, str]) -> list[dict[str, Any]]:
     """kms:Sign and kms:GetPublicKey on the signing key only; the certificate chain's secret, read only."""
     return [
@@ -291,6 +473,87 @@ def signing_statements(env: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
+def _api_stage_name() -> str:
+    with open(os.path.join(PROJECT_DIR, ".chalice", "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    names = {config["stages"][stage].get("api_gateway_stage", "api") for stage in DEPLOYED_STAGES}
+    if len(names) != 1:
+        raise ValueError(f"deployed stages must share one api_gateway_stage (the template is shared): {names}")
+    return names.pop()
+
+
+def _gateway_response(status: int | None, body: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "ResponseTemplates": {"application/json": body},
+        "ResponseParameters": {"Headers": {"Cache-Control": "'no-store'", "Content-Type": "'application/json'"}},
+    }
+    if status is not None:
+        response["StatusCode"] = str(status)
+    return response
+
+
+def _waf_visibility(name: str) -> dict[str, Any]:
+    return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": name}
+
+
+def _alarm(description: str, namespace: str, metric: str, dimensions: dict[str, Any], threshold: float,
+           statistic: str = "Sum") -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": description,
+            "Namespace": namespace, "MetricName": metric, "Statistic": statistic,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+            "Period": 300, "EvaluationPeriods": 1, "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}],
+        },
+    }
+
+
+def monitoring_resources() -> dict[str, Any]:
+    """Alarms to one SNS topic (subscribe the on-call address, README): API 5xx, Lambda errors and throttles,
+    DynamoDB throttles per table, SES bounces and complaints."""
+    from chalicelib.store import models
+
+    api = {"ApiName": APP_NAME, "Stage": _api_stage_name()}
+    function = {"FunctionName": {"Ref": CHALICE_FUNCTION}}
+    resources: dict[str, Any] = {
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": _sub(f"{APP_NAME}-${{Stage}}-alarms"), "KmsMasterKeyId": "alias/aws/sns"},
+        },
+        "Api5xxAlarm": _alarm("API answers 5xx", "AWS/ApiGateway", "5XXError", api, 5),
+        "LambdaErrorsAlarm": _alarm("Lambda errors", "AWS/Lambda", "Errors", function, 5),
+        "LambdaThrottlesAlarm": _alarm("Lambda throttled (reserved concurrency reached)", "AWS/Lambda",
+                                       "Throttles", function, 1),
+        # Reputation: SES pauses sending above 5 % bounces or 0.1 % complaints.
+        "SesBounceAlarm": _alarm("SES bounce rate", "AWS/SES", "Reputation.BounceRate", {}, 0.05, "Maximum"),
+        "SesComplaintAlarm": _alarm("SES complaint rate", "AWS/SES", "Reputation.ComplaintRate", {}, 0.001,
+                                    "Maximum"),
+    }
+    for model in models.ALL_MODELS:
+        logical = _logical_id(models.BASE_NAMES[model], "Table")
+        resources[f"{logical}ThrottleAlarm"] = _alarm(
+            f"DynamoDB throttled requests on {models.BASE_NAMES[model]}", "AWS/DynamoDB", "ThrottledRequests",
+            {"TableName": {"Ref": logical}}, 1)
+    return resources
+
+
+def pin_stage(template: dict[str, Any], stage: str) -> dict[str, Any]:
+    """The packaged template with its `Stage` parameter fixed to the stage chalice packaged: the resource names
+    (Stage) and the role's policy and function environment (the packaged stage) cannot disagree."""
+    tag = template["Resources"][CHALICE_FUNCTION]["Properties"]["Tags"]["aws-chalice"]
+    packaged = dict(part.split("=", 1) for part in tag.split(":"))["stage"]
+    if packaged != stage:
+        raise ValueError(f"the package is of stage {packaged!r}, not {stage!r}")
+    if stage not in DEPLOYED_STAGES:
+        raise ValueError(f"{stage!r} is not a deployed stage {DEPLOYED_STAGES}")
+    pinned = json.loads(json.dumps(template))
+    pinned["Parameters"]["Stage"] = {**pinned["Parameters"]["Stage"], "Default": stage, "AllowedValues": [stage]}
+    return pinned
+
+
 def resources_template() -> dict[str, Any]:
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -308,11 +571,15 @@ def resources_template() -> dict[str, Any]:
             **identity_resources(),
             **secret_resources(),
             **signing_resources(),
+            **function_resources(),
+            **api_resources(),
+            **monitoring_resources(),
         },
         "Outputs": {
             "UserPoolId": {"Description": "APP_USER_POOL_ID", "Value": {"Ref": "UserPool"}},
             "UserPoolClientId": {"Description": "APP_USER_POOL_CLIENT_ID", "Value": {"Ref": "UserPoolClient"}},
             "DocumentsBucketName": {"Value": {"Ref": "DocumentsBucket"}},
+            "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
             "AppSecretArn": {"Value": {"Ref": "AppSecret"}},
             "AuthKeysKeyArn": {"Value": {"Fn::GetAtt": ["AuthKeysKey", "Arn"]}},
             "SigningKeyArn": {"Value": {"Fn::GetAtt": ["SigningKey", "Arn"]}},
@@ -323,6 +590,27 @@ def resources_template() -> dict[str, Any]:
 
 # --- IAM ---------------------------------------------------------------------------------------------------
 
+def table_statements(table_prefix: str) -> list[dict[str, Any]]:
+    """One statement per table: its own actions on it (and its indexes, where it has any)."""
+    from chalicelib.store import models
+
+    statements = []
+    for model in models.ALL_MODELS:
+        base_name = models.BASE_NAMES[model]
+        if base_name not in TABLE_ACTIONS:
+            raise ValueError(f"scripts/infra.py TABLE_ACTIONS: say what the app does to the {base_name} table")
+        table = f"arn:aws:dynamodb:{REGION}:*:table/{table_prefix}{base_name}"
+        schema = model._get_schema()
+        indexed = bool(schema["global_secondary_indexes"] or schema["local_secondary_indexes"])
+        statements.append({
+            "Sid": _logical_id(base_name, "Table"),
+            "Effect": "Allow",
+            "Action": TABLE_ACTIONS[base_name],
+            "Resource": [table, f"{table}/index/*"] if indexed else table,
+        })
+    return statements
+
+
 def policy_document(stage: str) -> dict[str, Any]:
     """The Lambda role of `stage`: logs, its own tables and indexes, bucket objects, one sender, one secret,
     the key behind its alias. No `*` resource on any data."""
@@ -331,10 +619,10 @@ def policy_document(stage: str) -> dict[str, Any]:
     env = stage_environment(stage)
     function = f"{APP_NAME}-{stage}"  # `chalice deploy` names it so; a stack named so prefixes its functions
     table_prefix = env["APP_TABLE_PREFIX"]
-    bucket = env["APP_BUCKET"]
-    key_notices = files.key_notice_prefix("{n}").partition("{n}")[0]  # "key-notices/"
+    # A deployed stage's bucket ends in its account id (the template's name); the local one has no suffix.
+    bucket = env["APP_BUCKET"] + (f"-{ACCOUNT_SUFFIX}" if stage in DEPLOYED_STAGES else "")
+    key_notices = files.KEY_NOTICES_PREFIX
     logs = f"arn:aws:logs:{REGION}:*:log-group:/aws/lambda/{function}"
-    tables = f"arn:aws:dynamodb:{REGION}:*:table/{table_prefix}*"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -345,18 +633,13 @@ def policy_document(stage: str) -> dict[str, Any]:
                 "Resource": [f"{logs}*", f"{logs}*:log-stream:*"],
             },
             {
-                "Sid": "Tables",
+                # The function's X-Ray segments (Tracing: Active); X-Ray has no resource-level permissions.
+                "Sid": "Tracing",
                 "Effect": "Allow",
-                "Action": DYNAMODB_ACTIONS,
-                "Resource": [tables, f"{tables}/index/*"],
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": "*",
             },
-            {
-                # The surety's console lists the registry's contractors (a small table); no other table is scanned.
-                "Sid": "ContractorRegistryScan",
-                "Effect": "Allow",
-                "Action": "dynamodb:Scan",
-                "Resource": f"arn:aws:dynamodb:{REGION}:*:table/{table_prefix}contractors",
-            },
+            *table_statements(table_prefix),
             {
                 # PutObject: PDFs; GetObject: HeadObject and the presigned GET links (signed by this role).
                 "Sid": "Documents",
@@ -365,17 +648,19 @@ def policy_document(stage: str) -> dict[str, Any]:
                 "Resource": f"arn:aws:s3:::{bucket}/*",
             },
             {
-                # Without it a HeadObject of a missing PDF answers 403, not 404; also lists old key notices.
+                # ListBucket: without it a HeadObject of a missing PDF answers 403, not 404.
+                # ListBucketVersions: re-issuing a key finds every version of the old key notices.
                 "Sid": "DocumentsList",
                 "Effect": "Allow",
-                "Action": "s3:ListBucket",
+                "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
                 "Resource": f"arn:aws:s3:::{bucket}",
             },
             {
-                # Re-issuing a key withdraws the old key notices; certificates are never deleted.
+                # Re-issuing a key deletes every version of the old key notices (DeleteObjects with version ids
+                # is authorised per key as DeleteObjectVersion); certificates are never deleted.
                 "Sid": "KeyNoticesDelete",
                 "Effect": "Allow",
-                "Action": "s3:DeleteObject",
+                "Action": "s3:DeleteObjectVersion",
                 "Resource": f"arn:aws:s3:::{bucket}/{key_notices}*",
             },
             {
@@ -447,7 +732,16 @@ def write_files() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--check", action="store_true", help="fail if a generated file is stale; write nothing")
+    parser.add_argument("--pin-stage", nargs=2, metavar=("SAM_JSON", "STAGE"),
+                        help="fix the Stage parameter of a `chalice package` template to the stage it packaged")
     args = parser.parse_args(argv)
+    if args.pin_stage:
+        path, stage = args.pin_stage
+        with open(path, encoding="utf-8") as f:
+            pinned = pin_stage(json.load(f), stage)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(render(pinned))
+        return 0
     if args.check:
         stale = stale_files()
         for path in stale:

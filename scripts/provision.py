@@ -11,7 +11,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from chalicelib.adapters import aws
+from chalicelib.adapters import aws, files
 from chalicelib.config import Settings
 from chalicelib.store import connection, models
 
@@ -53,11 +53,7 @@ def create_bucket(settings: Settings) -> None:
     )
     s3.put_bucket_lifecycle_configuration(
         Bucket=settings.bucket,
-        LifecycleConfiguration={"Rules": [{
-            # Key notices carry a key in clear: made on request, gone within a day (old versions too).
-            "ID": "key-notices-expire", "Status": "Enabled", "Filter": {"Prefix": "key-notices/"},
-            "Expiration": {"Days": 1}, "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
-        }]},
+        LifecycleConfiguration={"Rules": files.LIFECYCLE_RULES},  # the same rules as the deployed bucket
     )
     s3.put_public_access_block(
         Bucket=settings.bucket,

@@ -17,6 +17,8 @@ from scripts.demo_data import CONTRACTORS, DEMO_PASSWORD, OBLIGEES, USERS
 from scripts.local_run import stage_environment
 
 STAGE = "local"
+# Every AWS call the app makes is checked against the stage's generated IAM policy (tests/aws_calls.py).
+pytest_plugins = ["tests.aws_calls"]
 # Log calls with a field the JSON formatter would drop fail here instead of vanishing in CloudWatch.
 os.environ["APP_LOG_STRICT"] = "1"
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -76,12 +76,14 @@ def test_local_policy_covers_the_resources_provisioning_creates(account):
     statements = _statements("local")
     settings = account.settings
     ddb = boto3.client("dynamodb", region_name=settings.region)
+    table_statements = [s for sid, s in statements.items() if sid.endswith("Table")]
     for name in ddb.list_tables()["TableNames"]:
         table = ddb.describe_table(TableName=name)["Table"]
-        assert _allows(statements["Tables"], table["TableArn"]), name
+        own = [s for s in table_statements if _allows(s, table["TableArn"])]
+        assert len(own) == 1, name  # one statement per table, naming only it
         for index in table.get("GlobalSecondaryIndexes", []):
             index_arn = index.get("IndexArn") or f"{table['TableArn']}/index/{index['IndexName']}"  # moto omits it
-            assert _allows(statements["Tables"], index_arn), index["IndexName"]
+            assert _allows(own[0], index_arn), index["IndexName"]
     secret_arn = boto3.client("secretsmanager", region_name=settings.region).describe_secret(
         SecretId=settings.secret_id)["ARN"]
     assert _allows(statements["AppSecret"], secret_arn)
@@ -105,15 +107,91 @@ def test_policies_are_least_privilege(stage):
     statements = _statements(stage)
     for statement in statements.values():
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        assert "*" not in resources, statement["Sid"]
+        if statement["Sid"] != "Tracing":  # X-Ray has no resource-level permissions
+            assert "*" not in resources, statement["Sid"]
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert not any(a.endswith("*") for a in actions), statement["Sid"]
         assert statement["Effect"] == "Allow"
     table = f"arn:aws:dynamodb:{infra.REGION}:{ACCOUNT}:table/{env['APP_TABLE_PREFIX']}guarantees"
-    assert _allows(statements["Tables"], table)
-    assert _allows(statements["Tables"], f"{table}/index/by-contractor")
+    assert _allows(statements["GuaranteesTable"], table)
+    assert _allows(statements["GuaranteesTable"], f"{table}/index/by-contractor")
+    assert not _allows(statements["GuaranteesTable"], table.replace("guarantees", "guarantees-x"))
     for other in (s for s in infra.POLICY_STAGES if s != stage):
         other_table = f"arn:aws:dynamodb:{infra.REGION}:{ACCOUNT}:table/denshi-hosho-{other}-guarantees"
-        assert not _allows(statements["Tables"], other_table)
+        assert not _allows(statements["GuaranteesTable"], other_table)
         assert not _allows(statements["Documents"], f"arn:aws:s3:::denshi-hosho-{other}-documents/x.pdf")
-    assert "dynamodb:Scan" not in statements["Tables"]["Action"]
+    scanned = [sid for sid, s in statements.items() if "dynamodb:Scan" in s["Action"]]
+    assert scanned == ["ContractorsTable"]
+    # Append-only trails: written and read, never changed or removed.
+    for sid in ("AuditEventsTable", "VerificationsTable"):
+        assert not {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(statements[sid]["Action"]), sid
+    assert not any("dynamodb:DeleteItem" in s["Action"] for s in statements.values())
+    # Reissue deletes old key notices by version (DeleteObjects with version ids), and only those.
+    assert statements["KeyNoticesDelete"]["Action"] == "s3:DeleteObjectVersion"
+    assert "s3:ListBucketVersions" in statements["DocumentsList"]["Action"]
+
+
+def test_key_notice_lifecycle_has_one_source():
+    """The deployed bucket expires key notices (and their old versions) as the provisioned one does."""
+    from chalicelib.adapters import files
+
+    bucket = _load(infra.RESOURCES_PATH)["Resources"]["DocumentsBucket"]["Properties"]
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    (source,) = files.LIFECYCLE_RULES
+    assert rule == {"Id": source["ID"], "Status": "Enabled", "Prefix": files.KEY_NOTICES_PREFIX,
+                    "ExpirationInDays": 1, "NoncurrentVersionExpiration": {"NoncurrentDays": 1}}
+
+
+def test_the_bucket_of_a_provisioned_account_has_the_same_lifecycle(account):
+    from chalicelib.adapters import files
+
+    s3 = boto3.client("s3", region_name=account.settings.region)
+    assert s3.get_bucket_lifecycle_configuration(Bucket=account.settings.bucket)["Rules"] == files.LIFECYCLE_RULES
+
+
+def test_data_and_the_app_secret_outlive_the_stack():
+    resources = _load(infra.RESOURCES_PATH)["Resources"]
+    for name, resource in resources.items():
+        if resource["Type"] in ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SecretsManager::Secret",
+                                "AWS::KMS::Key", "AWS::Cognito::UserPool"):
+            assert resource.get("DeletionPolicy") == "Retain", name
+            assert resource.get("UpdateReplacePolicy") == "Retain", name
+
+
+def test_a_packaged_template_accepts_only_the_stage_it_packaged():
+    template = {"Parameters": {"Stage": {"Type": "String", "AllowedValues": list(infra.DEPLOYED_STAGES)}},
+                "Resources": {infra.CHALICE_FUNCTION: {"Properties": {
+                    "Tags": {"aws-chalice": "version=1.34.0:stage=dev:app=denshi-hosho"}}}}}
+    pinned = infra.pin_stage(template, "dev")
+    assert pinned["Parameters"]["Stage"]["AllowedValues"] == ["dev"]
+    assert pinned["Parameters"]["Stage"]["Default"] == "dev"
+    with pytest.raises(ValueError):
+        infra.pin_stage(template, "prod")
+
+
+def test_one_deploy_gives_the_function_its_stack_s_pool_and_client():
+    function = _load(infra.RESOURCES_PATH)["Resources"][infra.CHALICE_FUNCTION]["Properties"]
+    assert function["Environment"]["Variables"] == {"APP_USER_POOL_ID": {"Ref": "UserPool"},
+                                                    "APP_USER_POOL_CLIENT_ID": {"Ref": "UserPoolClient"},
+                                                    "APP_BUCKET": {"Ref": "DocumentsBucket"}}
+    assert _load(os.path.join(".chalice", "config.json"))["lambda_timeout"] <= 29  # API Gateway's own limit
+
+
+def test_every_checkov_skip_says_why():
+    resources = _load(infra.RESOURCES_PATH)["Resources"]
+    skips = [(name, skip) for name, r in resources.items()
+             for skip in r.get("Metadata", {}).get("checkov", {}).get("skip", [])]
+    assert skips
+    for name, skip in skips:
+        assert skip["id"].startswith("CKV_") and len(skip.get("comment", "")) > 20, (name, skip)
+
+
+@pytest.mark.parametrize("stage", infra.DEPLOYED_STAGES)
+def test_a_deployed_bucket_is_named_per_account_and_the_role_reaches_exactly_it(stage):
+    name = _load(infra.RESOURCES_PATH)["Resources"]["DocumentsBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+    assert name == "denshi-hosho-${Stage}-documents-${AWS::AccountId}"
+    documents = _statements(stage)["Documents"]
+    bucket = name.replace("${Stage}", stage).replace("${AWS::AccountId}", ACCOUNT)
+    assert _allows(documents, f"arn:aws:s3:::{bucket}/certificates/2070004426/v1.pdf")
+    assert not _allows(documents, f"arn:aws:s3:::{bucket}x/certificates/2070004426/v1.pdf")
+    assert not _allows(documents, f"arn:aws:s3:::{bucket[:-1]}/certificates/2070004426/v1.pdf")

@@ -26,7 +26,8 @@ from tests.conftest import DROP, PROJECT_DIR, Api, issue_body
 
 SPEC_PATH = os.path.join(PROJECT_DIR, "openapi.yaml")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-PUBLIC = {("GET", "/v1/health"), ("POST", "/v1/auth/login")}
+PUBLIC = {("GET", "/v1/health"), ("POST", "/v1/auth/login"), ("POST", "/v1/auth/new-password"),
+          ("POST", "/v1/auth/mfa-setup"), ("POST", "/v1/auth/mfa")}
 IDEMPOTENT = {
     ("POST", "/v1/guarantees"),
     ("POST", "/v1/guarantees/{contract_number}/amendments"),

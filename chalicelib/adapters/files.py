@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
@@ -10,6 +11,14 @@ from chalicelib.adapters.aws import client
 from chalicelib.config import get_settings
 
 LINK_SECONDS = 300
+KEY_NOTICES_PREFIX = "key-notices/"
+# The bucket's lifecycle, in the S3 API's shape: the one source for provisioning (scripts/provision.py) and the
+# CloudFormation template (scripts/infra.py). Key notices print a 認証キー in clear: made on request, gone
+# within a day, their old versions too. Certificates are kept (docs/ARCHITECTURE.md, storage).
+LIFECYCLE_RULES: list[dict[str, Any]] = [
+    {"ID": "key-notices-expire", "Status": "Enabled", "Filter": {"Prefix": KEY_NOTICES_PREFIX},
+     "Expiration": {"Days": 1}, "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+]
 
 
 def certificate_key(contract_number: str, version: int) -> str:
@@ -17,7 +26,7 @@ def certificate_key(contract_number: str, version: int) -> str:
 
 
 def key_notice_prefix(contract_number: str) -> str:
-    return f"key-notices/{contract_number}/"
+    return f"{KEY_NOTICES_PREFIX}{contract_number}/"
 
 
 def _s3():  # noqa: ANN202 - boto3 clients are untyped
@@ -67,13 +76,29 @@ def presign(key: str) -> str:
     )
 
 
-def delete_prefix(prefix: str) -> None:
+def delete_prefix(prefix: str) -> list[str]:
     """Remove every object under `prefix` with all its versions: the bucket keeps versions, and a
-    plain delete would leave the old bytes (an old key notice) behind a delete marker."""
+    plain delete would leave the old bytes (an old key notice) behind a delete marker.
+
+    DeleteObjects answers 200 even when it removed nothing, listing what failed in `Errors`: those are
+    retried once, and the keys still not removed are returned (the caller logs them; the bucket's
+    lifecycle removes key notices within a day whatever happens here, docs/ARCHITECTURE.md, storage)."""
     s3 = _s3()
     bucket = get_settings().bucket
-    listed = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
-    objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-               for v in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]]
+    objects: list[dict[str, str]] = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+        objects += [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                    for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]]
+    failed: list[dict[str, str]] = []
     for start in range(0, len(objects), 1000):  # DeleteObjects takes 1,000 at a time
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": objects[start:start + 1000], "Quiet": True})
+        failed += _delete_versions(s3, bucket, objects[start:start + 1000])
+    if failed:
+        failed = _delete_versions(s3, bucket, failed)
+    return sorted({f["Key"] for f in failed})
+
+
+def _delete_versions(s3: Any, bucket: str, objects: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The objects DeleteObjects reported as not deleted (Quiet: it lists only failures)."""
+    answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+    return [{"Key": e["Key"], "VersionId": e["VersionId"]} for e in answer.get("Errors", [])
+            if "Key" in e and "VersionId" in e]

@@ -148,8 +148,121 @@ def sign_in(username: str, password: str) -> SignIn:
     except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
         raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials") from None
     tokens = result.get("AuthenticationResult")
-    if not tokens:  # a challenge (e.g. a new password) is not served yet
-        raise Unauthorized("このアカウントは追加の手続きが必要です。管理者にお問い合わせください。",
-                           code="challenge_required")
-    return SignIn(tokens["IdToken"], int(tokens.get("ExpiresIn", 3600)),
-                  verify_id_token(tokens["IdToken"], settings))
+    if not tokens:
+        raise challenge_of(result)
+    return signed_in_with(tokens, settings)
+
+
+# --- challenges: a user the surety created must set its own password first -------------------------------
+
+NEW_PASSWORD_RULES = "パスワードは12文字以上で、英大文字・英小文字・数字・記号をそれぞれ含めてください"
+
+
+class InvalidNewPassword(Exception):
+    """The pool's password policy refused the new password."""
+
+
+def challenge_of(result: dict[str, Any]) -> Unauthorized:
+    """The 401 for a sign-in Cognito answered with a challenge. NEW_PASSWORD_REQUIRED (a user created with a
+    temporary password) carries Cognito's session, which `complete_new_password` takes back; any other
+    challenge is not served (docs/ARCHITECTURE.md, roles)."""
+    if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED" and result.get("Session"):
+        return Unauthorized("初回ログインです。新しいパスワードを設定してください。", code="new_password_required",
+                            extra_body={"session": result["Session"]})
+    if result.get("ChallengeName") == "SOFTWARE_TOKEN_MFA" and result.get("Session"):
+        return Unauthorized("認証アプリのワンタイムコードを入力してください。", code="mfa_required",
+                            extra_body={"session": result["Session"]})
+    return Unauthorized("このアカウントは追加の手続きが必要です。管理者にお問い合わせください。",
+                        code="challenge_required")
+
+
+def complete_new_password(username: str, session: str, new_password: str) -> SignIn:
+    """Answer NEW_PASSWORD_REQUIRED with the user's own password; signed in as `sign_in` would be."""
+    from botocore.exceptions import ParamValidationError
+
+    settings = get_settings()
+    cognito = client("cognito-idp", settings.region)
+    try:
+        result = cognito.respond_to_auth_challenge(
+            ClientId=settings.user_pool_client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=session,
+            ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+        )
+    except cognito.exceptions.InvalidPasswordException:
+        raise InvalidNewPassword() from None
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.CodeMismatchException,
+            cognito.exceptions.ExpiredCodeException, cognito.exceptions.UserNotFoundException,
+            cognito.exceptions.InvalidParameterException, cognito.exceptions.ResourceNotFoundException,
+            ParamValidationError):
+        # Cognito's session lasts minutes and is bound to the user: start again from the login.
+        raise Unauthorized("手続きの有効期限が切れたか、内容が正しくありません。もう一度ログインしてください。",
+                           code="challenge_expired") from None
+    tokens = result.get("AuthenticationResult")
+    if not tokens:
+        raise challenge_of(result)
+    return signed_in_with(tokens, settings)
+
+
+def signed_in_with(tokens: dict[str, Any], settings: Settings) -> SignIn:
+    """The sign-in Cognito's tokens give, unless surety staff must still enrol a TOTP app (deployed stages).
+
+    Cognito's MFA is per pool (OPTIONAL here), not per group: the app requires it of surety staff. In an OPTIONAL
+    pool a user with TOTP enabled always gets the SOFTWARE_TOKEN_MFA challenge, so tokens without one mean no
+    TOTP yet: no ID token then, but the TOTP secret to enrol and the access token that completes it
+    (docs/ARCHITECTURE.md, roles)."""
+    principal = verify_id_token(tokens["IdToken"], settings)
+    if principal.role == Role.SURETY and settings.require_surety_mfa:
+        cognito = client("cognito-idp", settings.region)
+        secret = cognito.associate_software_token(AccessToken=tokens["AccessToken"])["SecretCode"]
+        raise Unauthorized("保証会社の利用者は二段階認証(認証アプリ)の登録が必要です。", code="mfa_setup_required",
+                           extra_body={"secret_code": secret, "setup_token": tokens["AccessToken"]})
+    return SignIn(tokens["IdToken"], int(tokens.get("ExpiresIn", 3600)), principal)
+
+
+def enrol_totp(setup_token: str, code: str) -> None:
+    """Confirm the TOTP app with one of its codes and make it the user's MFA; the next login asks for a code."""
+    from botocore.exceptions import ParamValidationError
+
+    cognito = client("cognito-idp", get_settings().region)
+    try:
+        answer = cognito.verify_software_token(AccessToken=setup_token, UserCode=code)
+        if answer.get("Status") != "SUCCESS":
+            raise WrongCode()
+        cognito.set_user_mfa_preference(AccessToken=setup_token,
+                                        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    except (cognito.exceptions.EnableSoftwareTokenMFAException, cognito.exceptions.CodeMismatchException):
+        raise WrongCode() from None
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.InvalidParameterException,
+            ParamValidationError):
+        raise Unauthorized("登録の有効期限が切れたか、内容が正しくありません。もう一度ログインしてください。",
+                           code="challenge_expired") from None
+
+
+def answer_totp(username: str, session: str, code: str) -> SignIn:
+    """Answer SOFTWARE_TOKEN_MFA with the app's current code."""
+    from botocore.exceptions import ParamValidationError
+
+    settings = get_settings()
+    cognito = client("cognito-idp", settings.region)
+    try:
+        result = cognito.respond_to_auth_challenge(
+            ClientId=settings.user_pool_client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
+            ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code},
+        )
+    except cognito.exceptions.CodeMismatchException:
+        raise WrongCode() from None
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.ExpiredCodeException,
+            cognito.exceptions.UserNotFoundException, cognito.exceptions.InvalidParameterException,
+            cognito.exceptions.ResourceNotFoundException, ParamValidationError):
+        raise Unauthorized("手続きの有効期限が切れたか、内容が正しくありません。もう一度ログインしてください。",
+                           code="challenge_expired") from None
+    tokens = result.get("AuthenticationResult")
+    if not tokens:
+        raise challenge_of(result)
+    principal = verify_id_token(tokens["IdToken"], settings)
+    return SignIn(tokens["IdToken"], int(tokens.get("ExpiresIn", 3600)), principal)
+
+
+class WrongCode(Exception):
+    """The TOTP code was not accepted."""

@@ -13,30 +13,57 @@ from chalicelib.config import get_settings
 
 _SECRET_TTL_SECONDS = 3600  # picks up a rotated secret within the hour
 _lock = threading.Lock()
-_cache: dict[str, tuple[bytes, float]] = {}
+_cache: dict[str, tuple[str, bytes, float]] = {}  # secret id -> current version id, value, when read
+_versions: dict[tuple[str, str], bytes] = {}  # (secret id, version id) -> value: a version never changes
+
+
+def _read(secret_id: str, version_id: str | None = None) -> tuple[str, bytes]:
+    sm = client("secretsmanager", get_settings().region)
+    value = sm.get_secret_value(SecretId=secret_id, **({"VersionId": version_id} if version_id else {}))
+    return value["VersionId"], value.get("SecretBinary") or value["SecretString"].encode()
+
+
+def current_secret() -> tuple[str, bytes]:
+    """The secret's current version: its id and value."""
+    secret_id = get_settings().secret_id
+    with _lock:
+        cached = _cache.get(secret_id)
+        if cached and time.monotonic() - cached[2] < _SECRET_TTL_SECONDS:
+            return cached[0], cached[1]
+        version_id, secret = _read(secret_id)
+        _cache[secret_id] = (version_id, secret, time.monotonic())
+        _versions[(secret_id, version_id)] = secret
+        return version_id, secret
+
+
+def secret_version(version_id: str) -> bytes:
+    """The value of one version of the secret (kept by Secrets Manager after a rotation; cached for good)."""
+    secret_id = get_settings().secret_id
+    with _lock:
+        found = _versions.get((secret_id, version_id))
+        if found is None:
+            found = _versions[(secret_id, version_id)] = _read(secret_id, version_id)[1]
+        return found
 
 
 def app_secret() -> bytes:
-    settings = get_settings()
-    with _lock:
-        cached = _cache.get(settings.secret_id)
-        if cached and time.monotonic() - cached[1] < _SECRET_TTL_SECONDS:
-            return cached[0]
-        value = client("secretsmanager", settings.region).get_secret_value(SecretId=settings.secret_id)
-        secret = value.get("SecretBinary") or value["SecretString"].encode()
-        _cache[settings.secret_id] = (secret, time.monotonic())
-        return secret
+    return current_secret()[1]
 
 
 def derived_key(purpose: str) -> bytes:
     """A separate key per use (cursor signing, key digests) so one leak does not serve another."""
-    return hmac.new(app_secret(), purpose.encode(), hashlib.sha256).digest()
+    return _derive(app_secret(), purpose)
+
+
+def _derive(secret: bytes, purpose: str) -> bytes:
+    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
 
 
 @caches.on_reset
 def reset_secret_cache() -> None:
     with _lock:
         _cache.clear()
+        _versions.clear()
 
 
 def encrypt_auth_key(contract_number: str, auth_key: str) -> bytes:
@@ -59,6 +86,15 @@ def decrypt_auth_key(contract_number: str, ciphertext: bytes) -> str:
     return result["Plaintext"].decode()
 
 
-def auth_key_secret() -> bytes:
-    """The HMAC key of 認証キー digests (cached with the app secret: no call per verification)."""
-    return derived_key("auth-key-digest")
+def current_auth_key_secret() -> tuple[str, bytes]:
+    """The version id of the app secret and the HMAC key derived from it, for a new 認証キー digest. The id is
+    stored with the digest, so rotating the secret never invalidates an issued key (docs/ARCHITECTURE.md, 認証キー)."""
+    version_id, secret = current_secret()
+    return version_id, _derive(secret, "auth-key-digest")
+
+
+def auth_key_secret(version_id: str | None) -> bytes:
+    """The HMAC key of a stored digest, from the secret version that made it (cached: no call per verification).
+    A digest stored before versions were recorded (None) was made with the version current then."""
+    secret = secret_version(version_id) if version_id else current_secret()[1]
+    return _derive(secret, "auth-key-digest")

@@ -105,6 +105,7 @@ class AuthKeyState:
     total_failures: int = 0
     last_failure_at: datetime | None = None
     disabled: bool = False
+    secret_version: str | None = None  # the app secret's version whose key made `digest` (None: before recorded)
 
 
 @dataclass(frozen=True)

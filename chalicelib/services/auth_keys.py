@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from chalicelib.adapters import files, key_material
@@ -11,10 +12,13 @@ from chalicelib.domain.clock import utc_now
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AuthKeyState, CertificateVersion
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.logs import log_context
 from chalicelib.services import audit, documents
 from chalicelib.services.certificates import readable_versions
 from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import parties as party_store
+
+logger = logging.getLogger(__name__)
 
 
 def _own_key(principal: Principal, contract_number: str) -> tuple[CertificateVersion, AuthKeyState]:
@@ -46,19 +50,30 @@ def show_auth_key(principal: Principal, contract_number: str, request_id: str) -
     return _key_answer(latest, plain, key_record.generation)
 
 
+def _withdraw_key_notices(contract_number: str) -> None:
+    """Remove the notices of the old key. The new key is committed by now and the old one no longer verifies,
+    so a notice S3 would not delete is logged (its object keys name no key) rather than failing the request:
+    a retry would reissue yet another key. The bucket's lifecycle removes it within a day."""
+    left = files.delete_prefix(files.key_notice_prefix(contract_number))
+    if left:
+        logger.error("old key notices not deleted: %d object(s)", len(left),
+                     extra=log_context(contract_number=contract_number, operation="key_notices_withdraw"))
+
+
 def reissue_auth_key(principal: Principal, contract_number: str, request_id: str) -> dict[str, Any]:
     """A new key; the old one stops working at once, and notices made for it are removed."""
     latest, key_record = _own_key(principal, contract_number)
     plain = generate_auth_key()
     generation = key_record.generation + 1
     event = audit.event(contract_number, "key_reissued", principal, request_id, detail={"generation": generation})
+    secret_version, secret = key_material.current_auth_key_secret()
     try:
         auth_key_store.replace_key(
-            key_record, auth_key_digest(key_material.auth_key_secret(), contract_number, plain),
-            key_material.encrypt_auth_key(contract_number, plain), event, utc_now(),
+            key_record, auth_key_digest(secret, contract_number, plain),
+            key_material.encrypt_auth_key(contract_number, plain), event, utc_now(), secret_version=secret_version,
         )
     except auth_key_store.KeyChanged:
         raise Conflict("認証キーは同時に行われた別の操作で再発行されました。認証キーの画面を開き直してください。",
                        code="auth_key_conflict") from None
-    files.delete_prefix(files.key_notice_prefix(contract_number))
+    _withdraw_key_notices(contract_number)
     return _key_answer(latest, plain, generation)

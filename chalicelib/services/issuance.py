@@ -147,11 +147,13 @@ def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
 def new_auth_key(contract_number: str, obligee_id: str, contractor_id: str) -> AuthKeyState:
     """A fresh 認証キー, kept only as its digest and its KMS ciphertext."""
     plain = generate_auth_key()
+    secret_version, secret = key_material.current_auth_key_secret()
     return AuthKeyState(
         contract_number=contract_number,
         obligee_id=obligee_id,
         contractor_id=contractor_id,
-        digest=auth_key_digest(key_material.auth_key_secret(), contract_number, plain),
+        digest=auth_key_digest(secret, contract_number, plain),
+        secret_version=secret_version,
         encrypted_key=key_material.encrypt_auth_key(contract_number, plain),
         last_failure_at=None,
     )

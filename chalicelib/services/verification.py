@@ -102,7 +102,7 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
 
     key_record = claim.key
     if key_record is not None and key_record.obligee_id == principal.org_id and auth_key_matches(
-        key_material.auth_key_secret(), contract_number, typed_key, key_record.digest
+        key_material.auth_key_secret(key_record.secret_version), contract_number, typed_key, key_record.digest
     ):
         versions = guarantee_store.get_versions(contract_number)
         latest = versions[0]

@@ -48,7 +48,7 @@ def _state(item: AuthKey) -> AuthKeyState:
         contract_number=item.contract_number, obligee_id=item.obligee_id, contractor_id=item.contractor_id,
         digest=item.digest, encrypted_key=item.encrypted_key, generation=int(item.generation),
         consecutive_failures=int(item.consecutive_failures), total_failures=int(item.total_failures),
-        last_failure_at=item.last_failure_at, disabled=bool(item.disabled),
+        last_failure_at=item.last_failure_at, disabled=bool(item.disabled), secret_version=item.secret_version,
     )
 
 
@@ -60,8 +60,8 @@ def create_in(tx: TransactWrite, key: AuthKeyState) -> None:
     """A new guarantee's key, written with the guarantee."""
     tx.save(AuthKey(
         key.contract_number, obligee_id=key.obligee_id, contractor_id=key.contractor_id, digest=key.digest,
-        encrypted_key=key.encrypted_key, generation=key.generation, consecutive_failures=0, total_failures=0,
-        disabled=False, updated_at=datetime.now(UTC),
+        secret_version=key.secret_version, encrypted_key=key.encrypted_key, generation=key.generation,
+        consecutive_failures=0, total_failures=0, disabled=False, updated_at=datetime.now(UTC),
     ), condition=AuthKey.contract_number.does_not_exist())
 
 
@@ -188,13 +188,15 @@ def get_auth_key(contract_number: str) -> AuthKeyState | None:
     return None if item is None else _state(item)
 
 
-def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEntry, now: datetime) -> None:
+def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEntry, now: datetime, *,
+                secret_version: str) -> None:
     """A re-issued key: the old digest is gone in the same write, counters and lock start afresh."""
     def write(tx: TransactWrite) -> None:
         tx.update(
             AuthKey(key.contract_number),
             actions=[
                 AuthKey.digest.set(digest),
+                AuthKey.secret_version.set(secret_version),
                 AuthKey.encrypted_key.set(encrypted),
                 AuthKey.generation.add(1),
                 AuthKey.consecutive_failures.set(0),

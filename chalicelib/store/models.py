@@ -180,6 +180,7 @@ class AuthKey(Model):
     obligee_id = UnicodeAttribute()  # whom the certificate is addressed to
     contractor_id = UnicodeAttribute()
     digest = UnicodeAttribute()
+    secret_version = UnicodeAttribute(null=True)  # the app secret's version behind `digest`
     encrypted_key = BinaryAttribute(legacy_encoding=False)
     generation = NumberAttribute(default=1)  # +1 on each re-issue
     consecutive_failures = NumberAttribute(default=0)

@@ -253,6 +253,11 @@ def label_of(operation: Any) -> str:
 # Valid bodies of each operation with a body (one is drawn): the fuzzer lays generated fields over them.
 VALID_BODIES: dict[str, Any] = {
     "POST /v1/auth/login": lambda world: [{"username": "demo-contractor-2", "password": DEMO_PASSWORD}],
+    # The challenge steps with a session / token Cognito never issued: a well-formed request it refuses (401).
+    "POST /v1/auth/new-password": lambda world: [
+        {"username": "demo-contractor-2", "session": "s" * 40, "new_password": "Fuzz-Pass-12345!"}],
+    "POST /v1/auth/mfa-setup": lambda world: [{"setup_token": "t" * 40, "code": "123456"}],
+    "POST /v1/auth/mfa": lambda world: [{"username": "demo-contractor-2", "session": "s" * 40, "code": "123456"}],
     "PUT /v1/obligees/{obligee_id}": lambda world: [dict(OBLIGEES["sakaiminato"]), dict(OBLIGEES["pref-demo"])],
     "PUT /v1/contractors/{contractor_id}": lambda world: [dict(CONTRACTORS["contractor-1"])],
     "POST /v1/guarantees": lambda world: [
