@@ -31,6 +31,14 @@ class StatedTerms:
 
 
 @dataclass(frozen=True)
+class RecordedChange:
+    """A change written into the latest version without a new certificate (注2, 注3): its history entry."""
+
+    recorded_on: date  # Japan date
+    changes: tuple[str, ...]  # in words, as the API answered
+
+
+@dataclass(frozen=True)
 class CertificateVersion:
     """One version of a guarantee's certificate (保証証書), never overwritten once issued; a recorded change
     or a cancellation updates the latest version in place and bumps its `revision`."""
@@ -52,6 +60,7 @@ class CertificateVersion:
     issued_by: str
     amended: bool = False
     changes: tuple[str, ...] = ()  # what this version changed, in words
+    recorded_changes: tuple[RecordedChange, ...] = ()  # changes since, without a certificate (oldest first)
     status: GuaranteeStatus = GuaranteeStatus.ACTIVE
     cancelled_on: date | None = None
     cancel_reason: str | None = None

@@ -51,7 +51,7 @@ def ensure_certificate_pdf(item: CertificateVersion, *, trust_stored_flag: bool 
     The owner's verification trusts the version's `pdf_stored` flag (no S3 call on its hot path); the
     contractor's and surety's download checks S3 itself, and so repairs a lost object.
     """
-    object_key = files.certificate_key(item.contract_number, item.version)
+    object_key = files.certificate_key(item.contract_number, item.version, len(item.recorded_changes))
     if item.pdf_stored and trust_stored_flag:
         return object_key
     if not files.exists(object_key):

@@ -83,6 +83,8 @@ class GuaranteeVersion(Model):
     issued_by = UnicodeAttribute()
     amended = BooleanAttribute(default=False)
     changes = ListAttribute(of=UnicodeAttribute, null=True)  # what this version changed, in words
+    # Changes recorded in place since (no certificate, 注2/注3): [{"on": ISO date, "changes": [words]}].
+    recorded_changes = JSONAttribute(null=True)
     revision = VersionAttribute()  # optimistic lock: every write of the item checks and bumps it
     cancelled_on = DateAttribute(null=True)  # Japan date
     cancel_reason = UnicodeAttribute(null=True)
