@@ -84,7 +84,7 @@ class Obligee:
     name: str
     e_guarantee_start_date: date | None  # None: the owner has not adopted electronic guarantees
     eligible_work_categories: tuple[WorkCategory, ...]
-    submission_method: SubmissionMethod
+    submission_methods: tuple[SubmissionMethod, ...]  # what it accepts: one or both, in SubmissionMethod order
     contact_email: str
     ratio_rules: dict[str, dict[str, Any]] | None = None  # overrides of the default amount rules
 

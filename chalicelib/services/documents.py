@@ -89,7 +89,7 @@ def key_notice_link(item: CertificateVersion, obligee: Obligee | None, auth_key_
         project_name=item.terms.project_name,
         obligee_name=item.obligee_name,
         surety_name=get_settings().surety.name,
-        submission_method=(obligee.submission_method if obligee else SubmissionMethod.EMAIL).value,
+        submission_methods=tuple(m.value for m in (obligee.submission_methods if obligee else SubmissionMethod)),
         verification_url=verification_page_url(item.contract_number),
     )
     # A fresh, unguessable name per request and key generation; a lifecycle rule removes them within a day.

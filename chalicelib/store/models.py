@@ -151,7 +151,8 @@ class Obligee(Model):
     name = UnicodeAttribute()
     e_guarantee_start_date = DateAttribute(null=True)
     eligible_work_categories = ListAttribute(of=UnicodeAttribute, default=list)
-    submission_method = UnicodeAttribute()
+    submission_method = UnicodeAttribute()  # the first accepted method (items written before submission_methods)
+    submission_methods = ListAttribute(of=UnicodeAttribute, null=True)
     contact_email = UnicodeAttribute()
     ratio_rules = JSONAttribute(null=True)  # overrides of the default amount rules
     updated_at = UTCDateTimeAttribute()
