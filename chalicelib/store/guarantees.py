@@ -194,6 +194,17 @@ def iter_contractor_certificates(contractor_id: str) -> Iterator[tuple[Certifica
         yield _record(item), item.search_project, item.search_obligee
 
 
+def open_guarantee_exists(contractor_id: str, obligee_id: str, project_name: str,
+                          guarantee_type: GuaranteeType) -> bool:
+    """Whether the contractor holds an open guarantee of this type for the same owner and works (工事名 compared
+    as the search normalises it). One Query of the contractor's own partition, filtered by DynamoDB."""
+    condition = ((GuaranteeVersion.guarantee_type == guarantee_type.value)
+                 & (GuaranteeVersion.obligee_id == obligee_id)
+                 & (GuaranteeVersion.search_project == normalize_search_text(project_name))
+                 & (GuaranteeVersion.status == GuaranteeStatus.ACTIVE.value))
+    return any(True for _ in GuaranteeVersion.by_contractor.query(contractor_id, filter_condition=condition))
+
+
 def _is_latest_and_open() -> Condition:
     # The revision is checked by pynamodb's VersionAttribute on every write of the item.
     return GuaranteeVersion.latest_contractor_id.exists() & (GuaranteeVersion.status == GuaranteeStatus.ACTIVE.value)
