@@ -219,3 +219,15 @@ def test_unknown_submission_methods_are_refused_in_japanese(api, methods):
                        user=SURETY)
     assert_error(response, 400, "validation_error", {"submission_method"})
     assert "電子契約システムへの登録・電子メールでの送信の一方または両方" in response.json_body["errors"][0]["message"]
+
+
+def test_the_portal_shows_the_recorded_change_in_the_history_and_the_current_period(api):
+    from tests.portal_support import signed_in
+
+    number = issue(api)
+    assert amend(api, number, {"expected_version": 1, "guarantee_period_end": "2025-05-31"}).status_code == 200
+    page = signed_in(api, CONTRACTOR).get(f"/certificates/{number}")
+    assert page.status_code == 200
+    text = page.visible_text
+    assert "記録(証書の発行なし): 保証期間の末日: 令和7年3月31日 → 令和7年5月31日(保証期間の変更)" in text
+    assert "令和 7年 5月31日" in text  # the 保証期間 the certificate now states, as the PDF prints it
