@@ -19,6 +19,7 @@ from chalicelib.store import guarantees as guarantee_store
 
 if TYPE_CHECKING:
     from chalicelib.pdf.certificate import CertificateContent
+    from chalicelib.pdf.key_notice import KeyNoticeContent
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +78,12 @@ def verification_page_url(contract_number: str) -> str:
     return f"{get_settings().portal_url}/verify?contract_number={contract_number}"
 
 
-def key_notice_link(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str,
-                    generation: int) -> str:
-    """Render the key notice for the current key, store it under a fresh name and link to it."""
-    from chalicelib.pdf.key_notice import KeyNoticeContent, render_key_notice
+def key_notice_content(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str) -> KeyNoticeContent:
+    """What the key notice of this guarantee says: the methods its owner accepts, the verification screen's
+    address with the number filled in (the portal's, APP_PORTAL_URL)."""
+    from chalicelib.pdf.key_notice import KeyNoticeContent
 
-    content = KeyNoticeContent(
+    return KeyNoticeContent(
         guarantee_type=item.guarantee_type,
         contract_number=item.contract_number,
         auth_key_display=auth_key_display,
@@ -92,6 +93,14 @@ def key_notice_link(item: CertificateVersion, obligee: Obligee | None, auth_key_
         submission_methods=tuple(m.value for m in (obligee.submission_methods if obligee else SubmissionMethod)),
         verification_url=verification_page_url(item.contract_number),
     )
+
+
+def key_notice_link(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str,
+                    generation: int) -> str:
+    """Render the key notice for the current key, store it under a fresh name and link to it."""
+    from chalicelib.pdf.key_notice import render_key_notice
+
+    content = key_notice_content(item, obligee, auth_key_display)
     # A fresh, unguessable name per request and key generation; a lifecycle rule removes them within a day.
     object_key = f"{files.key_notice_prefix(item.contract_number)}g{generation}/{uuid.uuid4().hex}.pdf"
     files.put_pdf(object_key, render_key_notice(content), f"認証キー等のお知らせ_{item.contract_number}.pdf")
