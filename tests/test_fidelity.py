@@ -100,6 +100,13 @@ def test_the_period_follows_the_works_and_every_reader_sees_the_same_one(in_2026
     (owner_mail, *_) = [m for m in told if m.destinations["ToAddresses"] == [OWNER_EMAIL]]
     assert f"/verify?contract_number={number}" in owner_mail.body
 
+    # The owner's 確認済み一覧 marks it changed until it verifies again.
+    (item,) = [i for i in api.get("/v1/verifications", user=OWNER).json_body["items"] if i["contract_number"] == number]
+    assert item["changed_since_verified"] is False  # period_everywhere verified it just now
+    assert amend(api, number, {"expected_version": 1, "contract_amount_total": 120_000_000}).status_code == 200
+    (item,) = [i for i in api.get("/v1/verifications", user=OWNER).json_body["items"] if i["contract_number"] == number]
+    assert item["changed_since_verified"] is True
+
     # The works run past the agreed end: the period follows them.
     later = amend(api, number, {"expected_version": 1, "completion_date": "2027-07-31"})
     assert later.json_body["guarantee_period_end"] == "2027-07-31"
@@ -231,3 +238,28 @@ def test_the_portal_shows_the_recorded_change_in_the_history_and_the_current_per
     text = page.visible_text
     assert "記録(証書の発行なし): 保証期間の末日: 令和7年3月31日 → 令和7年5月31日(保証期間の変更)" in text
     assert "令和 7年 5月31日" in text  # the 保証期間 the certificate now states, as the PDF prints it
+
+
+def test_the_key_notice_qr_code_opens_the_owner_verification_screen_with_the_number(api):
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.portal_support import Browser, path_of
+
+    number = issue(api)
+    notice = api.get(f"/v1/certificates/{number}/auth-key", user=CONTRACTOR).json_body
+    pdf = requests.get(notice["notice_pdf_url"], timeout=10).content
+    (qr_url,) = [a.get_object()["/A"]["/URI"] for a in PdfReader(io.BytesIO(pdf)).pages[0].get("/Annots", [])]
+    assert qr_url == f"{api.account.settings.portal_url}/verify?contract_number={number}"
+    assert notice["auth_key"].replace("-", "") not in qr_url.upper()
+
+    # A clerk who scans it is asked to log in, then lands on the form with the number filled in (never the key).
+    clerk = Browser(api)
+    first = clerk.get(path_of(qr_url))
+    assert first.status_code in (302, 303) and "/login" in first.headers["Location"]
+    landed = clerk.login(OWNER, next_path=path_of(qr_url))
+    assert landed.status_code == 303 and path_of(landed.headers["Location"]) == path_of(qr_url)
+    form = clerk.get(path_of(qr_url))
+    assert form.status_code == 200 and form.field("contract_number") == number
+    assert not form.field("auth_key")

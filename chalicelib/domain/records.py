@@ -141,6 +141,7 @@ class VerificationEntry:
     verified_version: int
     verified_at: datetime
     verified_by: str
+    verified_recorded_changes: int = 0  # changes recorded in place in that version when it was verified
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,7 @@ class Verification(Model):
     obligee_id = UnicodeAttribute(hash_key=True)
     contract_number = UnicodeAttribute(range_key=True)
     verified_version = NumberAttribute()
+    verified_recorded_changes = NumberAttribute(default=0)  # changes recorded in that version by then (注2, 注3)
     verified_at = UTCDateTimeAttribute()
     verified_by = UnicodeAttribute()
 
