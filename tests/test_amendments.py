@@ -384,6 +384,9 @@ def test_contract_amount_or_completion_date_alone_is_recorded_without_a_certific
     v2 = read(api, number).json_body
     assert (v2["version"], v2["contract_amount_total"], v2["contract_amount_covered"]) == (2, 120_000_000, 110_000_000)
     assert (v2["completion_date"], v2["guarantee_period_end"]) == ("2025-09-30", "2025-12-31")
+    # The recorded changes stay in the history of version 1; version 2 starts with none (and its own PDF).
+    assert [len(v["recorded_changes"]) for v in v2["versions"]] == [0, 3]
+    assert f"{prefix}v2.pdf" in s3_objects(prefix)
 
 
 def test_the_list_shows_the_amendment_and_sorts_by_the_latest_issue_date(api):

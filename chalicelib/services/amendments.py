@@ -146,6 +146,7 @@ def _new_version(latest: CertificateVersion, plan: AmendmentPlan, changes: list[
         issued_by=principal.actor,
         amended=True,
         changes=tuple(changes),
+        recorded_changes=(),  # those belong to the version they were recorded in
         revision=1,
         pdf_stored=False,
     )
