@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz bench clean package package-check deploy
+.PHONY: run test lint fuzz bench docs clean package package-check deploy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)
 	$(PY) -m mypy
 	$(PY) -m mypy --strict chalicelib/domain
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+
+## The sample documents in docs/ (a certificate, a (変更) certificate, a 境港市 key notice), made by the service's
+## own code and rendered to PNG by poppler's pdftoppm; docs/samples.json records their layouts (tests/test_docs.py).
+docs: $(STAMP)
+	$(PY) -m scripts.docs
 
 ## Benchmarks whose figures go into closing notes.
 bench: $(STAMP)

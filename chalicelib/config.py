@@ -54,6 +54,20 @@ class Settings:
     require_surety_mfa: bool = False  # surety staff sign in only with a TOTP code (deployed stages)
 
 
+# The demo surety: clearly fictional throughout (name, people, address, numbers, site), so that no demo,
+# test or sample document impersonates a real company. Every stage that issues real certificates sets its own.
+DEMO_SURETY = Surety(
+    name="見本建設保証株式会社",
+    address="○○県○○市見本町1丁目2番3号",
+    representative="代表取締役社長 見本 太郎",
+    branch_name="見本支店",
+    branch_address="○○県○○市見本町1丁目2番3号",
+    tel="000-000-0000",
+    fax="000-000-0001",
+    info_url="https://surety.example.jp/",
+)
+
+
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
@@ -85,14 +99,14 @@ def get_settings() -> Settings:
         contract_number_base=int(_env("APP_CONTRACT_NUMBER_BASE", "2070500000")),
         portal_url=_env("APP_PORTAL_URL", "http://localhost:8000").rstrip("/"),
         surety=Surety(
-            name=_env("APP_SURETY_NAME", "西日本建設業保証株式会社"),
-            address=_env("APP_SURETY_ADDRESS", "大阪市西区立売堀2丁目1番2号"),
-            representative=_env("APP_SURETY_REPRESENTATIVE", "取締役社長 保証 太郎"),
-            branch_name=_env("APP_SURETY_BRANCH", "大阪支店"),
-            branch_address=_env("APP_SURETY_BRANCH_ADDRESS", "大阪市西区立売堀2丁目1番2号"),
-            tel=_env("APP_SURETY_TEL", "06-6543-2711"),
-            fax=_env("APP_SURETY_FAX", "0120-504160"),
-            info_url=_env("APP_SURETY_INFO_URL", "https://www.example.jp/"),
+            name=_env("APP_SURETY_NAME", DEMO_SURETY.name),
+            address=_env("APP_SURETY_ADDRESS", DEMO_SURETY.address),
+            representative=_env("APP_SURETY_REPRESENTATIVE", DEMO_SURETY.representative),
+            branch_name=_env("APP_SURETY_BRANCH", DEMO_SURETY.branch_name),
+            branch_address=_env("APP_SURETY_BRANCH_ADDRESS", DEMO_SURETY.branch_address),
+            tel=_env("APP_SURETY_TEL", DEMO_SURETY.tel),
+            fax=_env("APP_SURETY_FAX", DEMO_SURETY.fax),
+            info_url=_env("APP_SURETY_INFO_URL", DEMO_SURETY.info_url),
         ),
         require_surety_mfa=_env("APP_REQUIRE_SURETY_MFA") == "1",
     )

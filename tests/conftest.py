@@ -7,9 +7,11 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from chalice.test import Client
 from moto import mock_aws
 
@@ -19,6 +21,11 @@ from scripts.local_run import stage_environment
 STAGE = "local"
 # Every AWS call the app makes is checked against the stage's generated IAM policy (tests/aws_calls.py).
 pytest_plugins = ["tests.aws_calls"]
+
+# The test world's clock starts here (and runs): its certificates (contracts of 2024-04-01, works until
+# 2025-03-31) are issued while their period runs and within a year of the contract, as a surety would
+# (chalicelib/domain/underwriting.py). Tests that need another moment travel from it.
+WORLD_START = datetime(2024, 5, 10, 3, 0, tzinfo=UTC)  # 12:00 on 2024-05-10 in Japan
 # Log calls with a field the JSON formatter would drop fail here instead of vanishing in CloudWatch.
 os.environ["APP_LOG_STRICT"] = "1"
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,7 +52,7 @@ def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         **stage_environment(STAGE),
     }.items():
         monkeypatch.setenv(name, value)
-    with mock_aws():
+    with time_machine.travel(WORLD_START, tick=True), mock_aws():
         reset_process_caches()
         from chalicelib.config import get_settings
         from scripts.provision import identity_environment, provision

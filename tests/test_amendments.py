@@ -355,8 +355,9 @@ def test_contract_amount_or_completion_date_alone_is_recorded_without_a_certific
                               "idempotency": [f"amend:{number}"]}
     (event,) = events(api, number, "change_recorded")
     assert event["detail"]["changed"]["contract_amount_total"] == [100_000_000, 120_000_000]
-    assert s3_objects(prefix) == pdfs  # no new document
-    assert len(sent_emails()) == emails_before
+    # No new certificate: the version's PDF is made again for the recorded state (it prints 請負金額(総額)).
+    assert set(s3_objects(prefix)) == set(pdfs) | {f"{prefix}v1-c1.pdf"}
+    assert len(sent_emails()) == emails_before  # a contract amount is nothing the owner relies on
     retried = amend(api, number, {"expected_version": 1, "contract_amount_total": 120_000_000,
                                   "contract_amount_covered": 110_000_000}, key="record-1")
     assert retried.status_code == 200 and retried.json_body == response.json_body
@@ -369,17 +370,23 @@ def test_contract_amount_or_completion_date_alone_is_recorded_without_a_certific
     shown = read(api, number).json_body
     assert shown["completion_date"] == "2025-09-30" and shown["guarantee_period_end"] == "2025-09-30"
     assert shown["version"] == 1 and shown["contract_amount_total"] == 120_000_000  # the earlier change stays
-    assert s3_objects(prefix) == pdfs
     assert stored(number)["versions"] == [1] and stored(number)["events"].count("change_recorded") == 2
+    assert [r["changes"] for r in shown["versions"][0]["recorded_changes"]] == [
+        response.json_body["changes"], later.json_body["changes"]]
 
+    # A period change by itself issues no certificate either (注2).
+    period = amend(api, number, {"expected_version": 1, "guarantee_period_end": "2025-12-31"})
+    assert period.status_code == 200, period.json_body
+    assert period.json_body["changes"] == ["保証期間の末日: 令和7年9月30日 → 令和7年12月31日(保証期間の変更)"]
     # A certificate issued after recorded changes prints them.
-    printed = amend(api, number, {"expected_version": 1, "guarantee_period_end": "2025-12-31"})
+    printed = amend(api, number, {"expected_version": 1, "guarantee_amount": 44_000_000})
     assert printed.status_code == 201, printed.json_body
-    assert printed.json_body["changes"] == ["保証期間の末日: 2025-09-30 → 2025-12-31"]
     v2 = read(api, number).json_body
     assert (v2["version"], v2["contract_amount_total"], v2["contract_amount_covered"]) == (2, 120_000_000, 110_000_000)
     assert (v2["completion_date"], v2["guarantee_period_end"]) == ("2025-09-30", "2025-12-31")
-    assert read(api, number, "?version=1").json_body["guarantee_period_end"] == "2025-09-30"
+    # The recorded changes stay in the history of version 1; version 2 starts with none (and its own PDF).
+    assert [len(v["recorded_changes"]) for v in v2["versions"]] == [0, 3]
+    assert f"{prefix}v2.pdf" in s3_objects(prefix)
 
 
 def test_the_list_shows_the_amendment_and_sorts_by_the_latest_issue_date(api):
@@ -590,7 +597,7 @@ def test_notifications_of_an_amendment(api):
         assert "保証契約番号" in mail.body and "工事名" in mail.body
         assert not KEY_PATTERN.search(mail.body.replace(verified_number, "")), mail.body
         assert key not in mail.body and key.replace("-", "") not in mail.body
-        assert "http" not in mail.body and "X-Amz" not in mail.body
+        assert "X-Amz" not in mail.body and "token" not in mail.body.lower()
     (owner_mail,) = [m for m in mails if m.destinations["ToAddresses"] == [OWNER_EMAIL]]
     assert owner_mail.body.startswith(f"{OBLIGEES['sakaiminato']['name']} 様")
     (contractor_mail,) = [m for m in mails if m.destinations["ToAddresses"] == [CONTRACTOR_EMAIL]]
@@ -604,7 +611,7 @@ def test_notifications_of_an_amendment(api):
     assert second.status_code == 201, second.json_body
     assert recipients(mails_about(verified_number)) == [CONTRACTOR_EMAIL, CONTRACTOR_EMAIL, OWNER_EMAIL, OWNER_EMAIL]
     assert sum("第3版" in m.body for m in mails_about(verified_number)) == 2
-    # A recorded change notifies no one.
+    # A recorded change of the contract amount alone notifies no one.
     assert amend(api, verified_number, {"expected_version": 3, "contract_amount_total": 110_000_000}).status_code == 200
     assert len(mails_about(verified_number)) == 4
     item = verified_item(api, verified_number)
@@ -650,7 +657,7 @@ def test_cancellation(api):
     assert stored(number)["versions"] == [1, 2] and stored(number)["marked"] == [2]
     assert stored(number)["events"].count("cancelled") == 1
     assert recipients(mails_about(number, CANCELLED_SUBJECT)) == [CONTRACTOR_EMAIL, OWNER_EMAIL]
-    assert all("2024-07-01" in m.body and key not in m.body for m in mails_about(number, CANCELLED_SUBJECT))
+    assert all("令和6年7月1日" in m.body and key not in m.body for m in mails_about(number, CANCELLED_SUBJECT))
 
     # The retry gets the same answer and changes and sends nothing.
     again = cancel(api, number, {"reason": " 工事中止による解約 "}, key="cancel-1")

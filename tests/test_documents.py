@@ -410,16 +410,17 @@ def test_key_notice_reissue_and_verification(api, s3_checks_presigned_links, cap
                          ("工事名", issued["project_name"]), ("発注者", issued["obligee"]["name"]),
                          ("保証機関", surety_name)):
         assert label in text and value in text, (label, value)
-    assert "メール" in flat and "前払金請求書" in flat and "電子契約システム" not in flat
+    # 境港市 accepts the notice by email only: the notice names that method alone, and no 【重要】 box.
+    assert "電子メールに添付して送信" in flat and "電子契約システム" not in flat and "【重要】" not in flat
     # The QR code (also a link on the page) opens the verification page with the number, never the key.
     (qr_link,) = _links_in(pdf)
     assert number in qr_link
     assert old_key not in qr_link.upper() and old_key.replace("-", "") not in qr_link.upper()
     content = KeyNoticeContent(GuaranteeType.ADVANCE_PAYMENT, number, old_key, issued["project_name"],
-                               issued["obligee"]["name"], surety_name, "email", qr_link)
+                               issued["obligee"]["name"], surety_name, ("email",), qr_link)
     assert qr_payload(content) == qr_link
     with pytest.raises(ValueError, match="auth key"):
-        qr_payload(KeyNoticeContent(GuaranteeType.ADVANCE_PAYMENT, number, old_key, "x", "y", "z", "email",
+        qr_payload(KeyNoticeContent(GuaranteeType.ADVANCE_PAYMENT, number, old_key, "x", "y", "z", ("email",),
                                     f"{qr_link}&k={old_key.replace('-', '').lower()}"))
 
     # Reissue: the old notice's link dies with the old key, the new notice shows only the new key.
@@ -455,7 +456,7 @@ def test_key_notice_reissue_and_verification(api, s3_checks_presigned_links, cap
     pref = api.issue(obligee_id="pref-demo", project_name="○○県道 舗装工事").json_body["contract_number"]
     _, pref_pdf = _notice(api, pref)
     pref_text = pdf_text(pref_pdf).replace("\n", "")
-    assert "電子契約システムへ登録(アップロード)してください。" in pref_text
+    assert "電子契約システムへの登録 (アップロード)" in pref_text
     assert "メール" not in pref_text and "○○県知事" in pref_text
 
     assert_no_link_leaked(caplog, [first["notice_pdf_url"], reissued.json_body["notice_pdf_url"], pdf_url])

@@ -148,11 +148,13 @@ def test_d5_dates_before_meiji_are_refused_with_a_japanese_message(api, field):
     response = api.issue(delivery="paper", **overrides)
     assert_error(response, 400, "validation_error", field)
     messages = {e["field"]: e["message"] for e in response.json_body["errors"]}
-    assert "明治元年10月23日から2100年12月31日まで" in messages[field]
+    assert "明治元年10月23日から令和82年12月31日まで" in messages[field]
 
 
 def test_d5_the_first_day_of_meiji_prints(api):
-    response = api.issue(delivery="paper", contract_date="1868-10-23", completion_date="1868-12-31")
+    # Registered long after the contract: a surety records why (late_registration_reason); the period runs.
+    response = api.issue(delivery="paper", contract_date="1868-10-23", completion_date="2024-12-31",
+                         late_registration_reason="古い契約の記録の移行")
     assert response.status_code == 201, response.json_body
     number = response.json_body["contract_number"]
     link = api.get(f"/v1/certificates/{number}/pdf", user=SURETY)

@@ -89,7 +89,8 @@ def dynamodb_calls(api):
 
 
 def test_contractor_sees_only_its_own_certificates_newest_first(api):
-    first = issue_on(api, "2024-05-10")
+    # The 前払金保証 of the works, which the 中間前払金保証 below needs (domain/underwriting).
+    first = issue_on(api, "2024-05-10", obligee_id="pref-demo", project_name="○○県道 橋梁工事")
     third = issue_on(api, "2024-05-12", guarantee_type="performance", guarantee_amount=10_000_000,
                      deposit_bank=DROP, project_name="境港市 岸壁補修工事")
     second = issue_on(api, "2024-05-11", guarantee_type="intermediate_advance_payment",

@@ -405,6 +405,7 @@ def test_strict_check_catches_an_undocumented_field():
         "issued_on": "2022-01-28", "amended": False, "version": 1, "status": "active", "delivery": "electronic",
         "obligee_id": "pref-demo", "obligee_name": "○○県知事", "project_name": "○○道路改良工事",
         "contract_amount_total": 100_000_000, "contract_amount_covered": 100_000_000, "guarantee_amount": 40_000_000,
+        "completion_date": "2023-03-31", "guarantee_period_end": "2023-03-31",
     }
     ref = {"$ref": "#/components/schemas/CertificateSummary"}
     assert schema_errors(ref, summary) == []

@@ -123,7 +123,7 @@ def test_key_screen_and_reissue_behind_a_confirmation(api):
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     text = page.visible_text
     for label in ("区分 前払金保証", f"保証契約番号 {number}", "工事名 境港市道 渡町線 道路改良工事", "発注者 境港市長",
-                  "保証機関 西日本建設業保証株式会社"):
+                  "保証機関 見本建設保証株式会社"):
         assert label in text, label
     old_key = DISPLAY_KEY.search(text).group(0)
     assert re.search(r'href="https?://[^"]+key-notices/[^"]+\.pdf\?[^"]*X-Amz-Expires', page.text)

@@ -15,7 +15,7 @@ def test_console_leads_from_a_contractor_to_its_certificates_and_their_trail(api
     console = browser.get("/console")
     assert console.status_code == 200
     assert "株式会社○○建設" in console.visible_text and "株式会社△△工業" in console.visible_text
-    assert "西日本建設業保証株式会社 様" in console.visible_text
+    assert "見本建設保証株式会社 様" in console.visible_text
     found = browser.get("/console?q=%E2%96%B3%E2%96%B3")  # △△
     assert "株式会社△△工業" in found.visible_text and "株式会社○○建設" not in found.visible_text
 

@@ -25,7 +25,7 @@ def test_obligee_is_created_then_updated_and_the_update_applies(bare_api):
     # The new adoption date governs the next issue: a 2024 contract can no longer be electronic.
     refused = bare_api.issue(contract_date="2024-06-01")
     assert_error(refused, 422, "not_eligible_for_electronic")
-    assert "2025年4月1日" in refused.json_body["message"]
+    assert "令和7年4月1日" in refused.json_body["message"]
 
 
 def test_contractor_update_keeps_its_certificates_and_count(bare_api):

@@ -21,8 +21,11 @@ LIFECYCLE_RULES: list[dict[str, Any]] = [
 ]
 
 
-def certificate_key(contract_number: str, version: int) -> str:
-    return f"certificates/{contract_number}/v{version}.pdf"
+def certificate_key(contract_number: str, version: int, recorded_changes: int = 0) -> str:
+    """Where a version's certificate is kept; after changes recorded in place (注2, 注3) the version prints
+    the current terms, each state under its own name (written once, never overwritten)."""
+    suffix = f"-c{recorded_changes}" if recorded_changes else ""
+    return f"certificates/{contract_number}/v{version}{suffix}.pdf"
 
 
 def key_notice_prefix(contract_number: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from chalicelib.domain.types import WorkCategory
+from chalicelib.domain.wareki import format_wareki_text
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,8 @@ class ObligeePolicy:
 
 
 def format_date_ja(d: date) -> str:
-    """'2024年1月1日'. The one place to switch to the Japanese era (令和6年1月1日) should that be wanted."""
-    return f"{d.year}年{d.month}月{d.day}日"
+    """'令和6年1月1日': dates in messages are written as the documents write them (和暦)."""
+    return format_wareki_text(d)
 
 
 def electronic_refusal(

@@ -26,6 +26,7 @@ DEPOSIT_BANK_MAX = 100
 PARTY_NAME_MAX = 100  # 発注者名, 保証契約者名
 ADDRESS_MAX = 200
 CANCEL_REASON_MAX = 200
+LATE_REGISTRATION_REASON_MAX = 200
 EMAIL_LOCAL_MAX = 64
 EMAIL_DOMAIN_MAX = 253
 MAX_AMOUNT = 10**13  # yen; far above any real contract, small enough to catch a slipped key

@@ -81,7 +81,7 @@ def parse_obligee(obligee_id: str, body: dict[str, Any]) -> Obligee:
 
     categories: list[WorkCategory] = []
     raw_categories = body.get("eligible_work_categories", [])
-    allowed_categories = ", ".join(c.value for c in WorkCategory)
+    allowed_categories = "・".join(c.name_ja for c in WorkCategory)
     if not isinstance(raw_categories, list) or not all(isinstance(c, str) for c in raw_categories):
         errors.append(FieldError("eligible_work_categories", "電子保証の対象種別は文字列の配列で指定してください"))
     else:
@@ -91,20 +91,30 @@ def parse_obligee(obligee_id: str, body: dict[str, Any]) -> Obligee:
                     categories.append(WorkCategory(raw))
             except ValueError:
                 errors.append(FieldError("eligible_work_categories",
-                                         f"電子保証の対象種別は {allowed_categories} から指定してください"))
+                                         f"電子保証の対象種別は{allowed_categories}から指定してください"))
     if start is not None and not categories and not errors:
         errors.append(FieldError("eligible_work_categories", "電子保証の対象種別を1つ以上指定してください"))
 
-    method = SubmissionMethod.EMAIL
-    try:
-        method = SubmissionMethod(str(body.get("submission_method")))
-    except ValueError:
-        errors.append(FieldError("submission_method", "認証キーの提出方法は email, e_contract のいずれかです"))
+    methods = _submission_methods(body.get("submission_method"), errors)
     email = _email(body, "contact_email", "発注者の連絡先メールアドレス", errors)
     rules = _ratio_rules(body.get("ratio_rules"), errors)
     if errors:
         raise ValidationFailed(errors)
-    return Obligee(obligee_id, name, start, tuple(categories), method, email, rules)
+    return Obligee(obligee_id, name, start, tuple(categories), methods, email, rules)
+
+
+def _submission_methods(raw: Any, errors: list[FieldError]) -> tuple[SubmissionMethod, ...]:
+    """One method (a string) or the methods the owner accepts (a list of one or both), in the flyer's order."""
+    values = raw if isinstance(raw, list) else [raw]
+    try:
+        chosen = {SubmissionMethod(v) for v in values if isinstance(v, str)}
+    except ValueError:
+        chosen = set()
+    if not chosen or len(chosen) != len(values):
+        errors.append(FieldError("submission_method", "認証キー等のお知らせの提出方法は、電子契約システムへの登録・"
+                                                      "電子メールでの送信の一方または両方を指定してください"))
+        return (SubmissionMethod.EMAIL,)
+    return tuple(m for m in SubmissionMethod if m in chosen)
 
 
 def _ratio_rules(raw: Any, errors: list[FieldError]) -> dict[str, dict[str, Any]] | None:

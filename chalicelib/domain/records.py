@@ -31,6 +31,14 @@ class StatedTerms:
 
 
 @dataclass(frozen=True)
+class RecordedChange:
+    """A change written into the latest version without a new certificate (注2, 注3): its history entry."""
+
+    recorded_on: date  # Japan date
+    changes: tuple[str, ...]  # in words, as the API answered
+
+
+@dataclass(frozen=True)
 class CertificateVersion:
     """One version of a guarantee's certificate (保証証書), never overwritten once issued; a recorded change
     or a cancellation updates the latest version in place and bumps its `revision`."""
@@ -52,6 +60,7 @@ class CertificateVersion:
     issued_by: str
     amended: bool = False
     changes: tuple[str, ...] = ()  # what this version changed, in words
+    recorded_changes: tuple[RecordedChange, ...] = ()  # changes since, without a certificate (oldest first)
     status: GuaranteeStatus = GuaranteeStatus.ACTIVE
     cancelled_on: date | None = None
     cancel_reason: str | None = None
@@ -75,7 +84,7 @@ class Obligee:
     name: str
     e_guarantee_start_date: date | None  # None: the owner has not adopted electronic guarantees
     eligible_work_categories: tuple[WorkCategory, ...]
-    submission_method: SubmissionMethod
+    submission_methods: tuple[SubmissionMethod, ...]  # what it accepts: one or both, in SubmissionMethod order
     contact_email: str
     ratio_rules: dict[str, dict[str, Any]] | None = None  # overrides of the default amount rules
 
@@ -133,6 +142,7 @@ class VerificationEntry:
     verified_version: int
     verified_at: datetime
     verified_by: str
+    verified_recorded_changes: int = 0  # changes recorded in place in that version when it was verified
 
 
 @dataclass(frozen=True)

@@ -47,10 +47,20 @@ class Delivery(StrEnum):
     ELECTRONIC = "electronic"
     PAPER = "paper"
 
+    @property
+    def name_ja(self) -> str:
+        return {"electronic": "電子交付", "paper": "書面交付"}[self.value]
+
 
 class SubmissionMethod(StrEnum):
-    """How an owner wants the key notice submitted to it."""
+    """How an owner wants the key notice submitted to it; in the flyer's order (① then ②)."""
 
-    EMAIL = "email"  # 電子メールに添付して送信
     E_CONTRACT = "e_contract"  # 電子契約システムへの登録
+    EMAIL = "email"  # 電子メールに添付して送信
+
+    @property
+    def name_ja(self) -> str:
+        """As the key notice words it (flyer)."""
+        names = {"e_contract": "電子契約システムへの登録 (アップロード)", "email": "電子メールに添付して送信"}
+        return names[self.value]
 

@@ -17,6 +17,7 @@ from chalicelib.domain.limits import (
     DEPOSIT_BANK_MAX,
     EARLIEST_DATE,
     ID_MAX,
+    LATE_REGISTRATION_REASON_MAX,
     LATEST_DATE,
     MAX_AMOUNT,
     PROJECT_NAME_MAX,
@@ -25,6 +26,7 @@ from chalicelib.domain.limits import (
 )
 from chalicelib.domain.policy import RatioRule, amount_bound, within_rule
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
+from chalicelib.domain.wareki import format_wareki_text
 
 # Japanese names of the API fields, used in every message.
 FIELD_NAMES_JA: dict[str, str] = {
@@ -41,6 +43,7 @@ FIELD_NAMES_JA: dict[str, str] = {
     "guarantee_period_end": "保証期間の末日",
     "deposit_bank": "預託金融機関",
     "delivery": "交付方法",
+    "late_registration_reason": "遅延登録の理由",
 }
 
 REQUIRED_FIELDS = (
@@ -92,6 +95,7 @@ class IssueRequest:
     guarantee_period_end: date
     deposit_bank: str | None
     delivery: Delivery
+    late_registration_reason: str | None = None  # why a contract long past is registered now (audited)
 
 
 def check_amount_rule(
@@ -121,7 +125,9 @@ def _enum(enum_type: type[Enum]) -> Callable[[str, object], Any]:
         allowed = [m.value for m in enum_type]
         if isinstance(value, str) and value in allowed:
             return enum_type(value)
-        raise _Bad(f"{name}は次のいずれかを指定してください: {', '.join(allowed)}")
+        # Japanese labels for people (建設工事・測量等業務・物品); the values themselves are in openapi.yaml.
+        labels = "・".join(getattr(m, "name_ja", m.value) for m in enum_type)
+        raise _Bad(f"{name}は{labels}のいずれかを指定してください")
 
     return parse
 
@@ -131,7 +137,7 @@ def is_identifier(value: object) -> bool:
     return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 
-DATE_RANGE_JA = "明治元年10月23日から2100年12月31日まで"
+DATE_RANGE_JA = f"{format_wareki_text(EARLIEST_DATE)}から{format_wareki_text(LATEST_DATE)}まで"
 
 
 def unprintable_message(name: str, text: str) -> str | None:
@@ -191,6 +197,17 @@ def _deposit_bank(name: str, value: object) -> str | None:
     raise _Bad(f"{name}は{DEPOSIT_BANK_MAX}文字以内の文字列で入力してください")
 
 
+def _late_registration_reason(name: str, value: object) -> str | None:
+    if isinstance(value, str) and len(value.strip()) <= LATE_REGISTRATION_REASON_MAX:
+        stripped = value.strip()
+        if not stripped:
+            return None  # blank means not given
+        if problem := unprintable_message(name, stripped):
+            raise _Bad(problem)
+        return stripped
+    raise _Bad(f"{name}は{LATE_REGISTRATION_REASON_MAX}文字以内の文字列で入力してください")
+
+
 def _amount(name: str, value: object) -> int:
     # bool is an int in Python but never an amount; 1.0 and "1000" are refused so that no client relies
     # on a conversion this API does not promise.
@@ -224,6 +241,7 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
     "guarantee_period_end": _date,
     "deposit_bank": _deposit_bank,
     "delivery": _enum(Delivery),
+    "late_registration_reason": _late_registration_reason,
 }
 
 
@@ -262,6 +280,7 @@ def parse_issue_request(body: object) -> IssueRequest:
             values["guarantee_period_end"] = values["completion_date"]
     if "deposit_bank" not in values and body.get("deposit_bank") is None:
         values["deposit_bank"] = None
+    values.setdefault("late_registration_reason", None)
 
     # A defaulted end date is not checked: its fault, if any, is reported on completion_date.
     errors.extend(_cross_field_errors(values, period_end_given=body.get("guarantee_period_end") is not None))

@@ -41,3 +41,9 @@ def format_wareki(d: date) -> str:
 def format_gregorian_ja(d: date) -> str:
     """'2024年1月1日': Gregorian date in Japanese, unpadded (used in messages, not on the certificate)."""
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def format_wareki_text(d: date) -> str:
+    """'令和6年1月1日', '令和元年5月1日': the era date unpadded, for sentences (messages, emails, history)."""
+    era, year = to_wareki(d)
+    return f"{era}{'元' if year == 1 else year}年{d.month}月{d.day}日"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from chalicelib.domain.types import GuaranteeType
+from chalicelib.domain.types import GuaranteeType, SubmissionMethod
 from chalicelib.pdf.layout import ASCENT, DESCENT, PageLayout, QrPlacement, new_canvas, wrap_text
 
 
@@ -23,7 +23,7 @@ class KeyNoticeContent:
     project_name: str
     obligee_name: str
     surety_name: str
-    submission_method: str  # 'email' or 'e_contract' (the owner's SubmissionMethod)
+    submission_methods: tuple[str, ...]  # what the owner accepts: 'e_contract', 'email' or both (SubmissionMethod)
     verification_url: str  # the owner's verification page WITH the contract number only, never the key
 
 
@@ -33,33 +33,30 @@ INTRO = "「保証確認サービス (D-Sure)」で電子証書を閲覧する�
 TABLE_LABELS: tuple[str, ...] = ("区分", "保証契約番号", "認証キー", "工事名", "発注者", "保証機関")
 CUSTOMER_HEADING = "【お客様へのお知らせ】"
 OWNER_HEADING = "【発注者様へのお知らせ】"
-IMPORTANT_HEADING = "【重要】"
 OWNER_TEXT = (
     "「保証確認サービス (D-Sure)」にログインし、上記の「保証契約番号」と「認証キー」を入力の上、"
     "電子証書を閲覧ください。"
 )
 QR_TEXT = "右のQRコードから、保証契約番号を入力済みの確認画面を開くことができます(認証キーの入力は必要です)。"
 QR_CAPTION = "保証確認サービス (D-Sure)"
-IMPORTANT_TEXT = (
-    "発注者様へは、この「認証キー等のお知らせ」(PDFファイル)をご提出ください。"
-    "電子証書の画面を印刷・保存したファイル(STEP3で保存したファイル)を誤ってご提出しないようご注意ください。"
-)
+# The flyer's own instructions to the contractor (its 【重要】 box: 「STEP3で保存したファイル…」) speak of the
+# portal's screens, not of this notice: they are not printed. The methods are exactly those the owner accepts.
+SUBMISSION_LEAD = "次の方法で当該PDFファイルを発注者様にご提出ください。"
+_NUMBERS = "①②"
 
 
-def submission_instruction(guarantee_type: GuaranteeType, submission_method: str) -> str:
-    """What the contractor does with this PDF, by the owner's submission method."""
-    gt = GuaranteeType(guarantee_type)
-    if submission_method == "email":
-        text = "当該PDFファイルを電子メールに添付して発注者様にご提出ください。"
-        if gt.is_advance:
-            # The advance is claimed with an invoice; owners such as 境港市 want both in one mail.
-            intermediate = gt is GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT
-            invoice = "中間前払金請求書" if intermediate else "前払金請求書"
-            text += f"{invoice}も合わせてメールにてご提出ください。"
-        return text + "なお、メールの送付先は発注者様の契約窓口にご確認ください。"
-    if submission_method == "e_contract":
-        return "当該PDFファイルを電子契約システムへ登録(アップロード)してください。"
-    raise ValueError(f"unknown submission method: {submission_method!r}")
+def submission_instruction(submission_methods: tuple[str, ...]) -> str:
+    """The flyer's 【お客様へのお知らせ】, naming exactly the methods the owner accepts (one, or both numbered
+    ① 又は ② as on the flyer)."""
+    try:
+        methods = [m for m in SubmissionMethod if m.value in set(submission_methods)]
+    except ValueError:
+        methods = []
+    if not methods or len(methods) != len(set(submission_methods)):
+        raise ValueError(f"unknown submission method: {submission_methods!r}")
+    if len(methods) == 1:
+        return f"{SUBMISSION_LEAD}\n{methods[0].name_ja}"
+    return SUBMISSION_LEAD + "\n" + " 又は ".join(f"{_NUMBERS[i]}{m.name_ja}" for i, m in enumerate(methods))
 
 
 def qr_payload(content: KeyNoticeContent) -> str:
@@ -84,9 +81,8 @@ def key_notice_text_fields(content: KeyNoticeContent) -> dict[str, str]:
         "工事名": content.project_name,
         "発注者": content.obligee_name,
         "保証機関": content.surety_name,
-        "お客様へのお知らせ": submission_instruction(gt, content.submission_method),
+        "お客様へのお知らせ": submission_instruction(content.submission_methods),
         "発注者様へのお知らせ": OWNER_TEXT,
-        "重要": IMPORTANT_TEXT,
         "署名": content.surety_name,
     }
 
@@ -170,16 +166,9 @@ def _layout(fields: dict[str, str], url: str, scale: float) -> PageLayout | None
     caption = 8 * scale
     page.text_center(QR_CAPTION, qr_x + qr_size / 2, qr_y - caption * 1.2, caption)
 
-    y = min(y, qr_y - caption * 3) - leading * 0.5
-    page.text(IMPORTANT_HEADING, left, y, body)
-    box_top = y + body * ASCENT + 6
-    y = page.paragraph(fields["重要"], left + body, y - leading, width - body, body, leading, "重要")
-    # A box around 【重要】 so it is not overlooked.
-    box_bottom = y + leading - body * DESCENT - 6
-    page.box(left - 6, box_bottom, right + 6, box_top, 0.8)
-
+    y = min(y, qr_y - caption * 3)
     sig_size = 13 * scale
-    y = box_bottom - 40 * scale - sig_size * ASCENT
+    y = y - 40 * scale - sig_size * ASCENT
     for line in wrap_text(fields["署名"], width, sig_size):
         page.text_right(line, right, y, sig_size, "署名")
         y -= sig_size * 1.5

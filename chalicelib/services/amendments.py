@@ -16,8 +16,9 @@ from chalicelib.domain.amendment import AmendmentPlan, describe_changes, plan_am
 from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.limits import CANCEL_REASON_MAX
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import CertificateVersion, GuaranteeStatus
+from chalicelib.domain.records import CertificateVersion, GuaranteeStatus, RecordedChange
 from chalicelib.domain.validation import FieldError, ValidationFailed, unprintable_message
+from chalicelib.domain.wareki import format_wareki_text
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import log_context
 from chalicelib.services import audit, documents, notices
@@ -105,17 +106,33 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
             documents.store_certificate_pdf_quietly(stored)
         else:
             status = 200
-            response = {"contract_number": contract_number, "version": latest.version,
-                        "revision": (latest.revision or 0) + 1, "certificate_issued": False, "changes": changes}
-            outcome = attempt.outcome(status, response, now, [])
+            recorded = replace(latest, terms=stated_terms(plan.state), revision=(latest.revision or 0) + 1,
+                               pdf_stored=False, recorded_changes=(
+                                   *latest.recorded_changes, RecordedChange(japan_today(), tuple(changes))))
+            response = _recorded_answer(recorded, plan, changes)
+            emails = _recorded_emails(recorded, changes) if plan.tells_owner else []
+            outcome = attempt.outcome(status, response, now, emails)
             event = audit.event(contract_number, "change_recorded", principal, request_id, detail=detail)
-            guarantee_store.commit_in_place(latest, replace(latest, terms=stated_terms(plan.state)), outcome, event)
+            guarantee_store.commit_in_place(latest, recorded, outcome, event)
+            # The certificate prints the terms as they now stand (注2): its PDF is made for this state.
+            documents.store_certificate_pdf_quietly(recorded)
     except guarantee_store.VersionConflict:
         raise _lost_race(contract_number) from None
     deliver_pending_emails(outcome)
     logger.info("guarantee amended", extra=log_context(contract_number=contract_number, request_id=request_id,
                                                        certificate_issued=plan.issues_certificate))
     return status, response
+
+
+def _recorded_answer(recorded: CertificateVersion, plan: AmendmentPlan, changes: list[str]) -> dict[str, Any]:
+    """What a change without a certificate did, said plainly: every field before and after, in words too."""
+    t = recorded.terms
+    return {"contract_number": recorded.contract_number, "version": recorded.version,
+            "revision": recorded.revision, "certificate_issued": False, "changes": changes,
+            "changed": {k: {"before": v[0], "after": v[1]} for k, v in plan.changed.items()},
+            "completion_date": t.completion_date.isoformat(),
+            "guarantee_period_end": t.guarantee_period_end.isoformat(),
+            "period_shortened": plan.period_shortened}
 
 
 def _new_version(latest: CertificateVersion, plan: AmendmentPlan, changes: list[str],
@@ -129,6 +146,7 @@ def _new_version(latest: CertificateVersion, plan: AmendmentPlan, changes: list[
         issued_by=principal.actor,
         amended=True,
         changes=tuple(changes),
+        recorded_changes=(),  # those belong to the version they were recorded in
         revision=1,
         pdf_stored=False,
     )
@@ -153,6 +171,16 @@ def _amended_emails(new: CertificateVersion, changes: list[str]) -> list[Email]:
                                contract_number=new.contract_number, label=new.guarantee_type.label,
                                project_name=new.terms.project_name, version=new.version, changes=changes)
         for to, addressee, for_owner in _notified_parties(new, contractor_only_if_electronic=True)
+    ]
+
+
+def _recorded_emails(recorded: CertificateVersion, changes: list[str]) -> list[Email]:
+    return [
+        notices.recorded_change_notice(to=to, addressee=addressee, for_owner=for_owner,
+                                       contract_number=recorded.contract_number,
+                                       label=recorded.guarantee_type.label,
+                                       project_name=recorded.terms.project_name, changes=changes)
+        for to, addressee, for_owner in _notified_parties(recorded, contractor_only_if_electronic=True)
     ]
 
 
@@ -186,8 +214,9 @@ def _cancel(attempt: Attempt, principal: Principal, contract_number: str, body: 
     emails = [
         notices.cancelled_notice(to=to, addressee=addressee, contract_number=contract_number,
                                  label=latest.guarantee_type.label, project_name=latest.terms.project_name,
-                                 cancelled_on=response["cancelled_on"])
-        for to, addressee, _ in _notified_parties(latest, contractor_only_if_electronic=False)
+                                 cancelled_on=format_wareki_text(cancelled.cancelled_on or japan_today()),
+                                 for_owner=for_owner)
+        for to, addressee, for_owner in _notified_parties(latest, contractor_only_if_electronic=False)
     ]
     outcome = attempt.outcome(200, response, now, emails)
     event = audit.event(contract_number, "cancelled", principal, request_id,

@@ -19,6 +19,7 @@ from chalicelib.store import guarantees as guarantee_store
 
 if TYPE_CHECKING:
     from chalicelib.pdf.certificate import CertificateContent
+    from chalicelib.pdf.key_notice import KeyNoticeContent
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def ensure_certificate_pdf(item: CertificateVersion, *, trust_stored_flag: bool 
     The owner's verification trusts the version's `pdf_stored` flag (no S3 call on its hot path); the
     contractor's and surety's download checks S3 itself, and so repairs a lost object.
     """
-    object_key = files.certificate_key(item.contract_number, item.version)
+    object_key = files.certificate_key(item.contract_number, item.version, len(item.recorded_changes))
     if item.pdf_stored and trust_stored_flag:
         return object_key
     if not files.exists(object_key):
@@ -90,21 +91,29 @@ def verification_page_url(contract_number: str) -> str:
     return f"{get_settings().portal_url}/verify?contract_number={contract_number}"
 
 
-def key_notice_link(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str,
-                    generation: int) -> str:
-    """Render the key notice for the current key, store it under a fresh name and link to it."""
-    from chalicelib.pdf.key_notice import KeyNoticeContent, render_key_notice
+def key_notice_content(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str) -> KeyNoticeContent:
+    """What the key notice of this guarantee says: the methods its owner accepts, the verification screen's
+    address with the number filled in (the portal's, APP_PORTAL_URL)."""
+    from chalicelib.pdf.key_notice import KeyNoticeContent
 
-    content = KeyNoticeContent(
+    return KeyNoticeContent(
         guarantee_type=item.guarantee_type,
         contract_number=item.contract_number,
         auth_key_display=auth_key_display,
         project_name=item.terms.project_name,
         obligee_name=item.obligee_name,
         surety_name=get_settings().surety.name,
-        submission_method=(obligee.submission_method if obligee else SubmissionMethod.EMAIL).value,
+        submission_methods=tuple(m.value for m in (obligee.submission_methods if obligee else SubmissionMethod)),
         verification_url=verification_page_url(item.contract_number),
     )
+
+
+def key_notice_link(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str,
+                    generation: int) -> str:
+    """Render the key notice for the current key, store it under a fresh name and link to it."""
+    from chalicelib.pdf.key_notice import render_key_notice
+
+    content = key_notice_content(item, obligee, auth_key_display)
     # A fresh, unguessable name per request and key generation; a lifecycle rule removes them within a day.
     object_key = f"{files.key_notice_prefix(item.contract_number)}g{generation}/{uuid.uuid4().hex}.pdf"
     data = signed(render_key_notice(content), "key_notice", item, version=None)

@@ -15,7 +15,13 @@ from chalicelib.domain.eligibility import ObligeePolicy, electronic_refusal
 from chalicelib.domain.policy import ratio_rules
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AuthKeyState, CertificateVersion, Contractor, Obligee, StatedTerms
-from chalicelib.domain.types import Delivery
+from chalicelib.domain.types import Delivery, GuaranteeType
+from chalicelib.domain.underwriting import (
+    Refusal,
+    intermediate_refusal,
+    late_registration_refusal,
+    period_refusal,
+)
 from chalicelib.domain.validation import IssueRequest, ValidationFailed, check_amount_rule, parse_issue_request
 from chalicelib.errors import Unprocessable
 from chalicelib.logs import log_context
@@ -59,6 +65,21 @@ def _check_electronic(req: IssueRequest, obligee: Obligee) -> None:
                             errors=[{"field": "delivery", "message": reason}])
 
 
+def _check_underwriting(req: IssueRequest, obligee: Obligee, issued_on: date) -> None:
+    """What a surety would refuse however well-formed the request (domain/underwriting): a 422 each."""
+    refusals: list[Refusal | None] = [
+        period_refusal(req.guarantee_period_end, issued_on),
+        late_registration_refusal(req.contract_date, issued_on, req.late_registration_reason),
+    ]
+    if req.guarantee_type is GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT:
+        refusals.append(intermediate_refusal(obligee.name, req.project_name, guarantee_store.open_guarantee_exists(
+            req.contractor_id, req.obligee_id, req.project_name, GuaranteeType.ADVANCE_PAYMENT)))
+    found = [r for r in refusals if r is not None]
+    if found:
+        raise Unprocessable(" ".join(r.message for r in found), code=found[0].code,
+                            errors=[{"field": r.field, "message": r.message} for r in found])
+
+
 def issue_guarantee(
     principal: Principal,
     body: Any,
@@ -95,12 +116,13 @@ def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
     contractor, obligee = _check_references(req)
     check_owner_amount_rule(req, obligee)
     _check_electronic(req, obligee)
+    issued_on = japan_today() if existing_certificate is None else existing_certificate[1]
+    _check_underwriting(req, obligee, issued_on)
 
     if existing_certificate is None:
         contract_number = guarantee_store.allocate_contract_number(get_settings().contract_number_base)
-        issued_on = japan_today()
     else:
-        contract_number, issued_on = existing_certificate
+        contract_number = existing_certificate[0]
     now = utc_now()
     version = CertificateVersion(
         contract_number=contract_number,
@@ -132,8 +154,10 @@ def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
             obligee_name=obligee.name,
         ))
     outcome = attempt.outcome(201, response, now, emails)
-    event = audit.event(contract_number, "issued", principal, request_id,
-                        detail={"version": 1, "delivery": req.delivery.value})
+    detail: dict[str, Any] = {"version": 1, "delivery": req.delivery.value}
+    if req.late_registration_reason:
+        detail["late_registration_reason"] = req.late_registration_reason  # the exception, on the record
+    event = audit.event(contract_number, "issued", principal, request_id, detail=detail)
     auth_key = new_auth_key(contract_number, obligee.obligee_id, contractor.contractor_id) \
         if version.is_electronic else None
     stored = guarantee_store.commit_issue(version, outcome, event, auth_key)

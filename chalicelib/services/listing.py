@@ -42,7 +42,8 @@ class Search:
             contractor_id = principal.org_id or ""
         field = params.get("field") or "all"
         if field not in FIELDS:
-            raise _invalid("field", "field(検索項目)は all, contract_number, obligee, project_name のいずれかです。")
+            raise _invalid("field", ("field(検索項目)は全件(all)・保証契約番号(contract_number)・"
+                                      "発注者(obligee)・工事名(project_name)のいずれかです。"))
         q = (params.get("q") or "").strip()
         if field == "all" or not q:
             return cls(contractor_id, "all", "")

@@ -8,10 +8,18 @@ from chalicelib.config import get_settings
 ISSUED_SUBJECT = "電子証書・認証キー登録のお知らせ"
 AMENDED_SUBJECT = "電子証書(変更)発行のお知らせ"
 CANCELLED_SUBJECT = "保証契約解約のお知らせ"
+RECORDED_SUBJECT = "保証期間等の変更のお知らせ"
+
+
+def portal_link(contract_number: str, *, for_owner: bool) -> str:
+    """Where the addressee reads it: the contractor's 保証工事一覧, or the owner's verification screen with
+    the number filled in. A login is needed either way; never a key or a token."""
+    portal = get_settings().portal_url
+    return f"{portal}/verify?contract_number={contract_number}" if for_owner else f"{portal}/certificates"
 
 
 def _letter(to: str, subject: str, addressee: str, lead: list[str], facts: list[tuple[str, str]],
-            tail: list[str]) -> Email:
+            tail: list[str], link: str) -> Email:
     surety = get_settings().surety
     body = "\n".join([
         f"{addressee} 様",
@@ -21,6 +29,8 @@ def _letter(to: str, subject: str, addressee: str, lead: list[str], facts: list[
         *(f"  {label}: {value}" for label, value in facts),
         "",
         *tail,
+        f"ログインしてご確認ください: {link}",
+        "",
         "このメールには認証キーを記載していません。",
         "お心当たりのない場合は、お手数ですが下記までご連絡ください。",
         "",
@@ -41,7 +51,7 @@ def issued_notice(
          "認証キーは一覧の「表示」ボタンから確認でき、発注者へ提出する「認証キー等のお知らせ」(PDF)を",
          "ダウンロードできます。"],
         [("保証契約番号", contract_number), ("区分", label), ("工事名", project_name), ("発注者", obligee_name)],
-        [],
+        [], portal_link(contract_number, for_owner=False),
     )
 
 
@@ -59,16 +69,33 @@ def amended_notice(*, to: str, addressee: str, for_owner: bool, contract_number:
         to, AMENDED_SUBJECT, addressee, lead,
         [("保証契約番号", contract_number), ("区分", label), ("工事名", project_name), ("版", f"第{version}版")],
         ["変更内容:", *(f"  ・{line}" for line in changes), ""],
+        portal_link(contract_number, for_owner=for_owner),
+    )
+
+
+def recorded_change_notice(*, to: str, addressee: str, for_owner: bool, contract_number: str, label: str,
+                           project_name: str, changes: list[str]) -> Email:
+    """A change of what the owner relies on (工期末日, 保証期間) that issues no certificate (注2)."""
+    lead = ["下記の保証について、工期末日・保証期間の変更を記録しました。",
+            "保証期間は工期の完了に応じて変更されるため、変更の保証証書は発行しません(証書の注2)。",
+            "電子証書には変更後の内容が表示されます。"]
+    if for_owner:
+        lead.append("保証確認サービス (D-Sure) で、お手元の保証契約番号と認証キー(変わりません)によりご確認ください。")
+    return _letter(
+        to, RECORDED_SUBJECT, addressee, lead,
+        [("保証契約番号", contract_number), ("区分", label), ("工事名", project_name)],
+        ["変更内容:", *(f"  ・{line}" for line in changes), ""],
+        portal_link(contract_number, for_owner=for_owner),
     )
 
 
 def cancelled_notice(*, to: str, addressee: str, contract_number: str, label: str, project_name: str,
-                     cancelled_on: str) -> Email:
+                     cancelled_on: str, for_owner: bool = False) -> Email:
     return _letter(
         to, CANCELLED_SUBJECT, addressee,
         ["下記の保証契約は解約・返還の手続きにより終了しました。", "電子証書には解約済みと表示されます。"],
         [("保証契約番号", contract_number), ("区分", label), ("工事名", project_name), ("解約日", cancelled_on)],
-        [],
+        [], portal_link(contract_number, for_owner=for_owner),
     )
 
 

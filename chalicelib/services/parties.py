@@ -18,7 +18,10 @@ def obligee_json(item: Obligee) -> dict[str, Any]:
         "name": item.name,
         "e_guarantee_start_date": item.e_guarantee_start_date.isoformat() if item.e_guarantee_start_date else None,
         "eligible_work_categories": [c.value for c in item.eligible_work_categories],
-        "submission_method": item.submission_method.value,
+        # One method as a string (as registered before an owner could accept both), else the list.
+        "submission_method": (item.submission_methods[0].value if len(item.submission_methods) == 1
+                              else [m.value for m in item.submission_methods]),
+        "submission_methods": [m.value for m in item.submission_methods],
         "contact_email": item.contact_email,
         "ratio_rules": item.ratio_rules,
     }

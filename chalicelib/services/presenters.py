@@ -25,6 +25,9 @@ def certificate_summary(item: CertificateVersion) -> dict[str, Any]:
         "contract_amount_total": item.terms.contract_amount_total,
         "contract_amount_covered": item.terms.contract_amount_covered,
         "guarantee_amount": item.terms.guarantee_amount,
+        # The period as it stands (注2), the same in the list, the certificate, its PDF and D-Sure.
+        "completion_date": item.terms.completion_date.isoformat(),
+        "guarantee_period_end": item.terms.guarantee_period_end.isoformat(),
     }
 
 
@@ -42,8 +45,6 @@ def certificate_content(item: CertificateVersion) -> dict[str, Any]:
         },
         "obligee": {"obligee_id": item.obligee_id, "name": item.obligee_name},
         "contract_date": item.contract_date.isoformat(),
-        "completion_date": item.terms.completion_date.isoformat(),
-        "guarantee_period_end": item.terms.guarantee_period_end.isoformat(),
         "deposit_bank": item.terms.deposit_bank if kind.is_advance else None,
         "changes": list(item.changes),
         "cancelled_on": item.cancelled_on.isoformat() if item.cancelled_on else None,
@@ -63,6 +64,8 @@ def certificate_detail(versions: list[CertificateVersion], shown: CertificateVer
                 "issued_on": v.issued_on.isoformat(),
                 "amended": v.amended,
                 "changes": list(v.changes),
+                "recorded_changes": [{"recorded_on": r.recorded_on.isoformat(), "changes": list(r.changes)}
+                                     for r in v.recorded_changes],
             }
             for v in versions
         ],

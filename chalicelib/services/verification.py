@@ -106,7 +106,8 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
     ):
         versions = guarantee_store.get_versions(contract_number)
         latest = versions[0]
-        verification = VerificationEntry(principal.org_id or "", contract_number, latest.version, now, principal.actor)
+        verification = VerificationEntry(principal.org_id or "", contract_number, latest.version, now, principal.actor,
+                                         len(latest.recorded_changes))
         event = audit.event(contract_number, "verification_succeeded", principal, request_id,
                             detail={"version": latest.version})
         if not auth_key_store.record_success(key_record, principal.actor, verification, event, now):
@@ -144,7 +145,10 @@ def list_verified(principal: Principal, params: Mapping[str, str]) -> dict[str, 
             "version": latest.version,
             "verified_version": entry.verified_version,
             "verified_at": utc_text(entry.verified_at),
-            "changed_since_verified": latest.version > entry.verified_version,
+            # A new version, or a change recorded since in the version verified (a moved period, 注2).
+            "changed_since_verified": latest.version > entry.verified_version or (
+                latest.version == entry.verified_version
+                and len(latest.recorded_changes) > entry.verified_recorded_changes),
             "status": latest.status.value,
             "project_name": latest.terms.project_name,
             "label": latest.guarantee_type.label,

@@ -171,7 +171,8 @@ def record_success(key: AuthKeyState, username: str, verification: VerificationE
         )
         tx.save(Verification(verification.obligee_id, verification.contract_number,
                              verified_version=verification.verified_version, verified_at=verification.verified_at,
-                             verified_by=verification.verified_by))
+                             verified_by=verification.verified_by,
+                             verified_recorded_changes=verification.verified_recorded_changes))
         audit.save_in(tx, event)
 
     try:
@@ -237,7 +238,8 @@ def release_claim(key: AuthKeyState) -> None:
 def _verification(item: Verification) -> VerificationEntry:
     return VerificationEntry(obligee_id=item.obligee_id, contract_number=item.contract_number,
                              verified_version=int(item.verified_version), verified_at=item.verified_at,
-                             verified_by=item.verified_by)
+                             verified_by=item.verified_by,
+                             verified_recorded_changes=int(item.verified_recorded_changes or 0))
 
 
 def verifications_of(obligee_id: str, limit: int, after: str | None) -> tuple[list[VerificationEntry], bool]:

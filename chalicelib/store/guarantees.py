@@ -21,6 +21,7 @@ from chalicelib.domain.records import (
     CertificateVersion,
     GuaranteeStatus,
     Outcome,
+    RecordedChange,
     StatedTerms,
 )
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
@@ -72,6 +73,7 @@ def _new_item(v: CertificateVersion, *, latest: bool) -> GuaranteeVersion:
         issued_by=v.issued_by,
         amended=v.amended,
         changes=list(v.changes) or None,
+        recorded_changes=_recorded_json(v.recorded_changes),
         cancelled_on=v.cancelled_on,
         cancel_reason=v.cancel_reason,
         pdf_stored=v.pdf_stored,
@@ -110,12 +112,18 @@ def _record(item: GuaranteeVersion) -> CertificateVersion:
         issued_by=item.issued_by,
         amended=bool(item.amended),
         changes=tuple(str(c) for c in item.changes or ()),
+        recorded_changes=tuple(RecordedChange(date.fromisoformat(r["on"]), tuple(r["changes"]))
+                               for r in item.recorded_changes or ()),
         status=GuaranteeStatus(item.status),
         cancelled_on=item.cancelled_on,
         cancel_reason=item.cancel_reason,
         revision=None if item.revision is None else int(item.revision),
         pdf_stored=bool(item.pdf_stored),
     )
+
+
+def _recorded_json(entries: tuple[RecordedChange, ...]) -> list[dict[str, Any]] | None:
+    return [{"on": r.recorded_on.isoformat(), "changes": list(r.changes)} for r in entries] or None
 
 
 def allocate_contract_number(base: int) -> str:
@@ -186,6 +194,17 @@ def iter_contractor_certificates(contractor_id: str) -> Iterator[tuple[Certifica
         yield _record(item), item.search_project, item.search_obligee
 
 
+def open_guarantee_exists(contractor_id: str, obligee_id: str, project_name: str,
+                          guarantee_type: GuaranteeType) -> bool:
+    """Whether the contractor holds an open guarantee of this type for the same owner and works (工事名 compared
+    as the search normalises it). One Query of the contractor's own partition, filtered by DynamoDB."""
+    condition = ((GuaranteeVersion.guarantee_type == guarantee_type.value)
+                 & (GuaranteeVersion.obligee_id == obligee_id)
+                 & (GuaranteeVersion.search_project == normalize_search_text(project_name))
+                 & (GuaranteeVersion.status == GuaranteeStatus.ACTIVE.value))
+    return any(True for _ in GuaranteeVersion.by_contractor.query(contractor_id, filter_condition=condition))
+
+
 def _is_latest_and_open() -> Condition:
     # The revision is checked by pynamodb's VersionAttribute on every write of the item.
     return GuaranteeVersion.latest_contractor_id.exists() & (GuaranteeVersion.status == GuaranteeStatus.ACTIVE.value)
@@ -250,7 +269,11 @@ def commit_in_place(latest: CertificateVersion, changed: CertificateVersion, out
         GuaranteeVersion.completion_date.set(t.completion_date),
         GuaranteeVersion.guarantee_period_end.set(t.guarantee_period_end),
         GuaranteeVersion.status.set(changed.status.value),
+        # What the certificate prints may have changed: its PDF is made again for the new revision.
+        GuaranteeVersion.pdf_stored.set(False),
     ]
+    if changed.recorded_changes != latest.recorded_changes:
+        actions.append(GuaranteeVersion.recorded_changes.set(_recorded_json(changed.recorded_changes)))
     if changed.cancelled_on is not None:
         actions.append(GuaranteeVersion.cancelled_on.set(changed.cancelled_on))
     if changed.cancel_reason is not None:
@@ -263,13 +286,22 @@ def commit_in_place(latest: CertificateVersion, changed: CertificateVersion, out
 
 
 def mark_pdf_stored(version: CertificateVersion) -> CertificateVersion:
-    """Remember that the version's PDF is in S3. Not a change of the guarantee: no revision check and no bump
-    (a plain UpdateItem; pynamodb's model update would bump the VersionAttribute)."""
-    raw_client().update_item(
-        TableName=GuaranteeVersion.Meta.table_name,
-        Key={"contract_number": {"S": version.contract_number}, "version": {"N": str(version.version)}},
-        UpdateExpression="SET pdf_stored = :stored",
-        ConditionExpression="attribute_exists(contract_number)",
-        ExpressionAttributeValues={":stored": {"BOOL": True}},
-    )
+    """Remember that the PDF of this revision of the version is in S3. Not a change of the guarantee: no bump
+    (a plain UpdateItem; pynamodb's model update would bump the VersionAttribute). Only while the item is still
+    at the revision rendered: a change recorded meanwhile keeps the flag off, so its new PDF gets made."""
+    values: dict[str, Any] = {":stored": {"BOOL": True}}
+    condition = "attribute_exists(contract_number)"
+    if version.revision is not None:
+        condition += " AND revision = :revision"
+        values[":revision"] = {"N": str(version.revision)}
+    try:
+        raw_client().update_item(
+            TableName=GuaranteeVersion.Meta.table_name,
+            Key={"contract_number": {"S": version.contract_number}, "version": {"N": str(version.version)}},
+            UpdateExpression="SET pdf_stored = :stored",
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+        )
+    except raw_client().exceptions.ConditionalCheckFailedException:
+        return version
     return replace(version, pdf_stored=True)

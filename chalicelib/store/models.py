@@ -83,6 +83,8 @@ class GuaranteeVersion(Model):
     issued_by = UnicodeAttribute()
     amended = BooleanAttribute(default=False)
     changes = ListAttribute(of=UnicodeAttribute, null=True)  # what this version changed, in words
+    # Changes recorded in place since (no certificate, 注2/注3): [{"on": ISO date, "changes": [words]}].
+    recorded_changes = JSONAttribute(null=True)
     revision = VersionAttribute()  # optimistic lock: every write of the item checks and bumps it
     cancelled_on = DateAttribute(null=True)  # Japan date
     cancel_reason = UnicodeAttribute(null=True)
@@ -149,7 +151,8 @@ class Obligee(Model):
     name = UnicodeAttribute()
     e_guarantee_start_date = DateAttribute(null=True)
     eligible_work_categories = ListAttribute(of=UnicodeAttribute, default=list)
-    submission_method = UnicodeAttribute()
+    submission_method = UnicodeAttribute()  # the first accepted method (items written before submission_methods)
+    submission_methods = ListAttribute(of=UnicodeAttribute, null=True)
     contact_email = UnicodeAttribute()
     ratio_rules = JSONAttribute(null=True)  # overrides of the default amount rules
     updated_at = UTCDateTimeAttribute()
@@ -199,6 +202,7 @@ class Verification(Model):
     obligee_id = UnicodeAttribute(hash_key=True)
     contract_number = UnicodeAttribute(range_key=True)
     verified_version = NumberAttribute()
+    verified_recorded_changes = NumberAttribute(default=0)  # changes recorded in that version by then (注2, 注3)
     verified_at = UTCDateTimeAttribute()
     verified_by = UnicodeAttribute()
 

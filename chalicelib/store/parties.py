@@ -15,7 +15,8 @@ def _obligee(item: models.Obligee) -> Obligee:
         name=item.name,
         e_guarantee_start_date=item.e_guarantee_start_date,
         eligible_work_categories=tuple(WorkCategory(str(c)) for c in item.eligible_work_categories),
-        submission_method=SubmissionMethod(item.submission_method),
+        submission_methods=tuple(SubmissionMethod(str(m)) for m in item.submission_methods or ())
+        or (SubmissionMethod(item.submission_method),),
         contact_email=item.contact_email,
         ratio_rules=item.ratio_rules,
     )
@@ -49,7 +50,8 @@ def save_obligee(obligee: Obligee) -> bool:
         name=obligee.name,
         e_guarantee_start_date=obligee.e_guarantee_start_date,
         eligible_work_categories=[c.value for c in obligee.eligible_work_categories],
-        submission_method=obligee.submission_method.value,
+        submission_method=obligee.submission_methods[0].value,
+        submission_methods=[m.value for m in obligee.submission_methods],
         contact_email=obligee.contact_email,
         ratio_rules=obligee.ratio_rules or None,
         updated_at=utc_now(),

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +97,16 @@ class Runner:
         return self.http.request(method, f"{self.url}{path}", headers=headers, timeout=20, **kwargs)
 
     def issue(self, index: int, **overrides: Any) -> str:
+        # The runner keeps real time: a contract of ten days ago, works running for most of a year (a surety
+        # refuses a period already ended, or a contract long past; chalicelib/domain/underwriting.py).
+        from chalicelib.domain.clock import japan_today
+
+        today = japan_today()
         body = {
             "guarantee_type": "advance_payment", "contractor_id": "contractor-1", "obligee_id": "sakaiminato",
             "work_category": "construction", "project_name": f"境港市道 渡町線 道路改良工事 第{index}工区",
-            "contract_date": "2024-04-01", "completion_date": "2025-03-31",
+            "contract_date": (today - timedelta(days=10)).isoformat(),
+            "completion_date": (today + timedelta(days=300)).isoformat(),
             "contract_amount_total": 100_000_000, "guarantee_amount": 40_000_000,
             "deposit_bank": "山陰銀行 境港支店", "delivery": "electronic", **overrides,
         }

@@ -42,8 +42,7 @@ def test_guarantee_amount_change_issues_a_certificate(amount):
 @pytest.mark.parametrize("change", [
     {"project_name": "境港市道 渡町線 道路改良工事(その2)"},
     {"deposit_bank": "鳥取銀行 境港支店"},
-    {"guarantee_period_end": "2025-06-30"},
-], ids=["project_name", "deposit_bank", "guarantee_period_end"])
+], ids=["project_name", "deposit_bank"])
 def test_printed_items_issue_a_certificate(change):
     result = plan(**change)
     assert result.issues_certificate is True
@@ -81,12 +80,53 @@ def test_completion_date_alone_is_recorded_and_the_period_follows_it():
     assert earlier.state.guarantee_period_end.isoformat() == "2025-01-31"
 
 
-def test_completion_date_with_a_period_end_of_its_own_issues_a_certificate():
+def test_completion_date_with_a_period_end_of_its_own_is_recorded_only():
+    # 注2: 保証期間の変更は証書を発行しない, also when the surety states the new end itself.
     result = plan(completion_date="2025-09-30", guarantee_period_end="2025-12-31")
-    assert result.issues_certificate is True
+    assert result.issues_certificate is False
     assert result.state.completion_date.isoformat() == "2025-09-30"
     assert result.state.guarantee_period_end.isoformat() == "2025-12-31"
     assert set(result.changed) == {"completion_date", "guarantee_period_end"}
+    assert result.tells_owner
+
+
+def test_a_period_change_alone_is_recorded_only_and_tells_the_owner():
+    result = plan(guarantee_period_end="2025-06-30")
+    assert result.issues_certificate is False
+    assert result.changed == {"guarantee_period_end": ("2025-03-31", "2025-06-30")}
+    assert result.tells_owner and not result.period_shortened
+    assert describe_changes(result.changed) == ["保証期間の末日: 令和7年3月31日 → 令和7年6月30日(保証期間の変更)"]
+
+
+# The scenario of issue 10: a period extended beyond the works (2027-05-31), then the works extended to 2027-04-30.
+EXTENDED = {**CURRENT, "contract_date": "2026-04-01", "completion_date": "2027-03-31",
+            "guarantee_period_end": "2027-05-31"}
+
+
+def test_a_period_agreed_beyond_the_works_is_never_pulled_back_by_the_completion():
+    result = plan(EXTENDED, completion_date="2027-04-30")
+    assert result.issues_certificate is False
+    assert result.changed == {"completion_date": ("2027-03-31", "2027-04-30")}
+    assert result.state.guarantee_period_end.isoformat() == "2027-05-31"
+    # Works extended past the agreed end: the period follows them.
+    later = plan(EXTENDED, completion_date="2027-07-31")
+    assert later.state.guarantee_period_end.isoformat() == "2027-07-31"
+    assert not later.period_shortened
+    # Works brought forward: the agreed end stays.
+    assert plan(EXTENDED, completion_date="2027-01-31").state.guarantee_period_end.isoformat() == "2027-05-31"
+
+
+def test_a_shortened_period_is_said_so():
+    result = plan(completion_date="2025-01-31")  # the period ran to the completion date, so it follows it
+    assert result.period_shortened
+    assert describe_changes(result.changed) == [
+        "工期末日: 令和7年3月31日 → 令和7年1月31日",
+        "保証期間の末日: 令和7年3月31日 → 令和7年1月31日(工期末日に連動・短縮)",
+    ]
+
+
+def test_a_contract_amount_change_does_not_tell_the_owner():
+    assert not plan(contract_amount_total=120_000_000).tells_owner
 
 
 def test_mixed_change_issues_and_lists_every_change():
@@ -110,8 +150,8 @@ def test_describe_changes_of_text_and_dates():
     lines = describe_changes(plan(project_name="新工事名", completion_date="2025-09-30",
                                   guarantee_period_end="2025-10-31").changed)
     assert "工事名: 境港市道 渡町線 道路改良工事 → 新工事名" in lines
-    assert "工期末日: 2025-03-31 → 2025-09-30" in lines
-    assert "保証期間の末日: 2025-03-31 → 2025-10-31" in lines
+    assert "工期末日: 令和7年3月31日 → 令和7年9月30日" in lines
+    assert "保証期間の末日: 令和7年3月31日 → 令和7年10月31日(工期末日に連動)" in lines
 
 
 @pytest.mark.parametrize("change", [

@@ -20,7 +20,7 @@ def test_sakaiminato_accepts_from_start_date_for_its_categories(category, contra
 
 def test_contract_the_day_before_start_is_refused():
     reason = electronic_refusal(SAKAIMINATO, "境港市", date(2023, 12, 31), WorkCategory.CONSTRUCTION)
-    assert reason == "境港市の電子保証は2024年1月1日以降に締結した契約が対象です(契約日 2023年12月31日)。"
+    assert reason == "境港市の電子保証は令和6年1月1日以降に締結した契約が対象です(契約日 令和5年12月31日)。"
 
 
 def test_goods_are_refused():
@@ -43,7 +43,7 @@ def test_no_eligible_category_is_refused_with_owner_name():
 def test_date_and_category_both_wrong_gives_both_reasons():
     reason = electronic_refusal(SAKAIMINATO, "境港市", date(2023, 12, 31), WorkCategory.GOODS)
     assert reason is not None
-    assert "2024年1月1日以降" in reason and "物品は対象外" in reason
+    assert "令和6年1月1日以降" in reason and "物品は対象外" in reason
 
 
 @pytest.mark.parametrize("category", list(WorkCategory))
@@ -58,9 +58,10 @@ def test_not_adopted_wins_even_if_categories_are_listed():
     assert reason is not None and "導入していない" in reason
 
 
-def test_format_date_ja_has_no_leading_zeros():
-    assert format_date_ja(date(2024, 1, 1)) == "2024年1月1日"
-    assert format_date_ja(date(2023, 12, 31)) == "2023年12月31日"
+def test_format_date_ja_is_the_era_date_without_padding():
+    assert format_date_ja(date(2024, 1, 1)) == "令和6年1月1日"
+    assert format_date_ja(date(2023, 12, 31)) == "令和5年12月31日"
+    assert format_date_ja(date(2019, 5, 1)) == "令和元年5月1日"
 
 
 def test_policy_is_frozen():

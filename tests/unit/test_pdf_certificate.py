@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from chalicelib.config import Surety
+from chalicelib.config import DEMO_SURETY
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.pdf.certificate import (
     NOTES,
@@ -23,16 +23,7 @@ from chalicelib.pdf.certificate import (
 )
 from chalicelib.pdf.layout import PageLayout, wrap_text
 
-SURETY = Surety(
-    name="西日本建設業保証株式会社",
-    address="大阪市西区立売堀2丁目1番2号",
-    representative="取締役社長 ○○ ○○",
-    branch_name="大阪支店",
-    branch_address="大阪市西区立売堀2丁目1番2号",
-    tel="06-6543-2711",
-    fax="0120-504160",
-    info_url="https://www.wjcs.net/",
-)
+SURETY = DEMO_SURETY  # fictional: no sample impersonates a real surety
 
 # The flyer's certificate 2070004426.
 SEED = CertificateContent(
@@ -140,14 +131,14 @@ def test_text_fields_of_the_seed_certificate() -> None:
         fields["文言"]
         == "当会社は、前払金保証契約に基づき上記のとおり前払金保証契約を締結し、その責に任じます。"
     )
-    assert fields["TEL"] == "TEL: 06-6543-2711"
-    assert fields["FAX"] == "FAX: 0120-504160"
+    assert fields["TEL"] == "TEL: 000-000-0000"
+    assert fields["FAX"] == "FAX: 000-000-0001"
     assert fields["注1"] == "保証金額の増減等の変更があった場合は(変更)と表示し、変更後の内容を記載します。"
     assert fields["注2"] == (
         "保証期間については、工期の完了に応じて自動的に変更されますので、変更の保証証書は発行しません。"
     )
     assert fields["注3"] == "請負金額のみの変更の保証証書は発行を省略させていただきます。"
-    assert fields["案内"] == "前払金保証契約につきましては、https://www.wjcs.net/をご確認ください。"
+    assert fields["案内"] == "前払金保証契約につきましては、https://surety.example.jp/をご確認ください。"
 
 
 @pytest.mark.parametrize(
@@ -225,7 +216,7 @@ def test_metadata_and_one_page() -> None:
     width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
     assert (round(width), round(height)) == (595, 842)  # A4 portrait
     assert reader.metadata.title == "保証証書 (前払金保証) 2070004426"
-    assert reader.metadata.author == "西日本建設業保証株式会社"
+    assert reader.metadata.author == "見本建設保証株式会社"
 
 
 def test_same_content_gives_the_same_bytes() -> None:

@@ -1,0 +1,131 @@
+"""`make docs`: the sample documents in docs/, made by the service's own code (docs/ARCHITECTURE.md, documents).
+
+Each sample is a record the service would hold (built with the same parsing and amendment rules as the API),
+turned into the PDF's content by `services.documents` and drawn by `chalicelib.pdf`; poppler's `pdftoppm`
+makes the PNG. `docs/samples.json` records, per sample, a digest of the page's layout (every string with its
+position, every rule, every QR code: what the renderer draws, independent of reportlab's bytes and of the
+machine) and the digest of the PNG made from it. `tests/test_docs.py` recomputes the layouts and fails when
+they differ from what is recorded, i.e. when the PNGs in docs/ are no longer what the service makes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+RECORD = DOCS / "samples.json"
+PNG_DPI = "110"
+# The portal address printed in the key notice's QR code: the prod stage's APP_PORTAL_URL.
+SAMPLE_PORTAL_URL = "https://denshi-hosho.example.jp"
+SAMPLE_KEY = "7KQ2M-X9D4T"  # made up: 10 Crockford base32 characters, as the service shows them
+
+
+def _records() -> dict[str, Any]:
+    """The sample records: the flyer's 2070004426 as seeded, its (変更) version 2, and a 境港市 guarantee."""
+    from chalicelib.domain.amendment import describe_changes, plan_amendment
+    from chalicelib.domain.records import CertificateVersion, Obligee
+    from chalicelib.domain.validation import parse_issue_request
+    from chalicelib.services.issuance import stated_terms
+    from scripts import demo_data
+
+    def version_1(number: str, issued_on: date, body: dict[str, Any]) -> CertificateVersion:
+        req = parse_issue_request(body)
+        contractor, obligee = demo_data.CONTRACTORS[req.contractor_id], demo_data.OBLIGEES[req.obligee_id]
+        return CertificateVersion(
+            contract_number=number, version=1, guarantee_type=req.guarantee_type, delivery=req.delivery,
+            work_category=req.work_category, contractor_id=req.contractor_id, obligee_id=req.obligee_id,
+            contractor_name=contractor["name"], contractor_address=contractor["address"],
+            obligee_name=obligee["name"], contract_date=req.contract_date, terms=stated_terms(req),
+            issued_on=issued_on, issued_at=datetime(issued_on.year, issued_on.month, issued_on.day, tzinfo=UTC),
+            issued_by="demo-surety")
+
+    number, issued_on, body = demo_data.CERTIFICATES[0]
+    flyer = version_1(number, issued_on, body)
+    # 変更: the guarantee amount lowered (注1), as the surety would amend it through the API.
+    current = {**body, "contract_amount_covered": flyer.terms.contract_amount_covered,
+               "guarantee_period_end": flyer.terms.guarantee_period_end.isoformat()}
+    plan = plan_amendment(current, {"expected_version": 1, "guarantee_amount": 36_000_000})
+    amended = replace(flyer, version=2, terms=stated_terms(plan.state), issued_on=date(2022, 6, 15), amended=True,
+                      changes=tuple(describe_changes(plan.changed)))
+    sakaiminato = version_1("2070500001", date(2024, 5, 10), {
+        "guarantee_type": "advance_payment", "contractor_id": "contractor-1", "obligee_id": "sakaiminato",
+        "work_category": "construction", "project_name": "境港市道 渡町線 道路改良工事",
+        "contract_date": "2024-04-01", "completion_date": "2025-03-31", "contract_amount_total": 100_000_000,
+        "guarantee_amount": 40_000_000, "deposit_bank": "山陰銀行 境港支店", "delivery": "electronic"})
+    owner = demo_data.OBLIGEES["sakaiminato"]
+    from chalicelib.domain.parties import parse_obligee
+
+    obligee: Obligee = parse_obligee("sakaiminato", dict(owner))
+    return {"flyer": flyer, "amended": amended, "sakaiminato": sakaiminato, "sakaiminato_owner": obligee}
+
+
+def sample_pages() -> dict[str, tuple[Any, bytes]]:
+    """name -> (PageLayout, PDF bytes) of each sample, through the service's own mapping and renderers."""
+    from chalicelib.config import DEMO_SURETY
+    from chalicelib.pdf.certificate import layout_certificate, render_certificate
+    from chalicelib.pdf.key_notice import layout_key_notice, render_key_notice
+    from chalicelib.services.documents import key_notice_content, pdf_content
+
+    previous = os.environ.get("APP_PORTAL_URL")
+    os.environ["APP_PORTAL_URL"] = SAMPLE_PORTAL_URL
+    try:
+        records = _records()
+        notice = key_notice_content(records["sakaiminato"], records["sakaiminato_owner"], SAMPLE_KEY)
+    finally:
+        if previous is None:
+            os.environ.pop("APP_PORTAL_URL", None)
+        else:
+            os.environ["APP_PORTAL_URL"] = previous
+    notice = replace(notice, surety_name=DEMO_SURETY.name)  # the demo surety, whatever this shell sets
+    pages = {}
+    for name, record in (("certificate-sample", records["flyer"]), ("certificate-amended-sample", records["amended"])):
+        content = pdf_content(record)
+        pages[name] = (layout_certificate(content, DEMO_SURETY), render_certificate(content, DEMO_SURETY))
+    pages["key-notice-sample"] = (layout_key_notice(notice), render_key_notice(notice))
+    return pages
+
+
+def layout_digest(page: Any) -> str:
+    """SHA-256 of what the page draws (positions rounded to 0.01 pt): the same on every machine."""
+    drawn = {
+        "size": [round(page.width, 2), round(page.height, 2)],
+        "texts": [[t.text, round(t.x, 2), round(t.y, 2), round(t.size, 2)] for t in page.texts],
+        "lines": [[round(v, 2) for v in (ln.x1, ln.y1, ln.x2, ln.y2, ln.width)] for ln in page.lines],
+        "qr": [[q.value, round(q.x, 2), round(q.y, 2), round(q.size, 2)] for q in page.qr_codes],
+    }
+    return hashlib.sha256(json.dumps(drawn, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def png_of(pdf: bytes) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "page.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-png", "-r", PNG_DPI, "-singlefile", str(source), str(Path(tmp) / "page")],
+                       check=True)
+        return (Path(tmp) / "page.png").read_bytes()
+
+
+def main() -> int:
+    record = {}
+    for name, (page, pdf) in sample_pages().items():
+        png = png_of(pdf)
+        (DOCS / f"{name}.png").write_bytes(png)
+        record[name] = {"png": f"{name}.png", "layout_sha256": layout_digest(page),
+                        "png_sha256": hashlib.sha256(png).hexdigest(),
+                        "text": [t.text for t in page.texts]}
+        print(f"docs/{name}.png  layout {record[name]['layout_sha256'][:12]}")
+    RECORD.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
