@@ -14,6 +14,7 @@ from chalicelib.handlers import (
     certificates,
     guarantees,
     health,
+    outbox,
     portal_contractor,
     portal_owner,
     portal_session,
@@ -29,7 +30,7 @@ access_log = logging.getLogger("denshi_hosho.access")
 app = Chalice(app_name="denshi-hosho")
 
 for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp,
-                  portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp):
+                  portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp, outbox.bp):
     app.register_blueprint(blueprint)
 
 

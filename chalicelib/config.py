@@ -38,6 +38,8 @@ class Settings:
     kms_key_id: str
     contract_number_base: int
     portal_url: str
+    outbox_queue: str
+    webhooks_allow_loopback: bool
     surety: Surety
 
 
@@ -65,6 +67,9 @@ def get_settings() -> Settings:
         kms_key_id=_env("APP_KMS_KEY_ID", "alias/denshi-hosho-local"),
         contract_number_base=int(_env("APP_CONTRACT_NUMBER_BASE", "2070500000")),
         portal_url=_env("APP_PORTAL_URL", "http://localhost:8000").rstrip("/"),
+        outbox_queue=_env("APP_OUTBOX_QUEUE", "denshi-hosho-local-outbox"),
+        # Only the local stage may deliver webhooks to 127.0.0.1 (the demo's receiver); never on AWS.
+        webhooks_allow_loopback=_env("APP_WEBHOOKS_ALLOW_LOOPBACK") == "1",
         surety=Surety(
             name=_env("APP_SURETY_NAME", "西日本建設業保証株式会社"),
             address=_env("APP_SURETY_ADDRESS", "大阪市西区立売堀2丁目1番2号"),

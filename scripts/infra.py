@@ -231,6 +231,66 @@ def secret_resources() -> dict[str, Any]:
     }
 
 
+# --- the outbox queue (issue 14) ----------------------------------------------------------------------------
+
+OUTBOX_VISIBILITY_SECONDS = 180  # six times the consumer's 30 s timeout, as AWS advises for event sources
+OUTBOX_MAX_RECEIVES = 5  # a message the consumer failed on five times goes to the DLQ
+OUTBOX_DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+def outbox_queue_attributes(dlq_arn: str) -> dict[str, str]:
+    """The outbox queue's attributes (the local run's emulator gets the same)."""
+    return {
+        "VisibilityTimeout": str(OUTBOX_VISIBILITY_SECONDS),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": OUTBOX_MAX_RECEIVES}),
+    }
+
+
+def queue_resources() -> dict[str, Any]:
+    """The outbox queue and its DLQ. The consumer's event source (Chalice's `on_sqs_message`) and the
+    sweep's schedule are made by `chalice package`/`deploy` from app.py."""
+    return {
+        "OutboxDeadLetterQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": _sub(f"{APP_NAME}-${{Stage}}-outbox-dlq"),
+                "MessageRetentionPeriod": OUTBOX_DLQ_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        "OutboxQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": _sub(f"{APP_NAME}-${{Stage}}-outbox"),
+                "VisibilityTimeout": OUTBOX_VISIBILITY_SECONDS,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["OutboxDeadLetterQueue", "Arn"]},
+                                  "maxReceiveCount": OUTBOX_MAX_RECEIVES},
+            },
+        },
+    }
+
+
+def queue_statements(stage: str) -> list[dict[str, Any]]:
+    """The role's queue actions: the API and the sweep send (after finding the URL by name); the event source
+    mapping receives, deletes and reads the queue's attributes on the consumer's behalf."""
+    queue = f"arn:aws:sqs:{REGION}:*:{stage_environment(stage)['APP_OUTBOX_QUEUE']}"
+    return [
+        {
+            "Sid": "OutboxQueueSend",
+            "Effect": "Allow",
+            "Action": ["sqs:GetQueueUrl", "sqs:SendMessage"],
+            "Resource": queue,
+        },
+        {
+            "Sid": "OutboxQueueConsume",
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            "Resource": queue,
+        },
+    ]
+
+
 def resources_template() -> dict[str, Any]:
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -247,6 +307,7 @@ def resources_template() -> dict[str, Any]:
             **bucket_resources(),
             **identity_resources(),
             **secret_resources(),
+            **queue_resources(),
         },
         "Outputs": {
             "UserPoolId": {"Description": "APP_USER_POOL_ID", "Value": {"Ref": "UserPool"}},
@@ -254,6 +315,7 @@ def resources_template() -> dict[str, Any]:
             "DocumentsBucketName": {"Value": {"Ref": "DocumentsBucket"}},
             "AppSecretArn": {"Value": {"Ref": "AppSecret"}},
             "AuthKeysKeyArn": {"Value": {"Fn::GetAtt": ["AuthKeysKey", "Arn"]}},
+            "OutboxQueueArn": {"Value": {"Fn::GetAtt": ["OutboxQueue", "Arn"]}},
         },
     }
 
@@ -337,6 +399,7 @@ def policy_document(stage: str) -> dict[str, Any]:
                 # Only the key behind this stage's alias (Decrypt names no alias, so not kms:RequestAlias).
                 "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": env["APP_KMS_KEY_ID"]}},
             },
+            *queue_statements(stage),
         ],
     }
 

@@ -38,6 +38,16 @@ def create_tables(settings: Settings) -> None:
     # pynamodb's create_table also turns on TTL for models with a TTLAttribute (idempotency, throttle).
 
 
+def create_outbox_queue(settings: Settings) -> None:
+    """The outbox queue and its dead-letter queue, configured as the generated stack configures them."""
+    from scripts.infra import outbox_queue_attributes
+
+    sqs = _client("sqs", settings)
+    dlq_url = sqs.create_queue(QueueName=f"{settings.outbox_queue}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.create_queue(QueueName=settings.outbox_queue, Attributes=outbox_queue_attributes(dlq_arn))
+
+
 def create_bucket(settings: Settings) -> None:
     s3 = _client("s3", settings)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
@@ -137,6 +147,7 @@ def create_user(settings: Settings, identity: Identity, username: str, password:
 
 def provision(settings: Settings) -> Identity:
     create_tables(settings)
+    create_outbox_queue(settings)
     create_bucket(settings)
     verify_sender(settings)
     create_secret(settings)

@@ -62,3 +62,18 @@ def decrypt_auth_key(contract_number: str, ciphertext: bytes) -> str:
 def auth_key_secret() -> bytes:
     """The HMAC key of 認証キー digests (cached with the app secret: no call per verification)."""
     return derived_key("auth-key-digest")
+
+
+def encrypt_webhook_secret(endpoint_id: str, secret: str) -> bytes:
+    """A webhook signing secret under KMS, bound to its endpoint by the encryption context."""
+    settings = get_settings()
+    result = client("kms", settings.region).encrypt(
+        KeyId=settings.kms_key_id, Plaintext=secret.encode(), EncryptionContext={"webhook_endpoint": endpoint_id})
+    return result["CiphertextBlob"]
+
+
+def decrypt_webhook_secret(endpoint_id: str, ciphertext: bytes) -> bytes:
+    settings = get_settings()
+    result = client("kms", settings.region).decrypt(
+        CiphertextBlob=ciphertext, EncryptionContext={"webhook_endpoint": endpoint_id})
+    return result["Plaintext"]

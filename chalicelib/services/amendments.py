@@ -20,8 +20,8 @@ from chalicelib.domain.records import CertificateVersion, GuaranteeStatus
 from chalicelib.domain.validation import FieldError, ValidationFailed, unprintable_message
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import log_context
-from chalicelib.services import audit, documents, notices
-from chalicelib.services.idempotency import Attempt, deliver_pending_emails, run_once
+from chalicelib.services import audit, documents, notices, outbox
+from chalicelib.services.idempotency import Attempt, run_once
 from chalicelib.services.issuance import check_owner_amount_rule, stated_terms
 from chalicelib.services.presenters import certificate_content
 from chalicelib.store import auth_keys as auth_key_store
@@ -112,7 +112,7 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
             guarantee_store.commit_in_place(latest, replace(latest, terms=stated_terms(plan.state)), outcome, event)
     except guarantee_store.VersionConflict:
         raise _lost_race(contract_number) from None
-    deliver_pending_emails(outcome)
+    outbox.hand_off(outcome.notices)
     logger.info("guarantee amended", extra=log_context(contract_number=contract_number, request_id=request_id,
                                                        certificate_issued=plan.issues_certificate))
     return status, response
@@ -196,5 +196,5 @@ def _cancel(attempt: Attempt, principal: Principal, contract_number: str, body: 
         guarantee_store.commit_in_place(latest, cancelled, outcome, event)
     except guarantee_store.VersionConflict:
         raise _lost_race(contract_number) from None
-    deliver_pending_emails(outcome)
+    outbox.hand_off(outcome.notices)
     return 200, response
