@@ -21,6 +21,7 @@ from chalicelib.handlers import (
     portal_surety,
     registry,
     verifications,
+    webhooks,
 )
 from chalicelib.handlers.common import request_id
 
@@ -30,7 +31,8 @@ access_log = logging.getLogger("denshi_hosho.access")
 app = Chalice(app_name="denshi-hosho")
 
 for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp,
-                  portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp, outbox.bp):
+                  portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp, outbox.bp,
+                  webhooks.bp):
     app.register_blueprint(blueprint)
 
 

@@ -68,14 +68,14 @@ def resolve(url: str, allow_loopback: bool) -> Target:
     return Target(parts.scheme, host, port, path, addresses[0])
 
 
-def post(url: str, body: bytes, headers: dict[str, str], allow_loopback: bool,
-         timeout: float = TIMEOUT_SECONDS) -> int:
+def post(url: str, body: bytes, headers: dict[str, str], allow_loopback: bool, timeout: float | None = None) -> int:
     """POST once and return the HTTP status; raises UnsafeDestination, or OSError on a network failure or
     timeout. Redirects are not followed (a 3xx is a failure: it could lead inside)."""
     import http.client
     import ssl
 
     target = resolve(url, allow_loopback)
+    timeout = TIMEOUT_SECONDS if timeout is None else timeout
 
     class _Pinned(http.client.HTTPSConnection):
         def connect(self) -> None:

@@ -15,12 +15,13 @@ from chalicelib.adapters.mail import Email
 from chalicelib.domain.amendment import AmendmentPlan, describe_changes, plan_amendment
 from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.limits import CANCEL_REASON_MAX
+from chalicelib.domain.outbox import WebhookEvent
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, GuaranteeStatus
 from chalicelib.domain.validation import FieldError, ValidationFailed, unprintable_message
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import log_context
-from chalicelib.services import audit, documents, notices, outbox
+from chalicelib.services import audit, documents, notices, outbox, webhooks
 from chalicelib.services.idempotency import Attempt, run_once
 from chalicelib.services.issuance import check_owner_amount_rule, stated_terms
 from chalicelib.services.presenters import certificate_content
@@ -29,6 +30,8 @@ from chalicelib.store import guarantees as guarantee_store
 from chalicelib.store import parties as party_store
 
 logger = logging.getLogger(__name__)
+# A change recorded without a new certificate is told to the owner's system when it moves these dates.
+TERMS_EVENT_FIELDS = frozenset({"completion_date", "guarantee_period_end"})
 
 
 def _issue_body(item: CertificateVersion) -> dict[str, Any]:
@@ -99,7 +102,8 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
             new = _new_version(latest, plan, changes, principal)
             status, response = 201, {**certificate_content(new), "certificate_issued": True}
             detail["version"] = new.version
-            outcome = attempt.outcome(status, response, now, _amended_emails(new, changes))
+            outcome = attempt.outcome(status, response, now, _amended_emails(new, changes), webhooks.owner_notices(
+                new, WebhookEvent.AMENDED, {"version": new.version, "changes": changes}, now))
             event = audit.event(contract_number, "amended", principal, request_id, detail=detail)
             stored = guarantee_store.commit_new_version(latest, new, outcome, event)
             documents.store_certificate_pdf_quietly(stored)
@@ -107,7 +111,10 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
             status = 200
             response = {"contract_number": contract_number, "version": latest.version,
                         "revision": (latest.revision or 0) + 1, "certificate_issued": False, "changes": changes}
-            outcome = attempt.outcome(status, response, now, [])
+            hooks = webhooks.owner_notices(latest, WebhookEvent.TERMS_CHANGED, {
+                "version": latest.version, "revision": response["revision"], "changes": changes,
+            }, now) if TERMS_EVENT_FIELDS & set(plan.changed) else ()
+            outcome = attempt.outcome(status, response, now, [], hooks)
             event = audit.event(contract_number, "change_recorded", principal, request_id, detail=detail)
             guarantee_store.commit_in_place(latest, replace(latest, terms=stated_terms(plan.state)), outcome, event)
     except guarantee_store.VersionConflict:
@@ -189,7 +196,9 @@ def _cancel(attempt: Attempt, principal: Principal, contract_number: str, body: 
                                  cancelled_on=response["cancelled_on"])
         for to, addressee, _ in _notified_parties(latest, contractor_only_if_electronic=False)
     ]
-    outcome = attempt.outcome(200, response, now, emails)
+    hooks = webhooks.owner_notices(latest, WebhookEvent.CANCELLED, {
+        "version": latest.version, "cancelled_on": response["cancelled_on"]}, now)
+    outcome = attempt.outcome(200, response, now, emails, hooks)
     event = audit.event(contract_number, "cancelled", principal, request_id,
                         detail={"version": latest.version, "reason": reason})
     try:
