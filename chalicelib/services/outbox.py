@@ -25,6 +25,7 @@ from chalicelib.domain.outbox import (
     DELIVERY_HEADER,
     EVENT_HEADER,
     SIGNATURE_HEADER,
+    DeliveryStatus,
     NoticeKind,
     next_attempt,
     sign,
@@ -128,6 +129,10 @@ def sweep(now: datetime | None = None) -> int:
     return len(ids)
 
 
+def _utc_text(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def presented(notice: Notice) -> dict[str, Any]:
     """A delivery as its owner sees it (the event, its status and attempts; never the secret)."""
     return {
@@ -136,9 +141,9 @@ def presented(notice: Notice) -> dict[str, Any]:
         "contract_number": (notice.payload.get("data") or {}).get("contract_number"),
         "status": notice.status.value,
         "attempts": notice.attempts,
-        "created_at": notice.created_at.isoformat(),
-        "next_attempt_at": notice.next_attempt_at.isoformat()
-        if notice.next_attempt_at and notice.status.value == "pending" else None,
+        "created_at": _utc_text(notice.created_at),
+        "next_attempt_at": _utc_text(notice.next_attempt_at)
+        if notice.next_attempt_at and notice.status is DeliveryStatus.PENDING else None,
         "last_error": notice.last_error,
-        "sent_at": notice.sent_at.isoformat() if notice.sent_at else None,
+        "sent_at": _utc_text(notice.sent_at) if notice.sent_at else None,
     }

@@ -93,8 +93,8 @@ def revoke(principal: Principal, endpoint_id: str) -> dict[str, Any]:
 
 def deliveries(principal: Principal, endpoint_id: str, params: Mapping[str, str]) -> dict[str, Any]:
     """The endpoint's deliveries, newest first, with their status (sent, pending, sending, parked)."""
-    _own_endpoint(principal, endpoint_id)
     limit = parse_limit(params.get("limit"))
+    _own_endpoint(principal, endpoint_id)
     return {"items": [outbox.presented(n) for n in outbox_store.of_endpoint(endpoint_id, limit)]}
 
 
