@@ -291,6 +291,45 @@ def queue_statements(stage: str) -> list[dict[str, Any]]:
     ]
 
 
+# --- machine clients (issue 14) -----------------------------------------------------------------------------
+
+RESOURCE_SERVER = "verifications"  # the same as chalicelib.adapters.identity.RESOURCE_SERVER
+MACHINE_SCOPE_NAMES = {"write": "verify certificates (POST /v1/verifications)",
+                       "read": "list verified certificates (GET /v1/verifications)"}
+
+
+def machine_client_resources() -> dict[str, Any]:
+    """The resource server whose scopes machine clients get, and the pool's domain (its token endpoint,
+    https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token). Clients themselves are made by the
+    surety through the API, one per owner system."""
+    return {
+        "VerificationsResourceServer": {
+            "Type": "AWS::Cognito::UserPoolResourceServer",
+            "Properties": {
+                "UserPoolId": {"Ref": "UserPool"},
+                "Identifier": RESOURCE_SERVER,
+                "Name": RESOURCE_SERVER,
+                "Scopes": [{"ScopeName": n, "ScopeDescription": d} for n, d in MACHINE_SCOPE_NAMES.items()],
+            },
+        },
+        "UserPoolDomain": {
+            "Type": "AWS::Cognito::UserPoolDomain",
+            "Properties": {"UserPoolId": {"Ref": "UserPool"}, "Domain": {"Ref": "TokenDomainPrefix"}},
+        },
+    }
+
+
+def machine_client_statements(stage: str) -> list[dict[str, Any]]:
+    """The surety's route makes and deletes app clients of the stage's pool (and nothing else of it)."""
+    pool = stage_environment(stage).get("APP_USER_POOL_ID") or "*"
+    return [{
+        "Sid": "MachineClients",
+        "Effect": "Allow",
+        "Action": ["cognito-idp:CreateUserPoolClient", "cognito-idp:DeleteUserPoolClient"],
+        "Resource": f"arn:aws:cognito-idp:{REGION}:*:userpool/{pool}",
+    }]
+
+
 def resources_template() -> dict[str, Any]:
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -301,6 +340,10 @@ def resources_template() -> dict[str, Any]:
                 "AllowedValues": list(DEPLOYED_STAGES),
                 "Description": "Chalice stage; names match its environment in .chalice/config.json",
             },
+            "TokenDomainPrefix": {
+                "Type": "String",
+                "Description": "Cognito domain prefix of the token endpoint (globally unique), e.g. denshi-hosho-prod",
+            },
         },
         "Resources": {
             **table_resources(),
@@ -308,6 +351,7 @@ def resources_template() -> dict[str, Any]:
             **identity_resources(),
             **secret_resources(),
             **queue_resources(),
+            **machine_client_resources(),
         },
         "Outputs": {
             "UserPoolId": {"Description": "APP_USER_POOL_ID", "Value": {"Ref": "UserPool"}},
@@ -400,6 +444,7 @@ def policy_document(stage: str) -> dict[str, Any]:
                 "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": env["APP_KMS_KEY_ID"]}},
             },
             *queue_statements(stage),
+            *machine_client_statements(stage),
         ],
     }
 

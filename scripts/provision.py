@@ -128,7 +128,19 @@ def create_user_pool(settings: Settings) -> Identity:
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
             ReadAttributes=["custom:org_id"],
         )["UserPoolClient"]["ClientId"]
+    create_resource_server(idp, pool_id)
     return Identity(pool_id, client_id)
+
+
+def create_resource_server(idp, pool_id: str) -> None:  # noqa: ANN001 - boto3 clients are untyped
+    """The scopes machine clients are granted (client credentials), as the generated stack makes them."""
+    from scripts.infra import MACHINE_SCOPE_NAMES, RESOURCE_SERVER
+
+    servers = idp.list_resource_servers(UserPoolId=pool_id, MaxResults=50)["ResourceServers"]
+    if not any(s["Identifier"] == RESOURCE_SERVER for s in servers):
+        idp.create_resource_server(UserPoolId=pool_id, Identifier=RESOURCE_SERVER, Name=RESOURCE_SERVER,
+                                   Scopes=[{"ScopeName": n, "ScopeDescription": d}
+                                           for n, d in MACHINE_SCOPE_NAMES.items()])
 
 
 def create_user(settings: Settings, identity: Identity, username: str, password: str, role: str,

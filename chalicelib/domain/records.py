@@ -177,3 +177,16 @@ class WebhookEndpoint:
     created_at: datetime
     created_by: str
     revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MachineClientEntry:
+    """An owner's system signed in with client credentials: a Cognito app client bound to one owner."""
+
+    client_id: str
+    obligee_id: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None = None

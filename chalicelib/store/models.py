@@ -276,8 +276,33 @@ class WebhookEndpointItem(Model):
     revoked_at = UTCDateTimeAttribute(null=True)
 
 
+class MachineClientsByObligee(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-obligee"
+        projection = AllProjection()
+
+    obligee_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class MachineClient(Model):
+    """An owner's system, signed in as a Cognito app client (client credentials): bound to one owner."""
+
+    class Meta(_Meta):
+        table_name = "machine-clients"
+
+    client_id = UnicodeAttribute(hash_key=True)
+    obligee_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    scopes = ListAttribute(of=UnicodeAttribute)
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    revoked_at = UTCDateTimeAttribute(null=True)
+    by_obligee = MachineClientsByObligee()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     GuaranteeVersion, Counter, IdempotencyRecord, AuditEvent, Obligee, Contractor, AuthKey, Verification, Throttle,
-    OutboxNotice, WebhookEndpointItem,
+    OutboxNotice, WebhookEndpointItem, MachineClient,
 )
 BASE_NAMES: dict[type[Model], str] = {m: m.Meta.table_name for m in ALL_MODELS}
