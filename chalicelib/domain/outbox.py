@@ -40,8 +40,8 @@ LEASE = timedelta(seconds=60)  # a consumer that died mid-delivery loses its cla
 def retry_delay(failures: int, random: Callable[[], float]) -> timedelta:
     """Exponential backoff with jitter: 30 s, 1 min, 2 min, ... capped at 1 h, each drawn from [50 %, 100 %]
     of its nominal value so that failing receivers are not hit in lockstep."""
-    nominal = min(FIRST_RETRY * (2 ** max(failures - 1, 0)), MAX_INTERVAL)
-    return nominal * (0.5 + 0.5 * random())
+    nominal: timedelta = min(FIRST_RETRY * (2 ** max(failures - 1, 0)), MAX_INTERVAL)
+    return nominal * (0.5 + 0.5 * float(random()))
 
 
 def next_attempt(created_at: datetime, failures: int, now: datetime,
@@ -56,7 +56,8 @@ def nominal_schedule() -> list[timedelta]:
     offsets, at, failures = [timedelta(0)], timedelta(0), 0
     while True:
         failures += 1
-        at += min(FIRST_RETRY * (2 ** (failures - 1)), MAX_INTERVAL)
+        step: timedelta = min(FIRST_RETRY * (2 ** (failures - 1)), MAX_INTERVAL)
+        at += step
         if at > RETRY_WINDOW:
             return offsets
         offsets.append(at)
