@@ -225,16 +225,20 @@ def test_a_consumer_dead_mid_delivery_is_recovered_after_its_lease(api, receiver
     assert len(receiver.received) == 1
 
 
-@pytest.mark.parametrize("url", [
+PRIVATE_URLS = [
     "https://10.0.0.1/hook", "https://169.254.169.254/latest/meta-data", "https://[::1]/hook",
     "https://192.168.1.10/hook", "http://93.184.216.34/hook", "ftp://example.com/", "https://user:pw@127.0.0.1/",
-    "https://[fe80::1]/hook", "https://0.0.0.0/", "https://[::ffff:10.0.0.1]/",
-])
-def test_private_destinations_are_refused_on_aws(api, monkeypatch, url):
+    "https://[fe80::1]/hook", "https://0.0.0.0/", "https://[::ffff:10.0.0.1]/", "https://172.16.5.4:8443/",
+    "https://100.64.0.1/", "https://[fc00::1]/", "https://127.1/", "https://2130706433/",
+]
+
+
+def test_private_destinations_are_refused_on_aws(api, monkeypatch):
     as_on_aws(monkeypatch)
-    response = register(api, url)
-    assert response.status_code == 400, response.json_body
-    assert {e["field"] for e in response.json_body["errors"]} == {"url"}
+    for url in PRIVATE_URLS:
+        response = register(api, url)
+        assert response.status_code == 400, (url, response.json_body)
+        assert {e["field"] for e in response.json_body["errors"]} == {"url"}, url
     assert api.get(ENDPOINTS, user=OWNER).json_body["items"] == []
 
 
@@ -262,11 +266,18 @@ def test_endpoints_are_the_owners_own(api, receiver):
     for method, path in [("GET", f"{ENDPOINTS}/{endpoint}/deliveries"), ("DELETE", f"{ENDPOINTS}/{endpoint}"),
                          ("POST", f"{ENDPOINTS}/{endpoint}/deliveries/x/replay")]:
         assert api.request(method, path, user="demo-pref").status_code == 404, path
-    assert api.request("DELETE", f"{ENDPOINTS}/{endpoint}", user=OWNER).json_body["status"] == "revoked"
     number = verified_certificate(api)
-    assert cancel(api, number, {"reason": "工事中止"}).status_code == 200
-    drain()
-    assert receiver.received == []  # a revoked endpoint is owed nothing
+    assert cancel(api, number, {"reason": "工事中止"}).status_code == 200  # owes the endpoint a delivery
+    assert api.request("DELETE", f"{ENDPOINTS}/{endpoint}", user=OWNER).json_body["status"] == "revoked"
+    assert sorted(drain()) == ["parked", "sent", "sent", "sent"]  # revoked before delivery: parked at once
+    later = verified_certificate(api)
+    assert cancel(api, later, {"reason": "工事中止"}).status_code == 200
+    assert sorted(drain()) == ["sent", "sent", "sent"]  # a revoked endpoint is owed nothing new
+    assert receiver.received == []
+    deliveries = api.get(f"{ENDPOINTS}/{endpoint}/deliveries", user=OWNER).json_body["items"]
+    assert [(d["status"], d["last_error"]) for d in deliveries] == [("parked", "endpoint revoked")]
+    replay = api.post(f"{ENDPOINTS}/{endpoint}/deliveries/{deliveries[0]['delivery_id']}/replay", user=OWNER)
+    assert replay.status_code == 409 and replay.json_body["code"] == "endpoint_revoked"
     for body in ({}, {"url": receiver.url, "events": ["x"]}, {"url": 5}):
         response = api.post(ENDPOINTS, body, user=OWNER)
         assert response.status_code == 400 and response.json_body["errors"], body

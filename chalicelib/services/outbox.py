@@ -37,6 +37,7 @@ from chalicelib.store import webhooks as webhook_store
 
 logger = logging.getLogger(__name__)
 SWEEP_LIMIT = 500
+ENDPOINT_REVOKED = "endpoint revoked"  # parked at once: no retry can succeed
 
 
 def new_id() -> str:
@@ -65,7 +66,7 @@ def _post_webhook(notice: Notice, now: datetime) -> str | None:
     assert notice.obligee_id is not None and notice.endpoint_id is not None
     endpoint = webhook_store.get(notice.obligee_id, notice.endpoint_id)
     if endpoint is None or endpoint.revoked_at is not None:
-        return "endpoint revoked"
+        return ENDPOINT_REVOKED
     secret = key_material.decrypt_webhook_secret(endpoint.endpoint_id, endpoint.encrypted_secret)
     body = json.dumps(notice.payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {SIGNATURE_HEADER: sign(secret, int(now.timestamp()), body),
@@ -96,7 +97,8 @@ def deliver(notice_id: str, now: datetime | None = None,
     if error is None:
         outbox_store.mark_sent(notice_id, now)
         return "sent"
-    retry_at = next_attempt(notice.window_start or notice.created_at, notice.attempts + 1, now, random)
+    retry_at = None if error == ENDPOINT_REVOKED else next_attempt(
+        notice.window_start or notice.created_at, notice.attempts + 1, now, random)
     outbox_store.mark_failed(notice_id, error, retry_at)
     logger.warning("notice not delivered", extra=log_context(
         notice_kind=notice.kind.value, attempts=notice.attempts + 1, outcome="retry" if retry_at else "parked",
