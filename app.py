@@ -12,6 +12,7 @@ from chalicelib.errors import ApiError, reshape_chalice_error
 from chalicelib.handlers import (
     auth,
     certificates,
+    documents,
     guarantees,
     health,
     outbox,
@@ -29,8 +30,11 @@ logs.configure()
 access_log = logging.getLogger("denshi_hosho.access")
 
 app = Chalice(app_name="denshi-hosho")
+# The owner's PDF upload (portal /check): API Gateway hands a binary type's body over base64-encoded and Chalice
+# decodes it, where a text type's bytes would be mangled. Answers stay text: no browser asks for this type.
+app.api.binary_types.append("multipart/form-data")
 
-for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp,
+for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp, documents.bp,
                   portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp, outbox.bp,
                   webhooks.bp):
     app.register_blueprint(blueprint)

@@ -25,6 +25,17 @@ class Surety:
 
 
 @dataclass(frozen=True)
+class Signing:
+    """How stored PDFs are signed (docs/ARCHITECTURE.md, signing): the KMS key that signs, where its certificate
+    chain is kept, and an optional RFC 3161 time-stamping authority (PAdES B-T instead of B-B)."""
+
+    key_id: str  # an asymmetric SIGN_VERIFY key (ECC_NIST_P256 or RSA_2048), usually an alias
+    certificate_secret_id: str  # Secrets Manager: PEM, the signing certificate first, then its CA chain
+    tsa_url: str  # empty: no time stamp
+    location: str  # the signature's /Location
+
+
+@dataclass(frozen=True)
 class Settings:
     region: str
     table_prefix: str
@@ -36,6 +47,7 @@ class Settings:
     issuer: str
     secret_id: str
     kms_key_id: str
+    signing: Signing
     contract_number_base: int
     portal_url: str
     outbox_queue: str
@@ -65,6 +77,12 @@ def get_settings() -> Settings:
         issuer=issuer,
         secret_id=_env("APP_SECRET_ID", "denshi-hosho-local/app-secret"),
         kms_key_id=_env("APP_KMS_KEY_ID", "alias/denshi-hosho-local"),
+        signing=Signing(
+            key_id=_env("APP_SIGNING_KEY_ID", "alias/denshi-hosho-local-signing"),
+            certificate_secret_id=_env("APP_SIGNING_CERT_SECRET_ID", "denshi-hosho-local/signing-certificate"),
+            tsa_url=_env("APP_TSA_URL"),
+            location=_env("APP_SIGNING_LOCATION", "大阪市西区"),
+        ),
         contract_number_base=int(_env("APP_CONTRACT_NUMBER_BASE", "2070500000")),
         portal_url=_env("APP_PORTAL_URL", "http://localhost:8000").rstrip("/"),
         outbox_queue=_env("APP_OUTBOX_QUEUE", "denshi-hosho-local-outbox"),

@@ -231,6 +231,66 @@ def secret_resources() -> dict[str, Any]:
     }
 
 
+# --- PDF signing (issue 13): the KMS key that signs every stored PDF and where its certificate is kept -------
+
+def signing_resources() -> dict[str, Any]:
+    """An asymmetric KMS key (never rotated: a certificate names its public key) and the secret that holds the
+    surety's signing certificate chain (PEM), which the operator puts after the CA issues it (README)."""
+    return {
+        "SigningKey": {
+            "Type": "AWS::KMS::Key",
+            **RETAIN,
+            "Properties": {
+                "Description": "denshi-hosho PDF signatures (PAdES)",
+                "KeySpec": "ECC_NIST_P256",
+                "KeyUsage": "SIGN_VERIFY",
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Sid": "AccountAdministersAndIamPoliciesGrant",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }],
+                },
+            },
+        },
+        "SigningKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": _sub(f"alias/{APP_NAME}-${{Stage}}-signing"),
+                           "TargetKeyId": {"Ref": "SigningKey"}},
+        },
+        "SigningCertificate": {
+            "Type": "AWS::SecretsManager::Secret",
+            **RETAIN,
+            "Properties": {
+                "Name": _sub(f"{APP_NAME}-${{Stage}}/signing-certificate"),
+                "Description": "PEM: the surety's signing certificate for SigningKey, then its CA chain (no key)",
+            },
+        },
+    }
+
+
+def signing_statements(env: dict[str, str]) -> list[dict[str, Any]]:
+    """kms:Sign and kms:GetPublicKey on the signing key only; the certificate chain's secret, read only."""
+    return [
+        {
+            "Sid": "PdfSigning",
+            "Effect": "Allow",
+            "Action": ["kms:Sign", "kms:GetPublicKey"],
+            "Resource": f"arn:aws:kms:{REGION}:*:key/*",
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": env["APP_SIGNING_KEY_ID"]}},
+        },
+        {
+            "Sid": "SigningCertificate",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": f"arn:aws:secretsmanager:{REGION}:*:secret:{env['APP_SIGNING_CERT_SECRET_ID']}-??????",
+        },
+    ]
+
+
 # --- the outbox queue (issue 14) ----------------------------------------------------------------------------
 
 OUTBOX_VISIBILITY_SECONDS = 180  # six times the consumer's 30 s timeout, as AWS advises for event sources
@@ -350,6 +410,7 @@ def resources_template() -> dict[str, Any]:
             **bucket_resources(),
             **identity_resources(),
             **secret_resources(),
+            **signing_resources(),
             **queue_resources(),
             **machine_client_resources(),
         },
@@ -359,6 +420,8 @@ def resources_template() -> dict[str, Any]:
             "DocumentsBucketName": {"Value": {"Ref": "DocumentsBucket"}},
             "AppSecretArn": {"Value": {"Ref": "AppSecret"}},
             "AuthKeysKeyArn": {"Value": {"Fn::GetAtt": ["AuthKeysKey", "Arn"]}},
+            "SigningKeyArn": {"Value": {"Fn::GetAtt": ["SigningKey", "Arn"]}},
+            "SigningCertificateArn": {"Value": {"Ref": "SigningCertificate"}},
             "OutboxQueueArn": {"Value": {"Fn::GetAtt": ["OutboxQueue", "Arn"]}},
         },
     }
@@ -443,6 +506,7 @@ def policy_document(stage: str) -> dict[str, Any]:
                 # Only the key behind this stage's alias (Decrypt names no alias, so not kms:RequestAlias).
                 "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": env["APP_KMS_KEY_ID"]}},
             },
+            *signing_statements(env),
             *queue_statements(stage),
             *machine_client_statements(stage),
         ],

@@ -102,6 +102,85 @@ def create_kms_key(settings: Settings) -> str:
     return key_id
 
 
+SIGNING_KEY_SPEC = "ECC_NIST_P256"  # small signatures and certificates; RSA_2048 works the same way
+DEMO_CA_NAME = "電子保証 デモ認証局 (検証用)"  # never trusted on AWS
+
+
+def create_signing_key(settings: Settings) -> str:
+    """The asymmetric KMS key that signs every stored PDF; its private half never leaves KMS."""
+    kms = _client("kms", settings)
+    alias = settings.signing.key_id
+    for entry in kms.list_aliases()["Aliases"]:
+        if entry["AliasName"] == alias and entry.get("TargetKeyId"):
+            return str(entry["TargetKeyId"])
+    key_id = kms.create_key(Description="denshi-hosho PDF signatures", KeyUsage="SIGN_VERIFY",
+                            KeySpec=SIGNING_KEY_SPEC)["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    return str(key_id)
+
+
+def demo_signing_chain(settings: Settings, public_key_der: bytes) -> str:
+    """PEM: a certificate for the KMS key's public key, issued by a demo CA made here, then the CA.
+
+    The CA's private key exists only inside this call: the demo CA issues this one certificate. On AWS the
+    surety's certificate from a real CA is stored instead (README, signed PDFs).
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+                         x509.NameAttribute(NameOID.COMMON_NAME, DEMO_CA_NAME)])
+    ca_cert = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    signer_public_key = serialization.load_der_public_key(public_key_der)
+    signer_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, settings.surety.name),
+                             x509.NameAttribute(NameOID.COMMON_NAME, settings.surety.name)])
+    signer_cert = (
+        x509.CertificateBuilder().subject_name(signer_name).issuer_name(ca_name)
+        .public_key(signer_public_key)  # type: ignore[arg-type]
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(signer_public_key),  # type: ignore[arg-type]
+                       critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in (signer_cert, ca_cert))
+
+
+def create_signing_certificate(settings: Settings, key_id: str) -> None:
+    """Store the demo chain for the signing key unless the stage already has a certificate."""
+    sm = _client("secretsmanager", settings)
+    try:
+        sm.describe_secret(SecretId=settings.signing.certificate_secret_id)
+        return
+    except sm.exceptions.ResourceNotFoundException:
+        pass
+    public_key = _client("kms", settings).get_public_key(KeyId=key_id)["PublicKey"]
+    sm.create_secret(Name=settings.signing.certificate_secret_id,
+                     SecretString=demo_signing_chain(settings, public_key))
+
+
 def create_user_pool(settings: Settings) -> Identity:
     idp = _client("cognito-idp", settings)
     name = f"{settings.table_prefix}{POOL_NAME_SUFFIX}"
@@ -164,6 +243,7 @@ def provision(settings: Settings) -> Identity:
     verify_sender(settings)
     create_secret(settings)
     create_kms_key(settings)
+    create_signing_certificate(settings, create_signing_key(settings))
     return create_user_pool(settings)
 
 

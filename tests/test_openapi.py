@@ -8,6 +8,7 @@ document does not list fails here as surely as a documented field the code leave
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import json
@@ -16,6 +17,7 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import requests
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate
@@ -340,6 +342,17 @@ def test_owner_answers_match_the_document(api):
     call(api, "POST", "/v1/verifications", expect=400, user=OWNER, raw_body="[]")
     call(api, "POST", "/v1/verifications", expect=404, user="demo-pref",
          body={"contract_number": number, "auth_key": key})
+
+    # A handed PDF: genuine for its owner, status withheld from another owner, a Japanese answer for junk.
+    pdf_url = verified["pdf_url"]
+    encoded = base64.b64encode(requests.get(pdf_url, timeout=10).content).decode()
+    checked = call(api, "POST", "/v1/documents/check", expect=200, user=OWNER, body={"pdf_base64": encoded})
+    assert checked["result"] == "genuine" and checked["status"] == "current"
+    other = call(api, "POST", "/v1/documents/check", expect=200, user="demo-pref", body={"pdf_base64": encoded})
+    assert other["status"] == "not_disclosed" and "latest_version" not in other
+    junk = call(api, "POST", "/v1/documents/check", expect=200, user=OWNER, body={"pdf_base64": "aGVsbG8="})
+    assert junk["result"] == "unreadable"
+    call(api, "POST", "/v1/documents/check", expect=400, user=OWNER, body={"pdf_base64": "%%"})
 
     # Five failures in a row by the owner addressed lock the number (another owner's attempts do not count).
     wrong = "00000-00000" if key != "00000-00000" else "11111-11111"

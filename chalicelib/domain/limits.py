@@ -10,6 +10,10 @@ from datetime import date
 MAX_BODY_BYTES = 64 * 1024  # a JSON body; the largest real one (an issue) is under 2 KB
 MAX_JSON_DEPTH = 6  # objects/arrays nested; the deepest real body (ratio_rules) is 3
 MAX_FORM_BYTES = 16 * 1024  # a portal form
+# A PDF handed in for checking (POST /v1/documents/check): ours are under 90 KB; a PDF past this is not ours.
+MAX_CHECK_PDF_BYTES = 512 * 1024
+# Its JSON body carries the PDF as base64 (4 characters per 3 bytes) plus the field name.
+MAX_CHECK_BODY_BYTES = (MAX_CHECK_PDF_BYTES + 2) // 3 * 4 + 1024
 MAX_IDEMPOTENCY_KEY = 128  # characters of the Idempotency-Key header
 MAX_CURSOR = 2048  # characters of a paging cursor
 MAX_LIMIT = 100  # items per page (?limit=)

@@ -103,14 +103,14 @@ def _too_deep(value: Any, limit: int) -> bool:
     return False
 
 
-def json_object(request: Request) -> dict[str, Any]:
+def json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """The request body, which must be a JSON object within the limits of chalicelib.domain.limits."""
     raw = request.raw_body
     if not raw:
         raise BadRequest("リクエスト本文(JSON)がありません。", code="body_required",
                          errors=[{"field": "body", "message": "JSON形式の本文が必要です"}])
-    if len(raw) > MAX_BODY_BYTES:
-        limit = f"{MAX_BODY_BYTES // 1024}KB以内"
+    if len(raw) > max_bytes:
+        limit = f"{max_bytes // 1024}KB以内"
         raise PayloadTooLarge(f"リクエスト本文は{limit}としてください。",
                               errors=[{"field": "body", "message": f"{limit}で送信してください"}])
     try:

@@ -8,7 +8,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.handlers.common import Blueprint
-from chalicelib.portal.views import FORM_CONTENT_TYPES, PortalCall, page
+from chalicelib.portal.views import FORM_CONTENT_TYPES, UPLOAD_CONTENT_TYPES, PortalCall, page
 
 bp = Blueprint(__name__)
 
@@ -82,3 +82,24 @@ def verifications(call: PortalCall) -> Response:
     result = list_verified(call.principal, params)
     return call.page("owner/verifications.html", items=result["items"], next_cursor=result.get("next_cursor"),
                      paged=bool(cursor))
+
+
+@bp.route("/check", methods=["GET"])
+@page(bp, "obligee")
+def check_form(call: PortalCall) -> Response:
+    return call.page("owner/check.html", answer=None, message=None)
+
+
+@bp.route("/check", methods=["POST"], content_types=UPLOAD_CONTENT_TYPES)
+@page(bp, "obligee")
+def check_submit(call: PortalCall) -> Response:
+    """A PDF the clerk was handed: the same answer as POST /v1/documents/check, drawn as a page."""
+    from chalicelib.services.document_check import check_pdf_bytes
+
+    assert call.principal is not None
+    data = call.files.get("pdf")
+    if not data:
+        return call.page("owner/check.html", status=400, answer=None,
+                         message="確認するPDFファイルを選んでから「確認する」を押してください。")
+    return call.page("owner/check.html", answer=check_pdf_bytes(call.principal, data, call.request_id),
+                     message=None)

@@ -33,10 +33,11 @@ SERVICE_NAMES = {
 }
 NAVIGATION = {
     "contractor": [("/certificates", "保証工事一覧")],
-    "obligee": [("/verify", "保証証書の確認"), ("/verifications", "確認済み一覧")],
+    "obligee": [("/verify", "保証証書の確認"), ("/verifications", "確認済み一覧"), ("/check", "PDFの署名確認")],
     "surety": [("/console", "保証契約者の検索")],
 }
 FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
+UPLOAD_CONTENT_TYPES = ["multipart/form-data"]  # registered as binary in app.py, so API Gateway keeps the bytes
 CSRF_FIELD = "csrf_token"
 
 
@@ -73,6 +74,7 @@ class PortalCall:
     principal: Principal | None = None
     token: str | None = None
     _form: dict[str, str] | None = field(default=None, repr=False)
+    _files: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def params(self) -> dict[str, str]:
@@ -80,17 +82,28 @@ class PortalCall:
 
     @property
     def form(self) -> dict[str, str]:
-        """The POSTed form (urlencoded, UTF-8), first value of each field."""
+        """The POSTed form (urlencoded or multipart, UTF-8), first value of each field."""
         if self._form is None:
-            from chalicelib.domain.limits import MAX_FORM_BYTES
+            from chalicelib.domain.limits import MAX_CHECK_BODY_BYTES, MAX_FORM_BYTES
             from chalicelib.errors import PayloadTooLarge
 
             raw = self.request.raw_body or b""
-            if len(raw) > MAX_FORM_BYTES:
+            content_type = str(self.request.headers.get("content-type") or "") if self.request.headers else ""
+            multipart = content_type.lower().startswith("multipart/form-data")
+            if len(raw) > (MAX_CHECK_BODY_BYTES if multipart else MAX_FORM_BYTES):
                 raise PayloadTooLarge()
-            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
-            self._form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+            if multipart:
+                self._form, self._files = _multipart(content_type, raw if isinstance(raw, bytes) else raw.encode())
+            else:
+                text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+                self._form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
         return self._form
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """The files of a multipart form (name -> content)."""
+        self.form  # noqa: B018 - parses the body once
+        return self._files
 
     @property
     def csrf(self) -> str:
@@ -117,6 +130,31 @@ class PortalCall:
         from chalicelib.portal.render import html
 
         return html(template, status=status, headers=headers, **self.context(), **context)
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Fields and files of a multipart/form-data body (the standard library's MIME parser)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1", "replace")
+                                                  + b"\r\n\r\n" + raw)
+    fields: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    if not message.is_multipart():
+        return fields, files
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            payload = b""
+        if part.get_filename() is not None:
+            files.setdefault(name, payload)
+        else:
+            fields.setdefault(name, payload.decode("utf-8", errors="replace"))
+    return fields, files
 
 
 def open_session(request: Request, request_id: str, roles: tuple[str, ...]) -> PortalCall:

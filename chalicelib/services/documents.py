@@ -57,11 +57,24 @@ def ensure_certificate_pdf(item: CertificateVersion, *, trust_stored_flag: bool 
     if not files.exists(object_key):
         from chalicelib.pdf.certificate import render_certificate
 
-        data = render_certificate(pdf_content(item), get_settings().surety)
+        data = signed(render_certificate(pdf_content(item), get_settings().surety),
+                      "certificate", item, version=item.version)
         files.put_pdf_once(object_key, data, f"保証証書_{item.contract_number}_v{item.version}.pdf")
     if not item.pdf_stored:
         guarantee_store.mark_pdf_stored(item)
     return object_key
+
+
+def signed(data: bytes, kind: str, item: CertificateVersion, *, version: int | None) -> bytes:
+    """The rendered PDF with the surety's PAdES signature: one KMS Sign call, the key never leaves KMS
+    (docs/ARCHITECTURE.md, signing). What is stored is the signed file, so every download is signed."""
+    from chalicelib.adapters.kms_signer import kms_signer
+    from chalicelib.pdf.signing import DocumentReference, sign_document
+
+    settings = get_settings()
+    reference = DocumentReference(kind, item.contract_number, version, item.obligee_id)
+    return sign_document(data, kms_signer(), reference, signer_name=settings.surety.name,
+                         location=settings.signing.location, tsa_url=settings.signing.tsa_url)
 
 
 def store_certificate_pdf_quietly(item: CertificateVersion) -> None:
@@ -94,5 +107,6 @@ def key_notice_link(item: CertificateVersion, obligee: Obligee | None, auth_key_
     )
     # A fresh, unguessable name per request and key generation; a lifecycle rule removes them within a day.
     object_key = f"{files.key_notice_prefix(item.contract_number)}g{generation}/{uuid.uuid4().hex}.pdf"
-    files.put_pdf(object_key, render_key_notice(content), f"認証キー等のお知らせ_{item.contract_number}.pdf")
+    data = signed(render_key_notice(content), "key_notice", item, version=None)
+    files.put_pdf(object_key, data, f"認証キー等のお知らせ_{item.contract_number}.pdf")
     return files.presign(object_key)

@@ -271,7 +271,21 @@ VALID_BODIES: dict[str, Any] = {
         {"name": "契約管理システム", "scopes": ["verifications/write"]}],
     "POST /v1/verifications":
         lambda world: [{"contract_number": world.numbers["electronic"], "auth_key": world.auth_key}],
+    "POST /v1/documents/check": lambda world: _check_bodies(world),
 }
+_check_body_cache: dict[int, list[dict[str, str]]] = {}
+
+
+def _check_bodies(world: World) -> list[dict[str, str]]:
+    """The electronic certificate's signed PDF as stored (base64), and a PDF that is no certificate."""
+    if id(world) not in _check_body_cache:
+        number = world.numbers["electronic"]
+        link = world.api.get(f"/v1/certificates/{number}/pdf", user="demo-surety").json_body["url"]
+        genuine = requests.get(link, timeout=10).content
+        _check_body_cache.clear()  # one world at a time
+        _check_body_cache[id(world)] = [{"pdf_base64": base64.b64encode(genuine).decode()},
+                                        {"pdf_base64": base64.b64encode(b"%PDF-1.7\n%%EOF\n").decode()}]
+    return _check_body_cache[id(world)]
 
 
 def case_strategy(operation: Any) -> st.SearchStrategy[Any]:

@@ -1,0 +1,125 @@
+"""An owner checks a PDF it was handed: is it signed by us, unchanged, which certificate, still current?
+
+What it answers about another owner's certificate (docs/ARCHITECTURE.md, signing): a genuine PDF addressed to
+another owner is confirmed genuine with what the PDF itself prints (kind, 保証契約番号, version), and its current
+status is never disclosed. That is decided from the addressee signed into the PDF, before any table is read,
+so the answer and the work done are the same whether that certificate was since amended, cancelled or not.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.adapters import signing_key
+from chalicelib.domain.limits import MAX_CHECK_PDF_BYTES
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.errors import PayloadTooLarge
+from chalicelib.services import audit
+from chalicelib.services.audit import utc_text
+from chalicelib.store import guarantees as guarantee_store
+
+FIELD = "pdf_base64"
+KIND_NAMES = {"certificate": "保証証書", "key_notice": "認証キー等のお知らせ"}
+MESSAGES = {
+    "modified": ("このPDFは当社の電子署名の後に変更されているか、署名が壊れています。"
+                 "この書類は有効なものとして扱わないでください。"),
+    "foreign": "このPDFの電子署名は当社のものではありません。当社が発行した書類として扱わないでください。",
+    "unsigned": "このPDFには電子署名がありません。当社が発行した書類であることを確認できません。",
+    "unreadable": "PDFとして読み取れません。ファイルが壊れているか、PDFではありません。",
+}
+STATUS_MESSAGES = {
+    "current": "この版は現在有効な最新の保証証書です。",
+    "amended": "この保証は変更され、新しい版(第{latest}版)の保証証書が発行されています。",
+    "cancelled": "この保証は解約されています。",
+    "in_force": "この保証は現在有効です。",
+    "not_disclosed": "現在の状態は、宛先の発注者のみ確認できます。",
+}
+
+
+def parse_upload(body: Mapping[str, Any]) -> bytes:
+    """The PDF from `{"pdf_base64": "..."}`; anything else is a 400 naming the field."""
+    raw = body.get(FIELD)
+    message = "PDFファイルの内容をBase64で指定してください"
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValidationFailed([FieldError(FIELD, message)])
+    if len(raw) > (MAX_CHECK_PDF_BYTES + 2) // 3 * 4:
+        raise too_large()
+    try:
+        data = base64.b64decode("".join(raw.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed([FieldError(FIELD, message)]) from None
+    if not data:
+        raise ValidationFailed([FieldError(FIELD, message)])
+    return data
+
+
+def too_large() -> PayloadTooLarge:
+    limit = f"{MAX_CHECK_PDF_BYTES // 1024}KB以内"
+    return PayloadTooLarge(f"確認するPDFは{limit}としてください。",
+                           errors=[{"field": FIELD, "message": f"PDFは{limit}で送信してください"}])
+
+
+def check_pdf(principal: Principal, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
+    """The API's check: the PDF comes as base64 in JSON."""
+    return check_pdf_bytes(principal, parse_upload(body), request_id)
+
+
+def check_pdf_bytes(principal: Principal, data: bytes, request_id: str) -> dict[str, Any]:
+    """The answer about one uploaded PDF (the API's JSON; the portal draws the same answer)."""
+    from chalicelib.pdf.signing import Verdict, check_document  # pyHanko: loaded by the first check
+
+    if len(data) > MAX_CHECK_PDF_BYTES:
+        raise too_large()
+    chain = signing_key.signing_chain()
+    result = check_document(data, chain.signing_cert, chain.root)
+    verdict = result.verdict.value
+    answer: dict[str, Any] = {
+        "result": verdict,
+        "signature_valid": result.verdict is Verdict.GENUINE,
+        "signed_by_us": result.verdict in (Verdict.GENUINE, Verdict.MODIFIED),
+    }
+    if result.verdict is not Verdict.GENUINE or result.reference is None:
+        if result.verdict is Verdict.GENUINE:  # ours, but names no document: never produced by this service
+            verdict = answer["result"] = "unsigned"
+            answer["signature_valid"] = answer["signed_by_us"] = False
+        answer["message"] = MESSAGES[verdict]
+        return answer
+    reference = result.reference
+    answer["document"] = {
+        "kind": reference.kind,
+        "kind_name": KIND_NAMES.get(reference.kind, reference.kind),
+        "contract_number": reference.contract_number,
+        "version": reference.version,
+        "signed_at": utc_text(result.signed_at) if result.signed_at else None,
+    }
+    status, latest = _status(principal, reference.kind, reference.contract_number, reference.version,
+                             reference.obligee_id)
+    answer["status"] = status
+    if latest is not None:
+        answer["latest_version"] = latest
+        audit.record(reference.contract_number, "document_checked", principal, request_id,
+                     detail={"version": reference.version, "status": status})
+    answer["message"] = (f"このPDFは当社が電子署名した真正な{answer['document']['kind_name']}です。"
+                         + STATUS_MESSAGES[status].format(latest=latest))
+    return answer
+
+
+def _status(principal: Principal, kind: str, contract_number: str, version: int | None,
+            addressee: str) -> tuple[str, int | None]:
+    """(status, latest version) for the owner the document is addressed to; ("not_disclosed", None) for anyone
+    else, decided without reading a table."""
+    if principal.org_id is None or addressee != principal.org_id:
+        return "not_disclosed", None
+    versions = guarantee_store.get_versions(contract_number)
+    if not versions or versions[0].obligee_id != principal.org_id:
+        return "not_disclosed", None
+    latest = versions[0]
+    if latest.is_cancelled:
+        return "cancelled", latest.version
+    if kind == "certificate" and version is not None and latest.version > version:
+        return "amended", latest.version
+    return ("current" if kind == "certificate" else "in_force"), latest.version
