@@ -74,6 +74,13 @@ def test_the_surety_registers_lists_and_revokes_an_owners_clients(api, certifica
     for body in ({"name": "x", "scopes": ["aws.cognito.signin.user.admin"]}, {"name": "", "scopes": []},
                  {"name": "x", "scopes": ["verifications/read"], "org": "pref-demo"}):
         assert_error(api.post(CLIENTS.format("sakaiminato"), body, user=SURETY), 400, "validation_error", body)
+    # Nothing refused left a client behind in the pool: the people's app client and the one registered.
+    from chalicelib.adapters import aws
+
+    pool_clients = aws.client("cognito-idp", api.account.settings.region).list_user_pool_clients(
+        UserPoolId=api.account.identity.user_pool_id, MaxResults=60)["UserPoolClients"]
+    assert sorted(c["ClientId"] for c in pool_clients) == sorted([api.account.identity.client_id,
+                                                                   created["client_id"]])
 
     token = access_token(api, created["client_id"], "verifications/write verifications/read")
     number, key = certificate

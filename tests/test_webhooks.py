@@ -285,3 +285,23 @@ def test_endpoints_are_the_owners_own(api, receiver):
     for body in ({}, {"url": receiver.url, "events": ["x"]}, {"url": 5}):
         response = api.post(ENDPOINTS, body, user=OWNER)
         assert response.status_code == 400 and response.json_body["errors"], body
+
+
+def test_an_email_ses_refuses_is_retried_and_then_sent_once(api):
+    """SES refusing (here: the sender's identity withdrawn) leaves the notice due again, not lost."""
+    from chalicelib.adapters import aws
+    from tests.conftest import sent_emails
+
+    ses = aws.client("ses", api.account.settings.region)
+    sent_emails()
+    before = len(sent_emails())
+    ses.delete_identity(Identity=api.account.settings.sender_email)
+    number = issue(api)
+    start = now()
+    assert drain(start) == ["retry"]
+    ses.verify_email_identity(EmailAddress=api.account.settings.sender_email)
+    assert drain(start + timedelta(seconds=10)) == []  # not due before its backoff
+    assert drain(start + timedelta(minutes=1)) == ["sent"]
+    assert drain(start + timedelta(hours=2)) == []
+    mails = sent_emails()[before:]
+    assert len(mails) == 1 and number in mails[0].body
