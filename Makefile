@@ -49,7 +49,8 @@ PACKAGE_DIR ?= build/package
 package: $(STAMP)
 	$(PY) -m scripts.infra --check
 	rm -rf $(PACKAGE_DIR)
-	AWS_DEFAULT_REGION=ap-northeast-1 $(VENV)/bin/chalice package --stage $(STAGE) \
+	AWS_DEFAULT_REGION=ap-northeast-1 APP_OUTBOX_QUEUE=denshi-hosho-$(STAGE)-outbox \
+		$(VENV)/bin/chalice package --stage $(STAGE) \
 		--merge-template infra/resources.json $(PACKAGE_DIR)
 	$(PY) -m scripts.infra --pin-stage $(PACKAGE_DIR)/sam.json $(STAGE)
 
@@ -70,13 +71,15 @@ package-check: package $(CHECKOV_VENV)/.installed
 
 ## Package and deploy one stage's stack with the AWS CLI (credentials of the target account; see README).
 STACK ?= denshi-hosho-$(STAGE)
+TOKEN_DOMAIN_PREFIX ?= denshi-hosho-$(STAGE)
 ARTIFACT_BUCKET ?=
 deploy: package-check
 	@test -n "$(ARTIFACT_BUCKET)" || (echo "ARTIFACT_BUCKET=<an S3 bucket for the code> is required" && exit 2)
 	aws cloudformation package --template-file $(PACKAGE_DIR)/sam.json --s3-bucket $(ARTIFACT_BUCKET) \
 		--output-template-file $(PACKAGE_DIR)/packaged.yaml
 	aws cloudformation deploy --template-file $(PACKAGE_DIR)/packaged.yaml --stack-name $(STACK) \
-		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+		--parameter-overrides TokenDomainPrefix=$(TOKEN_DOMAIN_PREFIX)
 	aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs" --output table
 
 clean:

@@ -15,12 +15,14 @@ from chalicelib.handlers import (
     documents,
     guarantees,
     health,
+    outbox,
     portal_contractor,
     portal_owner,
     portal_session,
     portal_surety,
     registry,
     verifications,
+    webhooks,
 )
 from chalicelib.handlers.common import request_id
 
@@ -33,7 +35,8 @@ app = Chalice(app_name="denshi-hosho")
 app.api.binary_types.append("multipart/form-data")
 
 for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp, documents.bp,
-                  portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp):
+                  portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp, outbox.bp,
+                  webhooks.bp):
     app.register_blueprint(blueprint)
 
 

@@ -50,6 +50,8 @@ class Settings:
     signing: Signing
     contract_number_base: int
     portal_url: str
+    outbox_queue: str
+    webhooks_allow_loopback: bool
     surety: Surety
     require_surety_mfa: bool = False  # surety staff sign in only with a TOTP code (deployed stages)
 
@@ -98,6 +100,9 @@ def get_settings() -> Settings:
         ),
         contract_number_base=int(_env("APP_CONTRACT_NUMBER_BASE", "2070500000")),
         portal_url=_env("APP_PORTAL_URL", "http://localhost:8000").rstrip("/"),
+        outbox_queue=_env("APP_OUTBOX_QUEUE", "denshi-hosho-local-outbox"),
+        # Only the local stage may deliver webhooks to 127.0.0.1 (the demo's receiver); never on AWS.
+        webhooks_allow_loopback=_env("APP_WEBHOOKS_ALLOW_LOOPBACK") == "1",
         surety=Surety(
             name=_env("APP_SURETY_NAME", DEMO_SURETY.name),
             address=_env("APP_SURETY_ADDRESS", DEMO_SURETY.address),

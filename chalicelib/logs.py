@@ -11,7 +11,8 @@ from typing import Any
 
 # The only `extra=` fields that reach a log line.
 CONTEXT_FIELDS = ("request_id", "contract_number", "method", "route", "status", "duration_ms", "role",
-                  "certificate_issued", "subject", "operation")
+                  "certificate_issued", "subject", "operation", "count", "notice_kind", "attempts", "outcome",
+                  "error")
 
 
 def log_context(**fields: Any) -> dict[str, Any]:

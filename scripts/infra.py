@@ -53,6 +53,11 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "verifications": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
     # The per-owner failure budget: counted with UpdateItem, checked inside the verification transaction.
     "throttle": ["dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
+    # Notices are written with the change that owes them, claimed and settled one by one, found by index.
+    "outbox": ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    # Registered once, revoked by an update (deliveries keep naming them): never deleted.
+    "webhook-endpoints": ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    "machine-clients": ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"],
 }
 GROUPS = ("surety", "contractor", "obligee")  # the same as scripts.provision.GROUPS
 PASSWORD_POLICY = {
@@ -511,6 +516,46 @@ def _alarm(description: str, namespace: str, metric: str, dimensions: dict[str, 
     }
 
 
+# --- the outbox queue (issue 14) ----------------------------------------------------------------------------
+
+OUTBOX_VISIBILITY_SECONDS = 180  # six times the consumer's 30 s timeout, as AWS advises for event sources
+OUTBOX_MAX_RECEIVES = 5  # a message the consumer failed on five times goes to the DLQ
+OUTBOX_DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+def outbox_queue_attributes(dlq_arn: str) -> dict[str, str]:
+    """The outbox queue's attributes (the local run's emulator gets the same)."""
+    return {
+        "VisibilityTimeout": str(OUTBOX_VISIBILITY_SECONDS),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": OUTBOX_MAX_RECEIVES}),
+    }
+
+
+def queue_resources() -> dict[str, Any]:
+    """The outbox queue and its DLQ. The consumer's event source (Chalice's `on_sqs_message`) and the
+    sweep's schedule are made by `chalice package`/`deploy` from app.py."""
+    return {
+        "OutboxDeadLetterQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": _sub(f"{APP_NAME}-${{Stage}}-outbox-dlq"),
+                "MessageRetentionPeriod": OUTBOX_DLQ_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        "OutboxQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": _sub(f"{APP_NAME}-${{Stage}}-outbox"),
+                "VisibilityTimeout": OUTBOX_VISIBILITY_SECONDS,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["OutboxDeadLetterQueue", "Arn"]},
+                                  "maxReceiveCount": OUTBOX_MAX_RECEIVES},
+            },
+        },
+    }
+
+
 def monitoring_resources() -> dict[str, Any]:
     """Alarms to one SNS topic (subscribe the on-call address, README): API 5xx, Lambda errors and throttles,
     DynamoDB throttles per table, SES bounces and complaints."""
@@ -554,6 +599,65 @@ def pin_stage(template: dict[str, Any], stage: str) -> dict[str, Any]:
     return pinned
 
 
+def queue_statements(stage: str) -> list[dict[str, Any]]:
+    """The role's queue actions: the API and the sweep send (after finding the URL by name); the event source
+    mapping receives, deletes and reads the queue's attributes on the consumer's behalf."""
+    queue = f"arn:aws:sqs:{REGION}:*:{stage_environment(stage)['APP_OUTBOX_QUEUE']}"
+    return [
+        {
+            "Sid": "OutboxQueueSend",
+            "Effect": "Allow",
+            "Action": ["sqs:GetQueueUrl", "sqs:SendMessage"],
+            "Resource": queue,
+        },
+        {
+            "Sid": "OutboxQueueConsume",
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            "Resource": queue,
+        },
+    ]
+
+
+# --- machine clients (issue 14) -----------------------------------------------------------------------------
+
+RESOURCE_SERVER = "verifications"  # the same as chalicelib.adapters.identity.RESOURCE_SERVER
+MACHINE_SCOPE_NAMES = {"write": "verify certificates (POST /v1/verifications)",
+                       "read": "list verified certificates (GET /v1/verifications)"}
+
+
+def machine_client_resources() -> dict[str, Any]:
+    """The resource server whose scopes machine clients get, and the pool's domain (its token endpoint,
+    https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token). Clients themselves are made by the
+    surety through the API, one per owner system."""
+    return {
+        "VerificationsResourceServer": {
+            "Type": "AWS::Cognito::UserPoolResourceServer",
+            "Properties": {
+                "UserPoolId": {"Ref": "UserPool"},
+                "Identifier": RESOURCE_SERVER,
+                "Name": RESOURCE_SERVER,
+                "Scopes": [{"ScopeName": n, "ScopeDescription": d} for n, d in MACHINE_SCOPE_NAMES.items()],
+            },
+        },
+        "UserPoolDomain": {
+            "Type": "AWS::Cognito::UserPoolDomain",
+            "Properties": {"UserPoolId": {"Ref": "UserPool"}, "Domain": {"Ref": "TokenDomainPrefix"}},
+        },
+    }
+
+
+def machine_client_statements(stage: str) -> list[dict[str, Any]]:
+    """The surety's route makes and deletes app clients of the stage's pool (and nothing else of it)."""
+    pool = stage_environment(stage).get("APP_USER_POOL_ID") or "*"
+    return [{
+        "Sid": "MachineClients",
+        "Effect": "Allow",
+        "Action": ["cognito-idp:CreateUserPoolClient", "cognito-idp:DeleteUserPoolClient"],
+        "Resource": f"arn:aws:cognito-idp:{REGION}:*:userpool/{pool}",
+    }]
+
+
 def resources_template() -> dict[str, Any]:
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -563,6 +667,10 @@ def resources_template() -> dict[str, Any]:
                 "Type": "String",
                 "AllowedValues": list(DEPLOYED_STAGES),
                 "Description": "Chalice stage; names match its environment in .chalice/config.json",
+            },
+            "TokenDomainPrefix": {
+                "Type": "String",
+                "Description": "Cognito domain prefix of the token endpoint (globally unique), e.g. denshi-hosho-prod",
             },
         },
         "Resources": {
@@ -574,6 +682,8 @@ def resources_template() -> dict[str, Any]:
             **function_resources(),
             **api_resources(),
             **monitoring_resources(),
+            **queue_resources(),
+            **machine_client_resources(),
         },
         "Outputs": {
             "UserPoolId": {"Description": "APP_USER_POOL_ID", "Value": {"Ref": "UserPool"}},
@@ -584,6 +694,7 @@ def resources_template() -> dict[str, Any]:
             "AuthKeysKeyArn": {"Value": {"Fn::GetAtt": ["AuthKeysKey", "Arn"]}},
             "SigningKeyArn": {"Value": {"Fn::GetAtt": ["SigningKey", "Arn"]}},
             "SigningCertificateArn": {"Value": {"Ref": "SigningCertificate"}},
+            "OutboxQueueArn": {"Value": {"Fn::GetAtt": ["OutboxQueue", "Arn"]}},
         },
     }
 
@@ -686,6 +797,8 @@ def policy_document(stage: str) -> dict[str, Any]:
                 "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": env["APP_KMS_KEY_ID"]}},
             },
             *signing_statements(env),
+            *queue_statements(stage),
+            *machine_client_statements(stage),
         ],
     }
 

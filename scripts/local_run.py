@@ -2,7 +2,9 @@
 
 Starts moto's server (a fresh, empty account every run), creates every resource with the same code the tests
 use (scripts.provision), seeds the demo world (scripts.seed), then runs `chalice local` on the `local`
-stage pointed at the emulator. Ctrl-C (SIGINT) or SIGTERM stops both and exits 0.
+stage pointed at the emulator. `chalice local` runs no event source, so this process also polls the emulator's
+outbox queue and calls the same consumer the queue's Lambda runs, and runs the outbox's sweep every
+few seconds (docs/ARCHITECTURE.md, outbox). Ctrl-C (SIGINT) or SIGTERM stops all of it and exits 0.
 
 Environment: PORT (API, default 8000), LOCAL_AWS_PORT (emulator, default 5000).
 """
@@ -108,6 +110,39 @@ def stop_emulator(server: Any) -> None:
         inner.server_close()  # release the port now, not at interpreter exit
 
 
+LOCAL_SWEEP_SECONDS = 5.0  # on AWS the sweep runs every minute
+
+
+def start_outbox_poller(stop: threading.Event) -> threading.Thread:
+    """The outbox's consumer and sweep, as Lambda would run them (same functions, messages deleted after)."""
+    def loop() -> None:
+        from chalicelib.adapters import aws, queue
+        from chalicelib.handlers.outbox import consume, sweep
+
+        logger = logging.getLogger("denshi_hosho.outbox_poller")
+        last_sweep = 0.0
+        while not stop.is_set():
+            try:
+                if time.monotonic() - last_sweep > LOCAL_SWEEP_SECONDS:
+                    sweep()
+                    last_sweep = time.monotonic()
+                sqs = aws.client("sqs", REGION)
+                url = queue.queue_url()
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                               WaitTimeSeconds=1).get("Messages", [])
+                if messages:
+                    consume([m["Body"] for m in messages])
+                    sqs.delete_message_batch(QueueUrl=url, Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+            except Exception:
+                logger.exception("outbox poller")
+                stop.wait(1.0)
+
+    thread = threading.Thread(target=loop, name="outbox-poller", daemon=True)
+    thread.start()
+    return thread
+
+
 def start_api(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     # No autoreload: the reloader re-executes argv as a second process, which would outlive a clean stop.
     command = [sys.executable, "-m", "scripts.local_run", CHILD_COMMAND, "--project-dir", PROJECT_DIR,
@@ -187,6 +222,7 @@ def run() -> int:
 
     emulator = None
     api = None
+    poller_stop = threading.Event()
     try:
         print(f"Starting the AWS emulator on {aws_url} ...", flush=True)
         emulator = start_emulator(aws_port)
@@ -206,6 +242,7 @@ def run() -> int:
         child_env.pop("CHALICE_WORKER", None)
         api = start_api(api_port, child_env)
         wait_until_healthy(f"{api_url}/v1/health", api)
+        start_outbox_poller(poller_stop)
         print(banner(api_url, aws_url, identity), flush=True)
 
         while api.poll() is None:
@@ -219,6 +256,7 @@ def run() -> int:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the clean-up short
             signal.signal(sig, signal.SIG_IGN)
+        poller_stop.set()
         if api is not None:
             stop_api(api)
         if emulator is not None:

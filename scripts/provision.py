@@ -38,6 +38,16 @@ def create_tables(settings: Settings) -> None:
     # pynamodb's create_table also turns on TTL for models with a TTLAttribute (idempotency, throttle).
 
 
+def create_outbox_queue(settings: Settings) -> None:
+    """The outbox queue and its dead-letter queue, configured as the generated stack configures them."""
+    from scripts.infra import outbox_queue_attributes
+
+    sqs = _client("sqs", settings)
+    dlq_url = sqs.create_queue(QueueName=f"{settings.outbox_queue}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.create_queue(QueueName=settings.outbox_queue, Attributes=outbox_queue_attributes(dlq_arn))
+
+
 def create_bucket(settings: Settings) -> None:
     s3 = _client("s3", settings)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
@@ -193,7 +203,19 @@ def create_user_pool(settings: Settings) -> Identity:
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
             ReadAttributes=["custom:org_id"],
         )["UserPoolClient"]["ClientId"]
+    create_resource_server(idp, pool_id)
     return Identity(pool_id, client_id)
+
+
+def create_resource_server(idp, pool_id: str) -> None:  # noqa: ANN001 - boto3 clients are untyped
+    """The scopes machine clients are granted (client credentials), as the generated stack makes them."""
+    from scripts.infra import MACHINE_SCOPE_NAMES, RESOURCE_SERVER
+
+    servers = idp.list_resource_servers(UserPoolId=pool_id, MaxResults=50)["ResourceServers"]
+    if not any(s["Identifier"] == RESOURCE_SERVER for s in servers):
+        idp.create_resource_server(UserPoolId=pool_id, Identifier=RESOURCE_SERVER, Name=RESOURCE_SERVER,
+                                   Scopes=[{"ScopeName": n, "ScopeDescription": d}
+                                           for n, d in MACHINE_SCOPE_NAMES.items()])
 
 
 def create_user(settings: Settings, identity: Identity, username: str, password: str, role: str,
@@ -212,6 +234,7 @@ def create_user(settings: Settings, identity: Identity, username: str, password:
 
 def provision(settings: Settings) -> Identity:
     create_tables(settings)
+    create_outbox_queue(settings)
     create_bucket(settings)
     verify_sender(settings)
     create_secret(settings)

@@ -159,13 +159,17 @@ def api(bare_api: Api) -> Api:
 
 
 def sent_emails() -> list[Any]:
-    """The emails sent through SES in the current emulated account (moto's in-process SES backend).
+    """The emails sent through SES in the current emulated account (moto's in-process SES backend), once
+    the outbox's consumer has run (tests.outbox_support.drain: what the queue's Lambda would do).
 
     Each has `source`, `subject`, `body` (the text part) and `destinations` ({"ToAddresses": [...], ...}).
     """
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
+    from tests.outbox_support import drain
+
+    drain()
     region = os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1")
     return list(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages)
 

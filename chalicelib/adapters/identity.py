@@ -110,13 +110,110 @@ def verify_id_token(token: str, settings: Settings | None = None) -> Principal:
     return Principal(username=username, role=roles[0], org_id=org_id)
 
 
-def principal_from_headers(headers: Any) -> Principal:
-    """The caller of a request, from its `Authorization: Bearer <id_token>` header."""
+def bearer_token(headers: Any) -> str:
+    """The token of `Authorization: Bearer <token>` (401 without one)."""
     value = headers.get("authorization") or ""
     scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized()
-    return verify_id_token(token.strip())
+    return token.strip()
+
+
+def principal_from_headers(headers: Any) -> Principal:
+    """The caller of a request, from its `Authorization: Bearer <id_token>` header."""
+    return verify_id_token(bearer_token(headers))
+
+
+# --- machine clients: OAuth 2.0 client credentials (docs/ARCHITECTURE.md, machine clients) -----------------
+
+RESOURCE_SERVER = "verifications"  # the pool's resource server; its scopes are "verifications/<name>"
+SCOPE_WRITE = f"{RESOURCE_SERVER}/write"
+SCOPE_READ = f"{RESOURCE_SERVER}/read"
+MACHINE_SCOPES = (SCOPE_WRITE, SCOPE_READ)
+
+
+@dataclass(frozen=True)
+class MachineToken:
+    """A verified client-credentials access token: which app client, with which scopes."""
+
+    client_id: str
+    scopes: frozenset[str]
+
+
+def claims_token_use(token: str) -> str | None:
+    """What the token says it is, before any check (only to choose which check to run; both are complete)."""
+    import jwt
+
+    try:
+        value = jwt.decode(token, options={"verify_signature": False}).get("token_use")
+    except jwt.PyJWTError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def verify_access_token(token: str, settings: Settings | None = None) -> MachineToken:
+    """Raise Unauthorized unless `token` is a current client-credentials access token of this stage's pool:
+    RS256 signed by the pool's key, issuer, expiry, `token_use: access`, a `client_id`, no user. Access tokens
+    carry no audience; the app client is checked against the registered machine clients by the caller."""
+    import jwt
+
+    settings = settings or get_settings()
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != "RS256" or not header.get("kid"):
+            raise Unauthorized()
+        signing_key = _jwks_client(settings.jwks_url).get_signing_key(header["kid"])
+        claims = jwt.decode(
+            token,
+            key=signing_key,
+            algorithms=["RS256"],
+            issuer=settings.issuer,
+            options={"require": ["exp", "iat", "iss", "token_use", "client_id"], "verify_aud": False},
+            leeway=5,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("アクセストークンの有効期限が切れました。", code="token_expired") from exc
+    except jwt.PyJWKClientConnectionError as exc:
+        raise Unauthorized("認証サービスに接続できません。時間をおいて再度お試しください。") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthorized() from exc
+    client_id, scope = claims.get("client_id"), claims.get("scope", "")
+    # A person's access token names a user; a machine's never does. Claims must have Cognito's types.
+    if (claims.get("token_use") != "access" or "username" in claims or "cognito:groups" in claims
+            or not isinstance(client_id, str) or not client_id or not isinstance(scope, str)
+            or claims.get("sub") != client_id):
+        raise Unauthorized()
+    return MachineToken(client_id, frozenset(scope.split()))
+
+
+def require_scope(token: MachineToken, scope: str) -> None:
+    if scope not in token.scopes:
+        raise Forbidden(f"このクライアントには権限 {scope} がありません。", code="insufficient_scope")
+
+
+def create_machine_client(name: str, scopes: list[str]) -> tuple[str, str]:
+    """A confidential app client of the pool for the client-credentials flow; (client id, secret)."""
+    settings = get_settings()
+    result = client("cognito-idp", settings.region).create_user_pool_client(
+        UserPoolId=settings.user_pool_id,
+        ClientName=name,
+        GenerateSecret=True,
+        AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthScopes=scopes,
+        AllowedOAuthFlowsUserPoolClient=True,
+        AccessTokenValidity=60,
+        TokenValidityUnits={"AccessToken": "minutes"},
+    )["UserPoolClient"]
+    return result["ClientId"], result["ClientSecret"]
+
+
+def delete_machine_client(client_id: str) -> None:
+    settings = get_settings()
+    cognito = client("cognito-idp", settings.region)
+    try:
+        cognito.delete_user_pool_client(UserPoolId=settings.user_pool_id, ClientId=client_id)
+    except cognito.exceptions.ResourceNotFoundException:
+        pass  # already gone: revoking is what was asked
 
 
 def require_role(principal: Principal, *roles: str) -> Principal:

@@ -98,3 +98,18 @@ def auth_key_secret(version_id: str | None) -> bytes:
     A digest stored before versions were recorded (None) was made with the version current then."""
     secret = secret_version(version_id) if version_id else current_secret()[1]
     return _derive(secret, "auth-key-digest")
+
+
+def encrypt_webhook_secret(endpoint_id: str, secret: str) -> bytes:
+    """A webhook signing secret under KMS, bound to its endpoint by the encryption context."""
+    settings = get_settings()
+    result = client("kms", settings.region).encrypt(
+        KeyId=settings.kms_key_id, Plaintext=secret.encode(), EncryptionContext={"webhook_endpoint": endpoint_id})
+    return result["CiphertextBlob"]
+
+
+def decrypt_webhook_secret(endpoint_id: str, ciphertext: bytes) -> bytes:
+    settings = get_settings()
+    result = client("kms", settings.region).decrypt(
+        CiphertextBlob=ciphertext, EncryptionContext={"webhook_endpoint": endpoint_id})
+    return result["Plaintext"]

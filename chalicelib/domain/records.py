@@ -4,11 +4,12 @@ amounts `int` yen."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.outbox import DeliveryStatus, NoticeKind
 from chalicelib.domain.types import Delivery, GuaranteeType, SubmissionMethod, WorkCategory
 
 
@@ -147,11 +148,56 @@ class VerificationEntry:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The stored answer of a creating request (idempotency), with the emails it still owes."""
+    """The stored answer of a creating request (idempotency), with the notices its change owes (written to
+    the outbox in the same transaction; never stored in the answer's record)."""
 
     scope: str  # "{actor}#{operation}#{Idempotency-Key}"
     request_hash: str
     status_code: int
     response: dict[str, Any]
     created_at: datetime
-    pending_emails: list[dict[str, str]] = field(default_factory=list)
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One email or webhook delivery owed by a committed change (docs/ARCHITECTURE.md, outbox)."""
+
+    notice_id: str
+    kind: NoticeKind
+    payload: dict[str, Any]  # an email's {to, subject, body}; a webhook's event body
+    created_at: datetime
+    obligee_id: str | None = None  # webhooks: the owner and its endpoint
+    endpoint_id: str | None = None
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    window_start: datetime | None = None  # retries stop 24 h after this (the creation, or a replay)
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """An owner's HTTPS receiver; its signing secret is kept only under KMS."""
+
+    obligee_id: str
+    endpoint_id: str
+    url: str
+    encrypted_secret: bytes
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MachineClientEntry:
+    """An owner's system signed in with client credentials: a Cognito app client bound to one owner."""
+
+    client_id: str
+    obligee_id: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None = None

@@ -13,7 +13,13 @@ from urllib.parse import unquote
 import chalice
 from chalice.app import Request
 
-from chalicelib.adapters.identity import principal_from_headers, require_role
+from chalicelib.adapters.identity import (
+    bearer_token,
+    claims_token_use,
+    require_role,
+    verify_access_token,
+    verify_id_token,
+)
 from chalicelib.domain.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from chalicelib.domain.normalize import normalize_contract_number
 from chalicelib.domain.principal import Principal
@@ -55,12 +61,22 @@ class Call:
         return dict(self.request.query_params or {})
 
 
-def authorized_call(bp: chalice.Blueprint, *roles: str) -> Call:
-    """The current request, once its caller holds one of `roles` (401/403 otherwise), with tables bound."""
+def authorized_call(bp: chalice.Blueprint, *roles: str, machine_scope: str | None = None) -> Call:
+    """The current request, once its caller holds one of `roles` (401/403 otherwise), with tables bound.
+    With `machine_scope`, an owner's machine client may call too, with an access token granting that scope
+    (docs/ARCHITECTURE.md, machine clients); everywhere else only ID tokens are taken."""
     from chalicelib.services.tables import use_tables  # pynamodb: loaded by the first route that needs it
 
     request = bp.current_request
-    principal = require_role(principal_from_headers(request.headers), *roles)
+    token = bearer_token(request.headers)
+    if machine_scope is not None and claims_token_use(token) == "access":
+        from chalicelib.services.machine_clients import machine_principal
+
+        verified = verify_access_token(token)
+        use_tables()
+        principal = require_role(machine_principal(verified, machine_scope), *roles)
+    else:
+        principal = require_role(verify_id_token(token), *roles)
     use_tables()
     return Call(request, principal, request_id(request, bp.lambda_context))
 

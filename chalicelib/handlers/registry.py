@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Response
 
 from chalicelib.domain.principal import Role
@@ -26,3 +28,27 @@ def put_contractor(contractor_id: str) -> Response:
     call = authorized_call(bp, Role.SURETY)
     body, created = register_contractor(contractor_id, json_object(call.request))
     return Response(body=body, status_code=201 if created else 200)
+
+
+@bp.route("/v1/obligees/{obligee_id}/machine-clients", methods=["POST"])
+def post_machine_client(obligee_id: str) -> Response:
+    from chalicelib.services.machine_clients import register
+
+    call = authorized_call(bp, Role.SURETY)
+    return Response(body=register(call.principal, obligee_id, json_object(call.request)), status_code=201)
+
+
+@bp.route("/v1/obligees/{obligee_id}/machine-clients", methods=["GET"])
+def get_machine_clients(obligee_id: str) -> dict[str, Any]:
+    from chalicelib.services.machine_clients import list_clients
+
+    authorized_call(bp, Role.SURETY)
+    return list_clients(obligee_id)
+
+
+@bp.route("/v1/obligees/{obligee_id}/machine-clients/{client_id}", methods=["DELETE"])
+def delete_machine_client(obligee_id: str, client_id: str) -> dict[str, Any]:
+    from chalicelib.services.machine_clients import revoke
+
+    authorized_call(bp, Role.SURETY)
+    return revoke(obligee_id, client_id)

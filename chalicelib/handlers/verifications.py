@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.adapters.identity import SCOPE_READ, SCOPE_WRITE
 from chalicelib.domain.principal import Role
 from chalicelib.handlers.common import Blueprint, authorized_call, json_object
 
@@ -14,7 +15,7 @@ bp = Blueprint(__name__)
 def post_verification() -> dict[str, Any]:
     from chalicelib.services.verification import verify  # imported by the route that uses it (cold start)
 
-    call = authorized_call(bp, Role.OBLIGEE)
+    call = authorized_call(bp, Role.OBLIGEE, machine_scope=SCOPE_WRITE)
     return verify(call.principal, json_object(call.request), call.request_id)
 
 
@@ -22,5 +23,5 @@ def post_verification() -> dict[str, Any]:
 def get_verifications() -> dict[str, Any]:
     from chalicelib.services.verification import list_verified
 
-    call = authorized_call(bp, Role.OBLIGEE)
+    call = authorized_call(bp, Role.OBLIGEE, machine_scope=SCOPE_READ)
     return list_verified(call.principal, call.params)

@@ -15,14 +15,15 @@ from chalicelib.adapters.mail import Email
 from chalicelib.domain.amendment import AmendmentPlan, describe_changes, plan_amendment
 from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.limits import CANCEL_REASON_MAX
+from chalicelib.domain.outbox import WebhookEvent
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, GuaranteeStatus, RecordedChange
 from chalicelib.domain.validation import FieldError, ValidationFailed, unprintable_message
 from chalicelib.domain.wareki import format_wareki_text
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import log_context
-from chalicelib.services import audit, documents, notices
-from chalicelib.services.idempotency import Attempt, deliver_pending_emails, run_once
+from chalicelib.services import audit, documents, notices, outbox, webhooks
+from chalicelib.services.idempotency import Attempt, run_once
 from chalicelib.services.issuance import check_owner_amount_rule, stated_terms
 from chalicelib.services.presenters import certificate_content
 from chalicelib.store import auth_keys as auth_key_store
@@ -100,7 +101,8 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
             new = _new_version(latest, plan, changes, principal)
             status, response = 201, {**certificate_content(new), "certificate_issued": True}
             detail["version"] = new.version
-            outcome = attempt.outcome(status, response, now, _amended_emails(new, changes))
+            outcome = attempt.outcome(status, response, now, _amended_emails(new, changes), webhooks.owner_notices(
+                new, WebhookEvent.AMENDED, {"version": new.version, "changes": changes}, now))
             event = audit.event(contract_number, "amended", principal, request_id, detail=detail)
             stored = guarantee_store.commit_new_version(latest, new, outcome, event)
             documents.store_certificate_pdf_quietly(stored)
@@ -110,15 +112,19 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
                                pdf_stored=False, recorded_changes=(
                                    *latest.recorded_changes, RecordedChange(japan_today(), tuple(changes))))
             response = _recorded_answer(recorded, plan, changes)
+            # The period and the works' end are what an owner relies on: told by email and by webhook.
             emails = _recorded_emails(recorded, changes) if plan.tells_owner else []
-            outcome = attempt.outcome(status, response, now, emails)
+            hooks = webhooks.owner_notices(recorded, WebhookEvent.TERMS_CHANGED, {
+                "version": recorded.version, "revision": recorded.revision, "changes": changes,
+            }, now) if plan.tells_owner else ()
+            outcome = attempt.outcome(status, response, now, emails, hooks)
             event = audit.event(contract_number, "change_recorded", principal, request_id, detail=detail)
             guarantee_store.commit_in_place(latest, recorded, outcome, event)
             # The certificate prints the terms as they now stand (注2): its PDF is made for this state.
             documents.store_certificate_pdf_quietly(recorded)
     except guarantee_store.VersionConflict:
         raise _lost_race(contract_number) from None
-    deliver_pending_emails(outcome)
+    outbox.hand_off(outcome.notices)
     logger.info("guarantee amended", extra=log_context(contract_number=contract_number, request_id=request_id,
                                                        certificate_issued=plan.issues_certificate))
     return status, response
@@ -218,12 +224,14 @@ def _cancel(attempt: Attempt, principal: Principal, contract_number: str, body: 
                                  for_owner=for_owner)
         for to, addressee, for_owner in _notified_parties(latest, contractor_only_if_electronic=False)
     ]
-    outcome = attempt.outcome(200, response, now, emails)
+    hooks = webhooks.owner_notices(latest, WebhookEvent.CANCELLED, {
+        "version": latest.version, "cancelled_on": response["cancelled_on"]}, now)
+    outcome = attempt.outcome(200, response, now, emails, hooks)
     event = audit.event(contract_number, "cancelled", principal, request_id,
                         detail={"version": latest.version, "reason": reason})
     try:
         guarantee_store.commit_in_place(latest, cancelled, outcome, event)
     except guarantee_store.VersionConflict:
         raise _lost_race(contract_number) from None
-    deliver_pending_emails(outcome)
+    outbox.hand_off(outcome.notices)
     return 200, response

@@ -9,11 +9,12 @@ from typing import Any
 from chalicelib.adapters import files, key_material
 from chalicelib.domain.auth_key import auth_key_digest, format_auth_key, generate_auth_key
 from chalicelib.domain.clock import utc_now
+from chalicelib.domain.outbox import WebhookEvent
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AuthKeyState, CertificateVersion
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import log_context
-from chalicelib.services import audit, documents
+from chalicelib.services import audit, documents, outbox, webhooks
 from chalicelib.services.certificates import readable_versions
 from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import parties as party_store
@@ -66,14 +67,17 @@ def reissue_auth_key(principal: Principal, contract_number: str, request_id: str
     plain = generate_auth_key()
     generation = key_record.generation + 1
     event = audit.event(contract_number, "key_reissued", principal, request_id, detail={"generation": generation})
+    now = utc_now()
+    hooks = webhooks.owner_notices(latest, WebhookEvent.KEY_REISSUED, {"generation": generation}, now)
     secret_version, secret = key_material.current_auth_key_secret()
     try:
         auth_key_store.replace_key(
             key_record, auth_key_digest(secret, contract_number, plain),
-            key_material.encrypt_auth_key(contract_number, plain), event, utc_now(), secret_version=secret_version,
+            key_material.encrypt_auth_key(contract_number, plain), event, now, hooks, secret_version=secret_version,
         )
     except auth_key_store.KeyChanged:
         raise Conflict("認証キーは同時に行われた別の操作で再発行されました。認証キーの画面を開き直してください。",
                        code="auth_key_conflict") from None
+    outbox.hand_off(hooks)
     _withdraw_key_notices(contract_number)
     return _key_answer(latest, plain, generation)

@@ -1,12 +1,11 @@
 """Idempotent creating requests: a retry with the same Idempotency-Key gets the first answer and
 changes nothing; the record commits in the same transaction as what the request created, with the
-emails the request owes, which are then claimed once and sent (docs/ARCHITECTURE.md, idempotency)."""
+notices the request owes in the outbox (docs/ARCHITECTURE.md, idempotency, outbox)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,14 +14,12 @@ from typing import Any
 from chalicelib.adapters import mail
 from chalicelib.domain.limits import MAX_IDEMPOTENCY_KEY
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import Outcome
+from chalicelib.domain.records import Notice, Outcome
 from chalicelib.domain.validation import ValidationFailed
 from chalicelib.errors import ApiError, BadRequest, Unprocessable
-from chalicelib.logs import log_context
+from chalicelib.services import outbox
 from chalicelib.store import idempotency as idempotency_store
 from chalicelib.store.guarantees import IdempotencyRace
-
-logger = logging.getLogger(__name__)
 
 
 def request_hash(body: Any) -> str:
@@ -55,19 +52,7 @@ def replay(outcome: Outcome, body_hash: str) -> tuple[int, dict[str, Any]]:
             "この Idempotency-Key は別の内容のリクエストで使用済みです。新しいキーを指定してください。",
             code="idempotency_key_reused",
         )
-    deliver_pending_emails(outcome)
     return outcome.status_code, outcome.response
-
-
-def deliver_pending_emails(outcome: Outcome) -> None:
-    """Send what a committed request owes, at most once across retries."""
-    try:
-        pending = idempotency_store.claim_pending_emails(outcome)
-    except Exception:  # the change is committed; a retry with the same key will send what is still owed
-        logger.exception("pending emails not claimed", extra=log_context(operation=outcome.scope.split("#")[1]))
-        return
-    for email in mail.decode(pending):
-        mail.send(email)
 
 
 @dataclass(frozen=True)
@@ -77,9 +62,12 @@ class Attempt:
     scope: str
     body_hash: str
 
-    def outcome(self, status: int, response: dict[str, Any], now: datetime, emails: list[mail.Email]) -> Outcome:
-        """The answer to store with the change, and the emails to send once it is committed."""
-        return Outcome(self.scope, self.body_hash, status, response, now, mail.encode(emails))
+    def outcome(self, status: int, response: dict[str, Any], now: datetime, emails: list[mail.Email],
+                webhooks: tuple[Notice, ...] = ()) -> Outcome:
+        """The answer to store with the change, and the notices (emails, webhook deliveries) it owes: they
+        are written to the outbox in the change's transaction."""
+        return Outcome(self.scope, self.body_hash, status, response, now,
+                       outbox.email_notices(emails, now) + webhooks)
 
 
 def run_once(principal: Principal, operation: str, idempotency_key: str | None, body: Any,

@@ -25,8 +25,8 @@ from chalicelib.domain.underwriting import (
 from chalicelib.domain.validation import IssueRequest, ValidationFailed, check_amount_rule, parse_issue_request
 from chalicelib.errors import Unprocessable
 from chalicelib.logs import log_context
-from chalicelib.services import audit, documents, notices
-from chalicelib.services.idempotency import Attempt, deliver_pending_emails, run_once
+from chalicelib.services import audit, documents, notices, outbox
+from chalicelib.services.idempotency import Attempt, run_once
 from chalicelib.services.presenters import certificate_content
 from chalicelib.store import guarantees as guarantee_store
 from chalicelib.store import parties as party_store
@@ -163,7 +163,7 @@ def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
     stored = guarantee_store.commit_issue(version, outcome, event, auth_key)
 
     documents.store_certificate_pdf_quietly(stored)
-    deliver_pending_emails(outcome)
+    outbox.hand_off(outcome.notices)
     logger.info("guarantee issued", extra=log_context(contract_number=contract_number, request_id=request_id))
     return 201, response
 

@@ -17,8 +17,8 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.policy import GUESSING_LIMITS
-from chalicelib.domain.records import AuditEntry, AuthKeyState, VerificationEntry
-from chalicelib.store import audit
+from chalicelib.domain.records import AuditEntry, AuthKeyState, Notice, VerificationEntry
+from chalicelib.store import audit, outbox
 from chalicelib.store.connection import failed_conditions, get_or_none, raw_client, transact
 from chalicelib.store.models import AuthKey, Throttle, Verification
 
@@ -189,9 +189,10 @@ def get_auth_key(contract_number: str) -> AuthKeyState | None:
     return None if item is None else _state(item)
 
 
-def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEntry, now: datetime, *,
-                secret_version: str) -> None:
-    """A re-issued key: the old digest is gone in the same write, counters and lock start afresh."""
+def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEntry, now: datetime,
+                notices: tuple[Notice, ...] = (), *, secret_version: str) -> None:
+    """A re-issued key: the old digest is gone in the same write, counters and lock start afresh; the
+    notices it owes (the owner's webhooks) are written to the outbox in the same transaction."""
     def write(tx: TransactWrite) -> None:
         tx.update(
             AuthKey(key.contract_number),
@@ -209,6 +210,7 @@ def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEn
             condition=AuthKey.generation == key.generation,
         )
         audit.save_in(tx, event)
+        outbox.save_in(tx, notices)
 
     try:
         transact(write)

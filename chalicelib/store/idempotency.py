@@ -1,13 +1,13 @@
-"""Stored answers of creating requests (Idempotency-Key), kept a week, with the emails still owed."""
+"""Stored answers of creating requests (Idempotency-Key), kept a week."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.records import Outcome
+from chalicelib.store import outbox
 from chalicelib.store.connection import get_or_none
 from chalicelib.store.models import IdempotencyRecord
 
@@ -22,34 +22,21 @@ def _item(outcome: Outcome) -> IdempotencyRecord:
         response=outcome.response,
         created_at=outcome.created_at,
         expires_at=outcome.created_at + TTL,
-        pending_emails=outcome.pending_emails or None,
     )
 
 
 def _record(item: IdempotencyRecord) -> Outcome:
     return Outcome(scope=item.key, request_hash=item.request_hash, status_code=int(item.status_code),
-                   response=item.response, created_at=item.created_at, pending_emails=item.pending_emails or [])
+                   response=item.response, created_at=item.created_at)
 
 
 def save_in(tx: TransactWrite, outcome: Outcome) -> None:
-    """The record commits with what the request created; a twin that committed first fails its condition."""
+    """The record commits with what the request created and the notices it owes (the outbox); a twin that
+    committed first fails its condition, and so none of its notices are written twice."""
     tx.save(_item(outcome), condition=IdempotencyRecord.key.does_not_exist())
+    outbox.save_in(tx, outcome.notices)
 
 
 def get(scope: str) -> Outcome | None:
     item = get_or_none(IdempotencyRecord, scope, consistent_read=True)
     return None if item is None else _record(item)
-
-
-def claim_pending_emails(outcome: Outcome) -> list[dict[str, str]]:
-    """Take the emails a request owes, once: a concurrent or later retry finds nothing left to send."""
-    if not outcome.pending_emails:
-        return []
-    try:
-        IdempotencyRecord(outcome.scope).update(actions=[IdempotencyRecord.pending_emails.remove()],
-                                                condition=IdempotencyRecord.pending_emails.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return []
-        raise
-    return list(outcome.pending_emails)

@@ -119,8 +119,6 @@ class IdempotencyRecord(Model):
     response = JSONAttribute()
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
-    # Emails owed for this request (JSON), claimed by whoever sends them: a retry never sends twice.
-    pending_emails = JSONAttribute(null=True)
 
 
 class AuditEvent(Model):
@@ -218,7 +216,98 @@ class Throttle(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class OutboxDue(GlobalSecondaryIndex):
+    """Sparse: only notices still to be tried carry these keys; the sweep reads what is due, oldest first."""
+
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True)  # one constant value: the outbox is small and short-lived
+    due_at = UnicodeAttribute(range_key=True)  # ISO instant of the next attempt
+
+
+class OutboxByEndpoint(GlobalSecondaryIndex):
+    """Webhook deliveries of one endpoint, newest first (emails carry no endpoint)."""
+
+    class Meta:
+        index_name = "by-endpoint"
+        projection = AllProjection()
+
+    endpoint_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)  # "{created_at ISO}#{notice_id}"
+
+
+class OutboxNotice(Model):
+    """An email or webhook delivery owed by a committed change, written in the change's transaction
+    (docs/ARCHITECTURE.md, outbox). Its status is the consumer's idempotency: a sent notice is never sent again."""
+
+    class Meta(_Meta):
+        table_name = "outbox"
+
+    notice_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    payload = JSONAttribute()
+    created_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    window_start = UTCDateTimeAttribute()
+    next_attempt_at = UTCDateTimeAttribute(null=True)
+    lease_until = UTCDateTimeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)  # "HTTP 500", "timeout": never a body or a secret
+    sent_at = UTCDateTimeAttribute(null=True)
+    obligee_id = UnicodeAttribute(null=True)
+    endpoint_id = UnicodeAttribute(null=True)
+    created_key = UnicodeAttribute(null=True)
+    due_shard = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+    due = OutboxDue()
+    by_endpoint = OutboxByEndpoint()
+
+
+class WebhookEndpointItem(Model):
+    """An owner's webhook receiver. The signing secret only as KMS ciphertext."""
+
+    class Meta(_Meta):
+        table_name = "webhook-endpoints"
+
+    obligee_id = UnicodeAttribute(hash_key=True)
+    endpoint_id = UnicodeAttribute(range_key=True)
+    url = UnicodeAttribute()
+    encrypted_secret = BinaryAttribute(legacy_encoding=False)
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    revoked_at = UTCDateTimeAttribute(null=True)
+
+
+class MachineClientsByObligee(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-obligee"
+        projection = AllProjection()
+
+    obligee_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class MachineClient(Model):
+    """An owner's system, signed in as a Cognito app client (client credentials): bound to one owner."""
+
+    class Meta(_Meta):
+        table_name = "machine-clients"
+
+    client_id = UnicodeAttribute(hash_key=True)
+    obligee_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    scopes = ListAttribute(of=UnicodeAttribute)
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    revoked_at = UTCDateTimeAttribute(null=True)
+    by_obligee = MachineClientsByObligee()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     GuaranteeVersion, Counter, IdempotencyRecord, AuditEvent, Obligee, Contractor, AuthKey, Verification, Throttle,
+    OutboxNotice, WebhookEndpointItem, MachineClient,
 )
 BASE_NAMES: dict[type[Model], str] = {m: m.Meta.table_name for m in ALL_MODELS}

@@ -215,7 +215,8 @@ def dictionary_cases(world: World, operation: Any, role: str) -> list[Any]:
     documented = operations()[(method, template)]
     admitted = role in documented.get("x-roles", []) or (role == "anonymous" and documented.get("security") == [])
     path = {name: quote({"contract_number": world.numbers["electronic"], "obligee_id": "fuzz-new",
-                         "contractor_id": "contractor-1"}[name], safe="")
+                         "contractor_id": "contractor-1", "endpoint_id": "0" * 32,
+                         "delivery_id": "0" * 32, "client_id": "0" * 26}[name], safe="")
             for name in re.findall(r"{([^}]+)}", template)}
     idempotent = any(deref(p)["name"] == "Idempotency-Key" for p in documented.get("parameters", []))
     bases = VALID_BODIES[label](world) if label in VALID_BODIES else [None]
@@ -269,6 +270,10 @@ VALID_BODIES: dict[str, Any] = {
         {"expected_version": 1, "contract_amount_total": 120_000_000},
     ],
     "POST /v1/guarantees/{contract_number}/cancel": lambda world: [{"reason": "工事中止"}],
+    # The local stage admits loopback receivers; nothing listens on port 9, deliveries just fail and wait.
+    "POST /v1/webhooks/endpoints": lambda world: [{"url": "http://127.0.0.1:9/hooks"}],
+    "POST /v1/obligees/{obligee_id}/machine-clients": lambda world: [
+        {"name": "契約管理システム", "scopes": ["verifications/write"]}],
     "POST /v1/verifications":
         lambda world: [{"contract_number": world.numbers["electronic"], "auth_key": world.auth_key}],
     "POST /v1/documents/check": lambda world: _check_bodies(world),

@@ -1,0 +1,92 @@
+"""Owners' systems as machine clients (docs/ARCHITECTURE.md, machine clients).
+
+The surety registers a Cognito app client for one owner (client credentials, scopes of the pool's
+resource server); the owner's system gets access tokens from the pool's token endpoint and calls the
+verification routes with them. Each token is verified as carefully as an ID token (adapters.identity)
+and mapped to its owner here; the machine then is that owner's account for throttling and audit
+(actor `client:<client id>`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.adapters import identity
+from chalicelib.domain.clock import utc_now
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.records import MachineClientEntry
+from chalicelib.domain.validation import FieldError, ValidationFailed, unprintable_message
+from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthorized
+from chalicelib.services.audit import utc_text
+from chalicelib.store import machine_clients as client_store
+from chalicelib.store import parties as party_store
+
+MAX_CLIENTS = 5  # live clients per owner
+NAME_MAX = 64
+
+
+def _presented(entry: MachineClientEntry) -> dict[str, Any]:
+    return {
+        "client_id": entry.client_id,
+        "obligee_id": entry.obligee_id,
+        "name": entry.name,
+        "scopes": list(entry.scopes),
+        "created_at": utc_text(entry.created_at),
+        "status": "revoked" if entry.revoked_at else "active",
+    }
+
+
+def _parse(body: Mapping[str, Any]) -> tuple[str, list[str]]:
+    errors = [FieldError(f, f"{f}は受け付けられない項目です") for f in sorted(set(body) - {"name", "scopes"})]
+    name = body.get("name")
+    text = name.strip() if isinstance(name, str) else ""
+    if not text or len(text) > NAME_MAX:
+        errors.append(FieldError("name", f"クライアント名(name)を{NAME_MAX}文字以内で入力してください"))
+    elif problem := unprintable_message("クライアント名(name)", text):
+        errors.append(FieldError("name", problem))
+    scopes = body.get("scopes")
+    if (not isinstance(scopes, list) or not scopes or len(set(scopes)) != len(scopes)
+            or not all(isinstance(s, str) and s in identity.MACHINE_SCOPES for s in scopes)):
+        errors.append(FieldError("scopes", f"権限(scopes)は {', '.join(identity.MACHINE_SCOPES)} から選んでください"))
+    if errors:
+        raise ValidationFailed(errors)
+    return text, list(scopes)  # type: ignore[arg-type]
+
+
+def register(principal: Principal, obligee_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A new client for the owner; its secret is answered once (Cognito keeps it, we never store it)."""
+    name, scopes = _parse(body)
+    if party_store.get_obligee(obligee_id) is None:
+        raise NotFound("発注者が登録されていません。", code="obligee_not_found")
+    if sum(1 for c in client_store.of_obligee(obligee_id) if c.revoked_at is None) >= MAX_CLIENTS:
+        raise Conflict(f"クライアントは発注者ごとに{MAX_CLIENTS}件まで登録できます。", code="too_many_clients")
+    client_id, secret = identity.create_machine_client(f"machine-{obligee_id}"[:128], scopes)
+    entry = MachineClientEntry(client_id, obligee_id, name, tuple(scopes), utc_now(), principal.actor)
+    client_store.create(entry)
+    return {**_presented(entry), "client_secret": secret}
+
+
+def list_clients(obligee_id: str) -> dict[str, Any]:
+    return {"items": [_presented(c) for c in client_store.of_obligee(obligee_id)]}
+
+
+def revoke(obligee_id: str, client_id: str) -> dict[str, Any]:
+    """The client's tokens stop working at once (its mapping is revoked before Cognito forgets the client)."""
+    if not client_store.revoke(client_id, obligee_id, utc_now()):
+        raise NotFound("クライアントが見つかりません。", code="client_not_found")
+    identity.delete_machine_client(client_id)
+    entry = client_store.get(client_id)
+    assert entry is not None
+    return _presented(entry)
+
+
+def machine_principal(token: identity.MachineToken, scope: str) -> Principal:
+    """The owner a verified access token acts for, if its client is registered, live and granted `scope`."""
+    entry = client_store.get(token.client_id)
+    if entry is None or entry.revoked_at is not None:
+        raise Unauthorized()
+    identity.require_scope(token, scope)
+    if scope not in entry.scopes:
+        raise Forbidden(f"このクライアントには権限 {scope} がありません。", code="insufficient_scope")
+    return Principal(username=f"client:{entry.client_id}", role=Role.OBLIGEE, org_id=entry.obligee_id)

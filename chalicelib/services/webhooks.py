@@ -1,0 +1,131 @@
+"""Owners' webhooks (docs/ARCHITECTURE.md, webhooks): endpoints, the events a change owes them, deliveries.
+
+An owner's system is told of changes to certificates the owner verified: a new version, a changed
+保証期間/完成期日 without a new certificate, a cancellation, a reissued 認証キー (never the key itself). The
+deliveries are outbox notices, written in the change's transaction and delivered by the outbox's consumer.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters import key_material
+from chalicelib.config import get_settings
+from chalicelib.domain.clock import utc_now
+from chalicelib.domain.outbox import NoticeKind, WebhookEvent
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.records import CertificateVersion, Notice, WebhookEndpoint
+from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.services import outbox
+from chalicelib.services.audit import utc_text
+from chalicelib.services.paging import parse_limit
+from chalicelib.store import auth_keys as auth_key_store
+from chalicelib.store import outbox as outbox_store
+from chalicelib.store import webhooks as webhook_store
+
+MAX_ENDPOINTS = 5  # live endpoints per owner
+
+
+def _presented(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "endpoint_id": endpoint.endpoint_id,
+        "url": endpoint.url,
+        "created_at": utc_text(endpoint.created_at),
+        "status": "revoked" if endpoint.revoked_at else "active",
+        "revoked_at": utc_text(endpoint.revoked_at) if endpoint.revoked_at else None,
+    }
+
+
+def _checked_url(body: Mapping[str, Any]) -> str:
+    from chalicelib.adapters.webhook_http import UnsafeDestination, resolve
+
+    errors = [FieldError(f, f"{f}は受け付けられない項目です") for f in sorted(set(body) - {"url"})]
+    url = body.get("url")
+    if not isinstance(url, str) or not url.strip():
+        errors.append(FieldError("url", "通知先URL(url)を入力してください"))
+    else:
+        try:
+            resolve(url.strip(), get_settings().webhooks_allow_loopback)
+        except UnsafeDestination as exc:
+            errors.append(FieldError("url", f"通知先URL(url): {exc}"))
+    if errors:
+        raise ValidationFailed(errors)
+    return str(url).strip()
+
+
+def register(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A new endpoint; its signing secret is answered once and kept only under KMS."""
+    obligee_id = principal.org_id or ""
+    url = _checked_url(body)
+    if sum(1 for e in webhook_store.of_owner(obligee_id) if e.revoked_at is None) >= MAX_ENDPOINTS:
+        raise Conflict(f"通知先は{MAX_ENDPOINTS}件まで登録できます。不要な通知先を削除してください。",
+                       code="too_many_endpoints")
+    endpoint_id = uuid.uuid4().hex
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    endpoint = WebhookEndpoint(obligee_id, endpoint_id, url, key_material.encrypt_webhook_secret(endpoint_id, secret),
+                               utc_now(), principal.actor)
+    webhook_store.create(endpoint)
+    return {**_presented(endpoint), "secret": secret}
+
+
+def list_endpoints(principal: Principal) -> dict[str, Any]:
+    return {"items": [_presented(e) for e in webhook_store.of_owner(principal.org_id or "")]}
+
+
+def _own_endpoint(principal: Principal, endpoint_id: str) -> WebhookEndpoint:
+    endpoint = webhook_store.get(principal.org_id or "", endpoint_id)
+    if endpoint is None:
+        raise NotFound("通知先が見つかりません。", code="endpoint_not_found")
+    return endpoint
+
+
+def revoke(principal: Principal, endpoint_id: str) -> dict[str, Any]:
+    """No delivery is attempted to a revoked endpoint (those owed are parked at their next attempt)."""
+    _own_endpoint(principal, endpoint_id)
+    webhook_store.revoke(principal.org_id or "", endpoint_id, utc_now())
+    return _presented(_own_endpoint(principal, endpoint_id))
+
+
+def deliveries(principal: Principal, endpoint_id: str, params: Mapping[str, str]) -> dict[str, Any]:
+    """The endpoint's deliveries, newest first, with their status (sent, pending, sending, parked)."""
+    limit = parse_limit(params.get("limit"))
+    _own_endpoint(principal, endpoint_id)
+    return {"items": [outbox.presented(n) for n in outbox_store.of_endpoint(endpoint_id, limit)]}
+
+
+def replay(principal: Principal, endpoint_id: str, delivery_id: str) -> dict[str, Any]:
+    """A parked delivery is tried again now (with a fresh 24 h of retries)."""
+    endpoint = _own_endpoint(principal, endpoint_id)
+    if endpoint.revoked_at is not None:
+        raise Conflict("削除された通知先には再送できません。", code="endpoint_revoked")
+    if not outbox_store.replay(delivery_id, endpoint_id, utc_now()):
+        found = outbox_store.get(delivery_id)
+        if found is None or found.endpoint_id != endpoint_id:
+            raise NotFound("配信が見つかりません。", code="delivery_not_found")
+        raise Conflict("再送できるのは配信を中止した(parked)配信だけです。", code="delivery_not_parked")
+    notice = outbox_store.get(delivery_id)
+    assert notice is not None
+    outbox.hand_off([notice])
+    return outbox.presented(notice)
+
+
+def owner_notices(item: CertificateVersion, event: WebhookEvent, data: dict[str, Any],
+                  now: datetime) -> tuple[Notice, ...]:
+    """The deliveries a change of `item` owes its owner's live endpoints, if the owner verified it."""
+    if auth_key_store.verification_of(item.obligee_id, item.contract_number) is None:
+        return ()
+    notices = []
+    for endpoint in webhook_store.of_owner(item.obligee_id):
+        if endpoint.revoked_at is not None:
+            continue
+        notice_id = outbox.new_id()
+        payload = {"id": notice_id, "type": event.value, "created_at": utc_text(now),
+                   "data": {"contract_number": item.contract_number, **data}}
+        notices.append(Notice(notice_id, NoticeKind.WEBHOOK, payload, now, obligee_id=item.obligee_id,
+                              endpoint_id=endpoint.endpoint_id))
+    return tuple(notices)
