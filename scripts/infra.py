@@ -44,7 +44,8 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     # Versions are written and read in transactions and queries (by contract, by contractor), never one by one.
     "guarantees": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
     "counters": ["dynamodb:UpdateItem"],
-    "idempotency": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    # Written once with the change (the notices it owes live in the outbox), read by a retry.
+    "idempotency": ["dynamodb:GetItem", "dynamodb:PutItem"],
     "audit-events": ["dynamodb:PutItem", "dynamodb:Query"],
     "obligees": ["dynamodb:GetItem", "dynamodb:PutItem"],
     # Registered and changed with one UpdateItem; the surety's console lists them (a small table), the only Scan.

@@ -65,8 +65,9 @@ class Recorder:
         return taken
 
 
-# Grants the Lambda runtime uses (its log lines, X-Ray segments), not the app's code.
-RUNTIME_SIDS = {"Logs", "Tracing"}
+# Grants the Lambda runtime uses (its log lines, X-Ray segments, the outbox queue's event source receiving and
+# deleting for the consumer), not the app's code.
+RUNTIME_SIDS = {"Logs", "Tracing", "OutboxQueueConsume"}
 RECORDER = Recorder()
 SEEN: set[Authorisation] = set()
 
@@ -153,13 +154,18 @@ def _authorisations(service: str, op: str, params: dict[str, Any]) -> list[Autho
         arn = secret if secret.startswith("arn:") else _arn("secretsmanager", f"secret:{secret}-AbCdEf")
         return [Authorisation(f"secretsmanager:{op}", arn)]
     if service == "kms":
-        # The stage's key is known to the app only by its alias; Decrypt names no key at all.
-        alias = os.environ.get("APP_KMS_KEY_ID", "")
-        return [Authorisation(f"kms:{op}", _arn("kms", "key/stage-key"), (("kms:ResourceAliases", alias),))]
+        # The stage's keys are known to the app only by their aliases; Decrypt names no key at all.
+        signing = op in ("Sign", "GetPublicKey")
+        alias = os.environ.get("APP_SIGNING_KEY_ID" if signing else "APP_KMS_KEY_ID", "")
+        key = "key/signing-key" if signing else "key/stage-key"
+        return [Authorisation(f"kms:{op}", _arn("kms", key), (("kms:ResourceAliases", alias),))]
     if service == "cognito-idp" and "UserPoolId" in params:
         return [Authorisation(f"cognito-idp:{op}", _arn("cognito-idp", f"userpool/{params['UserPoolId']}"))]
-    if service == "sqs" and "QueueUrl" in params:
-        return [Authorisation(f"sqs:{op}", _arn("sqs", params["QueueUrl"].rstrip("/").rsplit("/", 1)[1]))]
+    if service == "sqs":
+        # A batch is authorised as its single action; GetQueueUrl names the queue it looks up.
+        action = op.removesuffix("Batch")
+        queue = params["QueueName"] if op == "GetQueueUrl" else params["QueueUrl"].rstrip("/").rsplit("/", 1)[1]
+        return [Authorisation(f"sqs:{action}", _arn("sqs", queue))]
     return [Authorisation(f"{service}:{op}", "*")]  # unknown: only a "*" grant would allow it
 
 

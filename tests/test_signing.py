@@ -198,6 +198,25 @@ def test_check_answers_genuine_current_then_amended_then_cancelled(api):
     assert "document_checked" in [e["type"] for e in events]
 
 
+def test_a_print_made_before_a_recorded_change_is_told_apart_from_the_current_one(api):
+    """注2: a period change issues no new version, but the version's PDF is made again; the older print of the
+    same version states the old period, and the check says so."""
+    number = issue(api)
+    before = stored_pdf(api, number)
+    assert amend(api, number, {"expected_version": 1, "guarantee_period_end": "2025-12-31"}).status_code == 200
+    body = check(api, before).json_body
+    assert body["result"] == "genuine" and body["document"]["version"] == 1
+    assert body["status"] == "terms_changed" and body["latest_version"] == 1
+    assert "このPDFの作成後に変更" in body["message"]
+
+    link = api.get(f"/v1/certificates/{number}/pdf", user=CONTRACTOR).json_body["url"]
+    after = fetch(link).content
+    assert "令和 7年12月31日" in pdf_text(after)
+    assert check(api, after).json_body["status"] == "current"
+    # Another owner still learns nothing of it.
+    assert check(api, before, user=OTHER_OWNER).json_body["status"] == "not_disclosed"
+
+
 def test_another_owners_certificate_is_confirmed_genuine_but_its_status_is_never_disclosed(api):
     number = issue(api)
     data = stored_pdf(api, number)

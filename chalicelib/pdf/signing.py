@@ -35,6 +35,7 @@ class DocumentReference:
     contract_number: str
     version: int | None  # the certificate's version; None for a key notice
     obligee_id: str  # the owner it is addressed to
+    recorded_changes: int | None = None  # a certificate's changes recorded without a new version (注2, 注3) by then
 
 
 def sign_document(data: bytes, signer: Any, reference: DocumentReference, *, signer_name: str, location: str,
@@ -53,6 +54,8 @@ def sign_document(data: bytes, signer: Any, reference: DocumentReference, *, sig
     }
     if reference.version is not None:
         entries["/Version"] = generic.NumberObject(reference.version)
+    if reference.recorded_changes is not None:
+        entries["/RecordedChanges"] = generic.NumberObject(reference.recorded_changes)
     writer.root[_REFERENCE_KEY] = generic.DictionaryObject(
         {generic.NameObject(k): v for k, v in entries.items()})
     writer.update_root()
@@ -168,9 +171,11 @@ def _reference(reader: Any) -> DocumentReference | None:
     entry = entry.get_object()
     kind = str(entry.get("/Kind", "/"))[1:]
     version = entry.get("/Version")
+    recorded = entry.get("/RecordedChanges")
     try:
         return DocumentReference(kind=kind, contract_number=str(entry["/ContractNumber"]),
                                  version=int(version) if version is not None else None,
-                                 obligee_id=str(entry["/Obligee"]))
+                                 obligee_id=str(entry["/Obligee"]),
+                                 recorded_changes=int(recorded) if recorded is not None else None)
     except (KeyError, TypeError, ValueError):
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import signing_key
 from chalicelib.domain.limits import MAX_CHECK_PDF_BYTES
@@ -21,6 +21,9 @@ from chalicelib.errors import PayloadTooLarge
 from chalicelib.services import audit
 from chalicelib.services.audit import utc_text
 from chalicelib.store import guarantees as guarantee_store
+
+if TYPE_CHECKING:
+    from chalicelib.pdf.signing import DocumentReference
 
 FIELD = "pdf_base64"
 KIND_NAMES = {"certificate": "保証証書", "key_notice": "認証キー等のお知らせ"}
@@ -34,6 +37,8 @@ MESSAGES = {
 STATUS_MESSAGES = {
     "current": "この版は現在有効な最新の保証証書です。",
     "amended": "この保証は変更され、新しい版(第{latest}版)の保証証書が発行されています。",
+    "terms_changed": ("この版の記載事項(保証期間・工期末日など)は、このPDFの作成後に変更されています"
+                      "(変更の保証証書は発行されません)。最新の内容を保証確認の画面で確認してください。"),
     "cancelled": "この保証は解約されています。",
     "in_force": "この保証は現在有効です。",
     "not_disclosed": "現在の状態は、宛先の発注者のみ確認できます。",
@@ -96,8 +101,7 @@ def check_pdf_bytes(principal: Principal, data: bytes, request_id: str) -> dict[
         "version": reference.version,
         "signed_at": utc_text(result.signed_at) if result.signed_at else None,
     }
-    status, latest = _status(principal, reference.kind, reference.contract_number, reference.version,
-                             reference.obligee_id)
+    status, latest = _status(principal, reference)
     answer["status"] = status
     if latest is not None:
         answer["latest_version"] = latest
@@ -108,13 +112,13 @@ def check_pdf_bytes(principal: Principal, data: bytes, request_id: str) -> dict[
     return answer
 
 
-def _status(principal: Principal, kind: str, contract_number: str, version: int | None,
-            addressee: str) -> tuple[str, int | None]:
+def _status(principal: Principal, reference: DocumentReference) -> tuple[str, int | None]:
     """(status, latest version) for the owner the document is addressed to; ("not_disclosed", None) for anyone
     else, decided without reading a table."""
-    if principal.org_id is None or addressee != principal.org_id:
+    kind, version = reference.kind, reference.version
+    if principal.org_id is None or reference.obligee_id != principal.org_id:
         return "not_disclosed", None
-    versions = guarantee_store.get_versions(contract_number)
+    versions = guarantee_store.get_versions(reference.contract_number)
     if not versions or versions[0].obligee_id != principal.org_id:
         return "not_disclosed", None
     latest = versions[0]
@@ -122,4 +126,7 @@ def _status(principal: Principal, kind: str, contract_number: str, version: int 
         return "cancelled", latest.version
     if kind == "certificate" and version is not None and latest.version > version:
         return "amended", latest.version
+    if (kind == "certificate" and reference.recorded_changes is not None
+            and reference.recorded_changes < len(latest.recorded_changes)):
+        return "terms_changed", latest.version
     return ("current" if kind == "certificate" else "in_force"), latest.version

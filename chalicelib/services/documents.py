@@ -73,7 +73,9 @@ def signed(data: bytes, kind: str, item: CertificateVersion, *, version: int | N
     from chalicelib.pdf.signing import DocumentReference, sign_document
 
     settings = get_settings()
-    reference = DocumentReference(kind, item.contract_number, version, item.obligee_id)
+    # A certificate names how many recorded changes it prints, so a check tells an older print of its version.
+    reference = DocumentReference(kind, item.contract_number, version, item.obligee_id,
+                                  len(item.recorded_changes) if kind == "certificate" else None)
     return sign_document(data, kms_signer(), reference, signer_name=settings.surety.name,
                          location=settings.signing.location, tsa_url=settings.signing.tsa_url)
 
