@@ -262,6 +262,20 @@ def identity_resources() -> dict[str, Any]:
     return resources
 
 
+def _account_key_policy() -> dict[str, Any]:
+    """The account administers a key and IAM policies grant its use (the role's policy names what it may do)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AccountAdministersAndIamPoliciesGrant",
+            "Effect": "Allow",
+            "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+            "Action": "kms:*",
+            "Resource": "*",
+        }],
+    }
+
+
 def secret_resources() -> dict[str, Any]:
     return {
         "AppSecret": {
@@ -282,16 +296,7 @@ def secret_resources() -> dict[str, Any]:
             "Properties": {
                 "Description": "denshi-hosho auth keys",
                 "EnableKeyRotation": True,
-                "KeyPolicy": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Sid": "AccountAdministersAndIamPoliciesGrant",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    }],
-                },
+                "KeyPolicy": _account_key_policy(),
             },
         },
         "AuthKeysKeyAlias": {
@@ -315,16 +320,7 @@ def signing_resources() -> dict[str, Any]:
                 "Description": "denshi-hosho PDF signatures (PAdES)",
                 "KeySpec": "ECC_NIST_P256",
                 "KeyUsage": "SIGN_VERIFY",
-                "KeyPolicy": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Sid": "AccountAdministersAndIamPoliciesGrant",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    }],
-                },
+                "KeyPolicy": _account_key_policy(),
             },
         },
         "SigningKeyAlias": {

@@ -72,29 +72,10 @@ def forget_signing_keys() -> None:
 
 def verify_id_token(token: str, settings: Settings | None = None) -> Principal:
     """Raise Unauthorized unless `token` is a current ID token of this stage's pool and client."""
-    import jwt
-
     settings = settings or get_settings()
-    try:
-        header = jwt.get_unverified_header(token)
-        if header.get("alg") != "RS256" or not header.get("kid"):
-            raise Unauthorized()
-        signing_key = _jwks_client(settings.jwks_url).get_signing_key(header["kid"])
-        claims = jwt.decode(
-            token,
-            key=signing_key,
-            algorithms=["RS256"],
-            audience=settings.user_pool_client_id,
-            issuer=settings.issuer,
-            options={"require": ["exp", "iat", "aud", "iss", "token_use"]},
-            leeway=5,
-        )
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("ログインの有効期限が切れました。再度ログインしてください。", code="token_expired") from exc
-    except jwt.PyJWKClientConnectionError as exc:
-        raise Unauthorized("認証サービスに接続できません。時間をおいて再度お試しください。") from exc
-    except jwt.PyJWTError as exc:  # PyJWKClientError (unknown kid) included
-        raise Unauthorized() from exc
+    claims = _pool_claims(token, settings, audience=settings.user_pool_client_id,
+                          required=["exp", "iat", "aud", "iss", "token_use"],
+                          expired="ログインの有効期限が切れました。再度ログインしてください。")
     if claims.get("token_use") != "id":
         raise Unauthorized()
     groups = claims.get("cognito:groups", [])
@@ -108,6 +89,35 @@ def verify_id_token(token: str, settings: Settings | None = None) -> Principal:
     if len(roles) != 1:
         raise Forbidden()
     return Principal(username=username, role=roles[0], org_id=org_id)
+
+
+def _pool_claims(token: str, settings: Settings, *, audience: str | None, required: list[str],
+                 expired: str) -> dict[str, Any]:
+    """The claims of a token RS256-signed by a key of the pool's JWKS, from its issuer, current; `audience`
+    None: the token has none to check (access tokens). Any other token is a 401."""
+    import jwt
+
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != "RS256" or not header.get("kid"):
+            raise Unauthorized()
+        signing_key = _jwks_client(settings.jwks_url).get_signing_key(header["kid"])
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key=signing_key,
+            algorithms=["RS256"],
+            audience=audience,
+            issuer=settings.issuer,
+            options={"require": required, "verify_aud": audience is not None},
+            leeway=5,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized(expired, code="token_expired") from exc
+    except jwt.PyJWKClientConnectionError as exc:
+        raise Unauthorized("認証サービスに接続できません。時間をおいて再度お試しください。") from exc
+    except jwt.PyJWTError as exc:  # PyJWKClientError (unknown kid) included
+        raise Unauthorized() from exc
+    return claims
 
 
 def bearer_token(headers: Any) -> str:
@@ -155,28 +165,9 @@ def verify_access_token(token: str, settings: Settings | None = None) -> Machine
     """Raise Unauthorized unless `token` is a current client-credentials access token of this stage's pool:
     RS256 signed by the pool's key, issuer, expiry, `token_use: access`, a `client_id`, no user. Access tokens
     carry no audience; the app client is checked against the registered machine clients by the caller."""
-    import jwt
-
     settings = settings or get_settings()
-    try:
-        header = jwt.get_unverified_header(token)
-        if header.get("alg") != "RS256" or not header.get("kid"):
-            raise Unauthorized()
-        signing_key = _jwks_client(settings.jwks_url).get_signing_key(header["kid"])
-        claims = jwt.decode(
-            token,
-            key=signing_key,
-            algorithms=["RS256"],
-            issuer=settings.issuer,
-            options={"require": ["exp", "iat", "iss", "token_use", "client_id"], "verify_aud": False},
-            leeway=5,
-        )
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("アクセストークンの有効期限が切れました。", code="token_expired") from exc
-    except jwt.PyJWKClientConnectionError as exc:
-        raise Unauthorized("認証サービスに接続できません。時間をおいて再度お試しください。") from exc
-    except jwt.PyJWTError as exc:
-        raise Unauthorized() from exc
+    claims = _pool_claims(token, settings, audience=None, required=["exp", "iat", "iss", "token_use", "client_id"],
+                          expired="アクセストークンの有効期限が切れました。")
     client_id, scope = claims.get("client_id"), claims.get("scope", "")
     # A person's access token names a user; a machine's never does. Claims must have Cognito's types.
     if (claims.get("token_use") != "access" or "username" in claims or "cognito:groups" in claims
