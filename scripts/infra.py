@@ -331,6 +331,8 @@ def signing_resources() -> dict[str, Any]:
         "SigningCertificate": {
             "Type": "AWS::SecretsManager::Secret",
             **RETAIN,
+            **_checkov_skips(("CKV_AWS_149", "Holds public certificates only (the key stays in KMS): nothing secret "
+                                             "to protect with a customer key")),
             "Properties": {
                 "Name": _sub(f"{APP_NAME}-${{Stage}}/signing-certificate"),
                 "Description": "PEM: the surety's signing certificate for SigningKey, then its CA chain (no key)",
@@ -339,16 +341,30 @@ def signing_resources() -> dict[str, Any]:
     }
 
 
+# The functions `chalice package` makes from app.py (logical ids), what triggers each, and its reserved concurrency.
+FUNCTIONS = {
+    CHALICE_FUNCTION: ("Invoked synchronously by API Gateway only: a dead-letter queue serves async calls",
+                       RESERVED_CONCURRENCY),
+    # The outbox's consumer: a failed batch returns to the queue, whose redrive policy parks it in the DLQ.
+    "OutboxConsumer": ("Invoked by the SQS event source: failed messages go to the outbox queue's DLQ", 5),
+    # The sweep: a missed run is made good by the next one a minute later (the outbox is the record).
+    "OutboxSweep": ("Invoked every minute by a schedule: the next run redoes a failed one from the outbox table",
+                    1),
+}
+
+
 def function_resources() -> dict[str, Any]:
-    """What `chalice package --merge-template` merges into its function: the pool and client of this stack, so one
-    deploy of a new stage works (the stage's config.json leaves them empty)."""
-    return {
-        CHALICE_FUNCTION: {
+    """What `chalice package --merge-template` merges into each function it makes: the pool, client and bucket
+    of this stack, so one deploy of a new stage works (the stage's config.json leaves them empty), tracing,
+    reserved concurrency, and a log group with its retention."""
+    resources: dict[str, Any] = {}
+    for function, (no_dlq, concurrency) in FUNCTIONS.items():
+        resources[function] = {
             "Type": "AWS::Serverless::Function",
             **_checkov_skips(
                 ("CKV_AWS_173", "The environment holds resource names only; secrets are read from Secrets Manager"),
                 ("CKV_AWS_117", "Reaches only AWS APIs over TLS; no VPC resources, so no VPC and its NAT or endpoints"),
-                ("CKV_AWS_116", "Invoked synchronously by API Gateway only: a dead-letter queue serves async calls"),
+                ("CKV_AWS_116", no_dlq),
             ),
             "Properties": {
                 "Environment": {"Variables": {
@@ -357,19 +373,19 @@ def function_resources() -> dict[str, Any]:
                     "APP_BUCKET": {"Ref": "DocumentsBucket"},
                 }},
                 "Tracing": "Active",
-                # A runaway client cannot take the account's whole concurrency (nor run up DynamoDB and KMS).
-                "ReservedConcurrentExecutions": RESERVED_CONCURRENCY,
+                # A runaway caller cannot take the account's whole concurrency (nor run up DynamoDB and KMS).
+                "ReservedConcurrentExecutions": concurrency,
             },
-        },
-        "APIHandlerLogGroup": {
-            # Made by the stack (not on the first invocation) so that its retention is set.
+        }
+        # Made by the stack (not on the first invocation) so that its retention is set.
+        resources[f"{function}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup",
             **RETAIN,
             **_checkov_skips(_LOGS_NOT_CMK),
-            "Properties": {"LogGroupName": _sub(f"/aws/lambda/${{{CHALICE_FUNCTION}}}"),
+            "Properties": {"LogGroupName": _sub(f"/aws/lambda/${{{function}}}"),
                            "RetentionInDays": LOG_RETENTION_DAYS},
-        },
-    }
+        }
+    return resources
 
 
 _LOGS_NOT_CMK = ("CKV_AWS_158", "Log lines carry allow-listed fields only (chalicelib/logs.py): no key, token or "
@@ -528,12 +544,17 @@ def outbox_queue_attributes(dlq_arn: str) -> dict[str, str]:
     }
 
 
+_SQS_MANAGED_SSE = ("CKV_AWS_27", "Encrypted at rest by SQS (SqsManagedSseEnabled); a message names a notice id only, "
+                                   "never its content")
+
+
 def queue_resources() -> dict[str, Any]:
     """The outbox queue and its DLQ. The consumer's event source (Chalice's `on_sqs_message`) and the
     sweep's schedule are made by `chalice package`/`deploy` from app.py."""
     return {
         "OutboxDeadLetterQueue": {
             "Type": "AWS::SQS::Queue",
+            **_checkov_skips(_SQS_MANAGED_SSE),
             "Properties": {
                 "QueueName": _sub(f"{APP_NAME}-${{Stage}}-outbox-dlq"),
                 "MessageRetentionPeriod": OUTBOX_DLQ_RETENTION_SECONDS,
@@ -542,6 +563,7 @@ def queue_resources() -> dict[str, Any]:
         },
         "OutboxQueue": {
             "Type": "AWS::SQS::Queue",
+            **_checkov_skips(_SQS_MANAGED_SSE),
             "Properties": {
                 "QueueName": _sub(f"{APP_NAME}-${{Stage}}-outbox"),
                 "VisibilityTimeout": OUTBOX_VISIBILITY_SECONDS,
