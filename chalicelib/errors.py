@@ -104,6 +104,14 @@ class TooManyRequests(ApiError, TooManyRequestsError):
     MESSAGE = "試行回数が多すぎます。しばらくしてから再度お試しください。"
 
 
+class ServiceUnavailable(ApiError):
+    """A part the service needs is not set up (Chalice has no 503 of its own)."""
+
+    STATUS_CODE = 503
+    CODE = "service_unavailable"
+    MESSAGE = "現在この操作を行えません。時間をおいて再度お試しください。"
+
+
 def from_validation(errors: list[Any], message: str | None = None) -> ValidationError:
     """The one translation of a domain ValidationFailed (its FieldErrors) into the API's 400."""
     return ValidationError(message, errors=[{"field": e.field, "message": e.message} for e in errors])

@@ -317,6 +317,25 @@ def test_a_certificate_for_another_key_is_refused_not_used(api):
         kms_signer()
 
 
+def test_without_its_signing_certificate_a_stage_makes_no_unsigned_pdf_and_says_why(api):
+    """A new stage before the surety stored its certificate (README runbook): issuing still works, a PDF or a
+    key notice is a 503 naming the cause, never an unsigned file or a bare 500."""
+    from chalicelib import caches
+    from chalicelib.adapters.aws import client
+
+    settings = api.account.settings
+    client("secretsmanager", settings.region).put_secret_value(
+        SecretId=settings.signing.certificate_secret_id, SecretString=" ")
+    caches.reset_all()
+    number = issue(api)
+    for path in (f"/v1/certificates/{number}/pdf", f"/v1/certificates/{number}/auth-key"):
+        response = api.get(path, user=CONTRACTOR)
+        assert response.status_code == 503, response.json_body
+        assert response.json_body["code"] == "signing_not_configured"
+        assert "電子署名" in response.json_body["message"] and "url" not in str(response.json_body)
+    assert not s3_client(api).list_objects_v2(Bucket=settings.bucket).get("Contents")
+
+
 def test_signing_works_where_an_event_loop_is_already_running(api):
     """pyHanko's sync wrappers call asyncio.run(); an async host (or a test driver) already runs a loop."""
     import asyncio

@@ -7,6 +7,7 @@ rather than a PDF that no reader accepts (docs/ARCHITECTURE.md, signing).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -14,6 +15,9 @@ from dataclasses import dataclass
 from chalicelib import caches
 from chalicelib.adapters.aws import client
 from chalicelib.config import get_settings
+from chalicelib.errors import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
 
 _CHAIN_TTL_SECONDS = 3600  # a renewed certificate is picked up within the hour
 # KMS signs at most 4096 bytes as RAW. The CMS signed attributes (content type, digest, signing certificate,
@@ -23,8 +27,17 @@ RAW_MESSAGE_LIMIT = 4096
 _ALGORITHMS = {"EC": "ECDSA_SHA_256", "RSA": "RSASSA_PKCS1_V1_5_SHA_256"}
 
 
-class SigningNotConfigured(RuntimeError):
-    """The stage's signing certificate is missing or is not for its signing key."""
+class SigningNotConfigured(ServiceUnavailable):
+    """The stage's signing certificate is missing or is not for its signing key: no PDF can be signed, so none
+    is made (a 503 naming the cause to the user; the reason is logged for the operator, README runbook)."""
+
+    CODE = "signing_not_configured"
+    MESSAGE = "電子署名の準備が済んでいないため、PDFを作成・確認できません。保証会社にお問い合わせください。"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+        logger.error("PDF signing not configured: %s", reason)
 
 
 @dataclass(frozen=True)
