@@ -615,6 +615,15 @@ def pin_stage(template: dict[str, Any], stage: str) -> dict[str, Any]:
         raise ValueError(f"{stage!r} is not a deployed stage {DEPLOYED_STAGES}")
     pinned = json.loads(json.dumps(template))
     pinned["Parameters"]["Stage"] = {**pinned["Parameters"]["Stage"], "Default": stage, "AllowedValues": [stage]}
+    # The policy file cannot name a pool that the stack has not made yet: each role's machine-client grant is
+    # bound here to this stack's pool.
+    for resource in pinned["Resources"].values():
+        if resource.get("Type") != "AWS::IAM::Role":
+            continue
+        for policy in resource["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if statement.get("Sid") == MACHINE_CLIENTS_SID:
+                    statement["Resource"] = {"Fn::GetAtt": ["UserPool", "Arn"]}
     return pinned
 
 
@@ -666,11 +675,14 @@ def machine_client_resources() -> dict[str, Any]:
     }
 
 
+MACHINE_CLIENTS_SID = "MachineClients"
+
+
 def machine_client_statements(stage: str) -> list[dict[str, Any]]:
     """The surety's route makes and deletes app clients of the stage's pool (and nothing else of it)."""
     pool = stage_environment(stage).get("APP_USER_POOL_ID") or "*"
     return [{
-        "Sid": "MachineClients",
+        "Sid": MACHINE_CLIENTS_SID,
         "Effect": "Allow",
         "Action": ["cognito-idp:CreateUserPoolClient", "cognito-idp:DeleteUserPoolClient"],
         "Resource": f"arn:aws:cognito-idp:{REGION}:*:userpool/{pool}",

@@ -159,12 +159,20 @@ def test_data_and_the_app_secret_outlive_the_stack():
 
 
 def test_a_packaged_template_accepts_only_the_stage_it_packaged():
+    role = {"Type": "AWS::IAM::Role", "Properties": {"Policies": [
+        {"PolicyName": "p", "PolicyDocument": infra.policy_document("dev")}]}}
     template = {"Parameters": {"Stage": {"Type": "String", "AllowedValues": list(infra.DEPLOYED_STAGES)}},
                 "Resources": {infra.CHALICE_FUNCTION: {"Properties": {
-                    "Tags": {"aws-chalice": "version=1.34.0:stage=dev:app=denshi-hosho"}}}}}
+                    "Tags": {"aws-chalice": "version=1.34.0:stage=dev:app=denshi-hosho"}}},
+                    "ApiHandlerRole": role}}
     pinned = infra.pin_stage(template, "dev")
     assert pinned["Parameters"]["Stage"]["AllowedValues"] == ["dev"]
     assert pinned["Parameters"]["Stage"]["Default"] == "dev"
+    # The machine-client grant names the stack's own pool, not every pool of the account.
+    (grant,) = [s for s in pinned["Resources"]["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"] if s["Sid"] == "MachineClients"]
+    assert grant["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
+    assert "userpool/*" in json.dumps(template)  # the input is left as it was
     with pytest.raises(ValueError):
         infra.pin_stage(template, "prod")
 
