@@ -158,3 +158,38 @@ def test_keyboard_only_verification(runner, new_page, a11y):
     assert number in main and "確認日時" in main, main
     a11y.check(page, "保証証書の確認 (キーボード)")
     a11y.assert_clean()
+
+
+def test_owner_checks_a_handed_pdf_on_the_check_screen(runner, new_page, a11y, tmp_path):
+    """「PDFの署名確認」: the PDF the clerk was handed is genuine; one changed byte makes it a PDF not to trust."""
+    number = runner.issued[1]
+    key = key_shown_to_the_contractor(new_page, number)
+    page = new_page()
+    login(page, "demo-sakaiminato")
+    page.goto("/verify")
+    number_field(page).fill(number)
+    key_field(page).fill(key)
+    submit(page)
+    genuine = pdf_behind(page, page.get_by_role("link", name="PDFをダウンロード").first.get_attribute("href"))
+    changed = bytearray(genuine)
+    changed[len(changed) // 3] ^= 0x01
+    for name, data in (("genuine.pdf", genuine), ("changed.pdf", bytes(changed))):
+        (tmp_path / name).write_bytes(data)
+
+    page.goto("/check")
+    assert page.get_by_role("heading", name="PDFの署名確認").count() == 1
+    a11y.check(page, "PDFの署名確認")
+    page.get_by_label(re.compile("PDFファイル")).set_input_files(str(tmp_path / "genuine.pdf"))
+    page.get_by_role("button", name="確認する").click()
+    page.wait_for_load_state()
+    status = page.get_by_role("status").inner_text()
+    assert "真正な保証証書" in status and "最新" in status, status
+    assert number in page.locator("main").inner_text()
+    a11y.check(page, "PDFの署名確認 (結果)")
+
+    page.get_by_label(re.compile("PDFファイル")).set_input_files(str(tmp_path / "changed.pdf"))
+    page.get_by_role("button", name="確認する").click()
+    page.wait_for_load_state()
+    main = page.locator("main").inner_text()
+    assert "真正な" not in main and ("変更" in main or "読み取れません" in main), main
+    a11y.assert_clean()
