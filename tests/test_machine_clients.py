@@ -90,6 +90,16 @@ def test_the_surety_registers_lists_and_revokes_an_owners_clients(api, certifica
     assert_error(machine_verify(api, token, number, key), 401)  # its tokens stop working at once
     assert_error(api.request("DELETE", f"{CLIENTS.format('pref-demo')}/{created['client_id']}", user=SURETY), 404)
 
+    # Both are on the owner's trail, with who did it; the secret is not.
+    trail = api.get("/v1/obligees/sakaiminato/events", user=SURETY).json_body["items"]
+    assert [(e["type"], e["detail"]["client_id"], e["actor"]) for e in trail] == [
+        ("machine_client_revoked", created["client_id"], SURETY),
+        ("machine_client_registered", created["client_id"], SURETY)]
+    assert created["client_secret"] not in json.dumps(trail)
+    assert api.get("/v1/obligees/pref-demo/events", user=SURETY).json_body["items"] == []
+    assert_error(api.get("/v1/obligees/sakaiminato/events", user=OWNER), 403)
+    assert_error(api.get("/v1/obligees/nobody/events", user=SURETY), 404, "obligee_not_found")
+
 
 def test_a_machine_verifies_as_its_owner_with_the_same_audit_and_throttle(api, certificate):
     from chalicelib.store.models import AuditEvent, Throttle

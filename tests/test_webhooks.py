@@ -286,6 +286,12 @@ def test_endpoints_are_the_owners_own(api, receiver):
     for body in ({}, {"url": receiver.url, "events": ["x"]}, {"url": 5}):
         response = api.post(ENDPOINTS, body, user=OWNER)
         assert response.status_code == 400 and response.json_body["errors"], body
+    # The owner's trail: registered and revoked by its clerk, with the host only and never the secret.
+    trail = api.get("/v1/obligees/sakaiminato/events", user=SURETY).json_body["items"]
+    assert [(e["type"], e["detail"]["endpoint_id"]) for e in trail] == [
+        ("webhook_endpoint_revoked", endpoint), ("webhook_endpoint_registered", endpoint)]
+    assert trail[1]["detail"]["host"] == "127.0.0.1" and trail[1]["actor"] == OWNER
+    assert created["secret"] not in json.dumps(trail) and receiver.url not in json.dumps(trail)
 
 
 def test_an_email_ses_refuses_is_retried_and_then_sent_once(api):

@@ -35,7 +35,8 @@ def post_machine_client(obligee_id: str) -> Response:
     from chalicelib.services.machine_clients import register
 
     call = authorized_call(bp, Role.SURETY)
-    return Response(body=register(call.principal, obligee_id, json_object(call.request)), status_code=201)
+    return Response(body=register(call.principal, obligee_id, json_object(call.request), call.request_id),
+                    status_code=201)
 
 
 @bp.route("/v1/obligees/{obligee_id}/machine-clients", methods=["GET"])
@@ -50,5 +51,13 @@ def get_machine_clients(obligee_id: str) -> dict[str, Any]:
 def delete_machine_client(obligee_id: str, client_id: str) -> dict[str, Any]:
     from chalicelib.services.machine_clients import revoke
 
-    authorized_call(bp, Role.SURETY)
-    return revoke(obligee_id, client_id)
+    call = authorized_call(bp, Role.SURETY)
+    return revoke(call.principal, obligee_id, client_id, call.request_id)
+
+
+@bp.route("/v1/obligees/{obligee_id}/events", methods=["GET"])
+def get_obligee_events(obligee_id: str) -> dict[str, Any]:
+    from chalicelib.services.parties import obligee_events
+
+    call = authorized_call(bp, Role.SURETY)
+    return obligee_events(obligee_id, call.params)

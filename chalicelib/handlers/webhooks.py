@@ -17,7 +17,7 @@ def post_endpoint() -> Response:
     from chalicelib.services.webhooks import register
 
     call = authorized_call(bp, Role.OBLIGEE)
-    return Response(register(call.principal, json_object(call.request)), status_code=201)
+    return Response(register(call.principal, json_object(call.request), call.request_id), status_code=201)
 
 
 @bp.route("/v1/webhooks/endpoints", methods=["GET"])
@@ -31,7 +31,8 @@ def get_endpoints() -> dict[str, Any]:
 def delete_endpoint(endpoint_id: str) -> dict[str, Any]:
     from chalicelib.services.webhooks import revoke
 
-    return revoke(authorized_call(bp, Role.OBLIGEE).principal, endpoint_id)
+    call = authorized_call(bp, Role.OBLIGEE)
+    return revoke(call.principal, endpoint_id, call.request_id)
 
 
 @bp.route("/v1/webhooks/endpoints/{endpoint_id}/deliveries", methods=["GET"])
@@ -47,4 +48,4 @@ def post_replay(endpoint_id: str, delivery_id: str) -> Response:
     from chalicelib.services.webhooks import replay
 
     call = authorized_call(bp, Role.OBLIGEE)
-    return Response(replay(call.principal, endpoint_id, delivery_id), status_code=202)
+    return Response(replay(call.principal, endpoint_id, delivery_id, call.request_id), status_code=202)

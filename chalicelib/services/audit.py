@@ -28,13 +28,19 @@ def record(contract_number: str, event_type: str, principal: Principal, request_
     audit_store.append(event(contract_number, event_type, principal, request_id, result=result, detail=detail))
 
 
+def owner_trail(obligee_id: str) -> str:
+    """The trail of an owner's integration settings (webhook endpoints, machine clients), kept beside the
+    guarantees' trails in the same table: its key can never be a 保証契約番号 (docs/ARCHITECTURE.md, data)."""
+    return f"obligee:{obligee_id}"
+
+
 def utc_text(moment: datetime) -> str:
     """An instant as the API writes it: ISO 8601 in UTC with Z."""
     return moment.isoformat().replace("+00:00", "Z")
 
 
 def list_events(contract_number: str, params: Mapping[str, str]) -> dict[str, Any]:
-    """A guarantee's audit trail, newest first."""
+    """A trail, newest first: a guarantee's (its 保証契約番号) or an owner's (`owner_trail`)."""
     page = PageRequest.from_params(params, {"c": contract_number, "f": "events"})
     found, has_more = audit_store.page(contract_number, page.limit, page.after["sort"] if page.after else None)
     items = [

@@ -18,6 +18,7 @@ from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.records import MachineClientEntry
 from chalicelib.domain.validation import FieldError, ValidationFailed, unprintable_message
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthorized
+from chalicelib.services import audit
 from chalicelib.services.audit import utc_text
 from chalicelib.store import machine_clients as client_store
 from chalicelib.store import parties as party_store
@@ -54,7 +55,7 @@ def _parse(body: Mapping[str, Any]) -> tuple[str, list[str]]:
     return text, list(scopes)  # type: ignore[arg-type]
 
 
-def register(principal: Principal, obligee_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+def register(principal: Principal, obligee_id: str, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
     """A new client for the owner; its secret is answered once (Cognito keeps it, we never store it)."""
     name, scopes = _parse(body)
     if party_store.get_obligee(obligee_id) is None:
@@ -64,6 +65,8 @@ def register(principal: Principal, obligee_id: str, body: Mapping[str, Any]) -> 
     client_id, secret = identity.create_machine_client(f"machine-{obligee_id}"[:128], scopes)
     entry = MachineClientEntry(client_id, obligee_id, name, tuple(scopes), utc_now(), principal.actor)
     client_store.create(entry)
+    audit.record(audit.owner_trail(obligee_id), "machine_client_registered", principal, request_id,
+                 detail={"client_id": client_id, "scopes": list(scopes)})
     return {**_presented(entry), "client_secret": secret}
 
 
@@ -71,10 +74,12 @@ def list_clients(obligee_id: str) -> dict[str, Any]:
     return {"items": [_presented(c) for c in client_store.of_obligee(obligee_id)]}
 
 
-def revoke(obligee_id: str, client_id: str) -> dict[str, Any]:
+def revoke(principal: Principal, obligee_id: str, client_id: str, request_id: str) -> dict[str, Any]:
     """The client's tokens stop working at once (its mapping is revoked before Cognito forgets the client)."""
     if not client_store.revoke(client_id, obligee_id, utc_now()):
         raise NotFound("クライアントが見つかりません。", code="client_not_found")
+    audit.record(audit.owner_trail(obligee_id), "machine_client_revoked", principal, request_id,
+                 detail={"client_id": client_id})
     identity.delete_machine_client(client_id)
     entry = client_store.get(client_id)
     assert entry is not None

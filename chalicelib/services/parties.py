@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.config import get_settings
@@ -9,6 +10,8 @@ from chalicelib.domain.normalize import normalize_search_text
 from chalicelib.domain.parties import parse_contractor, parse_obligee, parse_registry_id
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.records import Contractor, Obligee
+from chalicelib.errors import NotFound
+from chalicelib.services import audit
 from chalicelib.store import parties as party_store
 
 
@@ -36,6 +39,15 @@ def register_obligee(raw_id: str, body: dict[str, Any]) -> tuple[dict[str, Any],
     obligee = parse_obligee(parse_registry_id("obligee_id", raw_id), body)
     created = party_store.save_obligee(obligee)
     return obligee_json(obligee), created
+
+
+def obligee_events(raw_id: str, params: Mapping[str, str]) -> dict[str, Any]:
+    """The trail of an owner's integration settings (webhook endpoints, machine clients), newest first."""
+    obligee_id = parse_registry_id("obligee_id", raw_id)
+    events = audit.list_events(audit.owner_trail(obligee_id), params)  # bad paging is a 400 before a 404
+    if party_store.get_obligee(obligee_id) is None:
+        raise NotFound("発注者が登録されていません。", code="obligee_not_found")
+    return events
 
 
 def register_contractor(raw_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:

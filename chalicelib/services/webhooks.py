@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalicelib.adapters import key_material
 from chalicelib.config import get_settings
@@ -21,7 +22,7 @@ from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, Notice, WebhookEndpoint
 from chalicelib.domain.validation import FieldError, ValidationFailed
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.services import outbox
+from chalicelib.services import audit, outbox
 from chalicelib.services.audit import utc_text
 from chalicelib.services.paging import parse_limit
 from chalicelib.store import auth_keys as auth_key_store
@@ -58,7 +59,7 @@ def _checked_url(body: Mapping[str, Any]) -> str:
     return str(url).strip()
 
 
-def register(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+def register(principal: Principal, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
     """A new endpoint; its signing secret is answered once and kept only under KMS."""
     obligee_id = principal.org_id or ""
     url = _checked_url(body)
@@ -70,7 +71,14 @@ def register(principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
     endpoint = WebhookEndpoint(obligee_id, endpoint_id, url, key_material.encrypt_webhook_secret(endpoint_id, secret),
                                utc_now(), principal.actor)
     webhook_store.create(endpoint)
+    # The host only: a URL's path or query may carry the receiver's own credentials.
+    _audit(principal, "webhook_endpoint_registered", request_id,
+           {"endpoint_id": endpoint_id, "host": urlsplit(url).hostname})
     return {**_presented(endpoint), "secret": secret}
+
+
+def _audit(principal: Principal, event_type: str, request_id: str, detail: dict[str, Any]) -> None:
+    audit.record(audit.owner_trail(principal.org_id or ""), event_type, principal, request_id, detail=detail)
 
 
 def list_endpoints(principal: Principal) -> dict[str, Any]:
@@ -84,10 +92,11 @@ def _own_endpoint(principal: Principal, endpoint_id: str) -> WebhookEndpoint:
     return endpoint
 
 
-def revoke(principal: Principal, endpoint_id: str) -> dict[str, Any]:
+def revoke(principal: Principal, endpoint_id: str, request_id: str) -> dict[str, Any]:
     """No delivery is attempted to a revoked endpoint (those owed are parked at their next attempt)."""
     _own_endpoint(principal, endpoint_id)
     webhook_store.revoke(principal.org_id or "", endpoint_id, utc_now())
+    _audit(principal, "webhook_endpoint_revoked", request_id, {"endpoint_id": endpoint_id})
     return _presented(_own_endpoint(principal, endpoint_id))
 
 
@@ -98,7 +107,7 @@ def deliveries(principal: Principal, endpoint_id: str, params: Mapping[str, str]
     return {"items": [outbox.presented(n) for n in outbox_store.of_endpoint(endpoint_id, limit)]}
 
 
-def replay(principal: Principal, endpoint_id: str, delivery_id: str) -> dict[str, Any]:
+def replay(principal: Principal, endpoint_id: str, delivery_id: str, request_id: str) -> dict[str, Any]:
     """A parked delivery is tried again now (with a fresh 24 h of retries)."""
     endpoint = _own_endpoint(principal, endpoint_id)
     if endpoint.revoked_at is not None:
@@ -110,6 +119,7 @@ def replay(principal: Principal, endpoint_id: str, delivery_id: str) -> dict[str
         raise Conflict("再送できるのは配信を中止した(parked)配信だけです。", code="delivery_not_parked")
     notice = outbox_store.get(delivery_id)
     assert notice is not None
+    _audit(principal, "webhook_delivery_replayed", request_id, {"endpoint_id": endpoint_id, "delivery_id": delivery_id})
     outbox.hand_off([notice])
     return outbox.presented(notice)
 
