@@ -26,7 +26,7 @@ class WebhookEvent(StrEnum):
     """What an owner's system is told about a certificate it verified."""
 
     AMENDED = "certificate.amended"  # a new version was issued
-    TERMS_CHANGED = "certificate.terms_changed"  # 保証期間 or 完成期日 changed without a new certificate
+    TERMS_CHANGED = "certificate.terms_changed"  # 保証期間 or 工期末日 changed without a new certificate
     CANCELLED = "certificate.cancelled"
     KEY_REISSUED = "certificate.key_reissued"  # the payload never carries the key
 
@@ -37,11 +37,16 @@ RETRY_WINDOW = timedelta(hours=24)  # after this, a notice still failing is park
 LEASE = timedelta(seconds=60)  # a consumer that died mid-delivery loses its claim after this
 
 
+def _nominal_delay(failures: int) -> timedelta:
+    """30 s after the first failure, doubling, capped at 1 h."""
+    delay: timedelta = min(FIRST_RETRY * (2 ** max(failures - 1, 0)), MAX_INTERVAL)
+    return delay
+
+
 def retry_delay(failures: int, random: Callable[[], float]) -> timedelta:
-    """Exponential backoff with jitter: 30 s, 1 min, 2 min, ... capped at 1 h, each drawn from [50 %, 100 %]
-    of its nominal value so that failing receivers are not hit in lockstep."""
-    nominal: timedelta = min(FIRST_RETRY * (2 ** max(failures - 1, 0)), MAX_INTERVAL)
-    return nominal * (0.5 + 0.5 * float(random()))
+    """Exponential backoff with jitter: each delay drawn from [50 %, 100 %] of its nominal value so that
+    failing receivers are not hit in lockstep."""
+    return _nominal_delay(failures) * (0.5 + 0.5 * float(random()))
 
 
 def next_attempt(created_at: datetime, failures: int, now: datetime,
@@ -56,8 +61,7 @@ def nominal_schedule() -> list[timedelta]:
     offsets, at, failures = [timedelta(0)], timedelta(0), 0
     while True:
         failures += 1
-        step: timedelta = min(FIRST_RETRY * (2 ** (failures - 1)), MAX_INTERVAL)
-        at += step
+        at += _nominal_delay(failures)
         if at > RETRY_WINDOW:
             return offsets
         offsets.append(at)

@@ -32,6 +32,7 @@ from chalicelib.domain.outbox import (
 )
 from chalicelib.domain.records import Notice
 from chalicelib.logs import log_context
+from chalicelib.services.audit import utc_text
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store import webhooks as webhook_store
 
@@ -131,10 +132,6 @@ def sweep(now: datetime | None = None) -> int:
     return len(ids)
 
 
-def _utc_text(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def presented(notice: Notice) -> dict[str, Any]:
     """A delivery as its owner sees it (the event, its status and attempts; never the secret)."""
     return {
@@ -143,9 +140,9 @@ def presented(notice: Notice) -> dict[str, Any]:
         "contract_number": (notice.payload.get("data") or {}).get("contract_number"),
         "status": notice.status.value,
         "attempts": notice.attempts,
-        "created_at": _utc_text(notice.created_at),
-        "next_attempt_at": _utc_text(notice.next_attempt_at)
+        "created_at": utc_text(notice.created_at),
+        "next_attempt_at": utc_text(notice.next_attempt_at)
         if notice.next_attempt_at and notice.status is DeliveryStatus.PENDING else None,
         "last_error": notice.last_error,
-        "sent_at": _utc_text(notice.sent_at) if notice.sent_at else None,
+        "sent_at": utc_text(notice.sent_at) if notice.sent_at else None,
     }
