@@ -6,6 +6,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from chalicelib.portal.security import SESSION_COOKIE
+
 TEMPORARY = "Temporary-Pass-1234"
 CHOSEN = "Chosen-Pass-98765!"
 
@@ -110,3 +112,44 @@ def test_other_roles_sign_in_without_totp_where_surety_staff_need_it(bare_api, m
     assert contractor.status_code == 200
     surety = bare_api.post("/v1/auth/login", {"username": "demo-surety", "password": DEMO_PASSWORD})
     assert surety.status_code == 401 and surety.json_body["code"] == "mfa_setup_required"
+
+
+def test_on_the_portal_the_first_login_sets_a_password_then_goes_home(new_user):
+    """The clerk of a new account never needs the API: the login form leads to 「パスワードの設定」."""
+    from tests.portal_support import Browser
+
+    browser = Browser(new_user)
+    form = browser.login("new-staff", TEMPORARY)
+    assert form.status_code == 200 and "パスワードの設定" in form.visible_text, form.visible_text
+    assert SESSION_COOKIE not in browser.cookies
+    assert form.headers.get("Cache-Control") == "no-store"
+    fields = {"next": form.field("next") or "/", "username": form.field("username") or "",
+              "session": form.field("session") or ""}
+
+    mismatch = browser.submit(form, "/login/new-password", {**fields, "new_password": CHOSEN,
+                                                           "new_password_again": CHOSEN + "x"})
+    assert mismatch.status_code == 400 and 'id="new_password_again-error"' in mismatch.text
+    weak = browser.submit(mismatch, "/login/new-password", {**fields, "new_password": "short",
+                                                           "new_password_again": "short"})
+    assert weak.status_code == 400 and "12文字以上" in weak.visible_text
+    # Another site cannot post it: no form token, no nonce.
+    assert Browser(new_user).post("/login/new-password", {**fields, "new_password": CHOSEN,
+                                                         "new_password_again": CHOSEN}).status_code == 403
+
+    done = browser.submit(weak, "/login/new-password", {**fields, "new_password": CHOSEN,
+                                                       "new_password_again": CHOSEN})
+    assert done.status_code == 303, done.visible_text
+    assert SESSION_COOKIE in browser.cookies
+    assert Browser(new_user).login("new-staff", CHOSEN).status_code == 303  # the chosen password is the one
+
+
+def test_on_the_portal_an_expired_first_login_starts_again_at_the_login(new_user):
+    from tests.portal_support import Browser
+
+    browser = Browser(new_user)
+    form = browser.login("new-staff", TEMPORARY)
+    stale = browser.submit(form, "/login/new-password", {
+        "next": "/", "username": "new-staff", "session": "not-a-session", "new_password": CHOSEN,
+        "new_password_again": CHOSEN})
+    assert stale.status_code == 401 and "もう一度ログインしてください" in stale.visible_text
+    assert 'action="/login"' in stale.text and SESSION_COOKIE not in browser.cookies

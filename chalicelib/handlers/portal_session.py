@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Response
 
+from chalicelib.adapters.identity import NEW_PASSWORD_RULES
 from chalicelib.handlers.common import Blueprint
 from chalicelib.portal import security
 from chalicelib.portal.views import FORM_CONTENT_TYPES, HOME, PortalCall, check_post, page
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.identity import SignIn
 
 bp = Blueprint(__name__)
 
@@ -42,7 +48,6 @@ def login_page(call: PortalCall) -> Response:
 def login_submit(call: PortalCall) -> Response:
     from chalicelib.adapters.identity import sign_in
     from chalicelib.errors import Unauthorized
-    from chalicelib.portal.render import redirect
 
     nonce = security.cookies(call.request.headers).get(security.LOGIN_NONCE_COOKIE)
     check_post(call, security.login_binding(nonce) if nonce else None)
@@ -61,12 +66,71 @@ def login_submit(call: PortalCall) -> Response:
     try:
         signed_in = sign_in(username, password)
     except Unauthorized as exc:
+        if exc.code == "new_password_required" and nonce:
+            return _new_password_form(call, nonce, username, exc.extra_body["session"], next_path)
         return _login_form(call, status=401, next_path=next_path, username=username, message=exc.message)
+    return _signed_in(signed_in, next_path)
+
+
+def _signed_in(signed_in: SignIn, next_path: str) -> Response:
+    from chalicelib.portal.render import redirect
+
     target = next_path if next_path != "/" else HOME.get(signed_in.principal.role, "/")
     return redirect(target, headers={"Set-Cookie": [
         security.session_cookie(signed_in.id_token),
         security.clear_login_nonce_cookie(),
     ]})
+
+
+def _new_password_form(call: PortalCall, nonce: str, username: str, session: str, next_path: str, *,
+                       status: int = 200, message: str | None = None,
+                       field_errors: dict[str, str] | None = None) -> Response:
+    """The first login of a user the surety created with a temporary password: it chooses its own. Cognito's
+    session (minutes long, bound to this user) rides in the form; the form token stays bound to the login
+    nonce, so another site cannot post it."""
+    return call.page(
+        "new_password.html",
+        status=status,
+        login_csrf=security.csrf_token(security.login_binding(nonce)),
+        next_path=next_path,
+        username=username,
+        challenge_session=session,
+        rules=NEW_PASSWORD_RULES,
+        message=message,
+        field_errors=field_errors or {},
+    )
+
+
+@bp.route("/login/new-password", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+@page(bp)
+def new_password_submit(call: PortalCall) -> Response:
+    from chalicelib.adapters.identity import InvalidNewPassword, complete_new_password
+    from chalicelib.errors import Unauthorized
+
+    nonce = security.cookies(call.request.headers).get(security.LOGIN_NONCE_COOKIE)
+    check_post(call, security.login_binding(nonce) if nonce else None)
+    assert nonce is not None  # check_post refused a post without it
+    form = call.form
+    next_path = security.safe_next(form.get("next"))
+    username, session = form.get("username", ""), form.get("session", "")
+    password, again = form.get("new_password", ""), form.get("new_password_again", "")
+    errors = {}
+    if not password:
+        errors["new_password"] = "新しいパスワードを入力してください。"
+    if password != again:
+        errors["new_password_again"] = "確認のため、同じパスワードをもう一度入力してください。"
+    if errors:
+        return _new_password_form(call, nonce, username, session, next_path, status=400, field_errors=errors,
+                                  message="入力内容に誤りがあります。")
+    try:
+        signed_in = complete_new_password(username, session, password)
+    except InvalidNewPassword:
+        return _new_password_form(call, nonce, username, session, next_path, status=400,
+                                  field_errors={"new_password": NEW_PASSWORD_RULES + "。"},
+                                  message="入力内容に誤りがあります。")
+    except Unauthorized as exc:
+        return _login_form(call, status=401, next_path=next_path, username=username, message=exc.message)
+    return _signed_in(signed_in, next_path)
 
 
 @bp.route("/logout", methods=["POST"], content_types=FORM_CONTENT_TYPES)

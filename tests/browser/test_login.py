@@ -57,3 +57,30 @@ def test_axe_runs_under_the_portal_csp_and_sees_a_violation(new_page, a11y):
                              document.querySelector('main').appendChild(img); }""")
     finding = a11y.check(page, "login (with a planted image without alt)")
     assert [v["id"] for v in finding.violations] == ["image-alt"], finding.violations
+
+
+def test_a_new_account_sets_its_password_at_its_first_login(runner, new_page, a11y):
+    """An account the administrator created with a temporary password: the portal asks for the user's own."""
+    import boto3
+
+    idp = boto3.client("cognito-idp", region_name="ap-northeast-1", endpoint_url=runner.aws_url,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    pool = idp.list_user_pools(MaxResults=10)["UserPools"][0]["Id"]
+    idp.admin_create_user(UserPoolId=pool, Username="new-clerk", TemporaryPassword="Temporary-Pass-1234",
+                          MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "custom:org_id", "Value": "sakaiminato"}])
+    idp.admin_add_user_to_group(UserPoolId=pool, Username="new-clerk", GroupName="obligee")
+
+    page = new_page()
+    page.goto("/login")
+    page.get_by_label(re.compile("ID|ユーザー")).fill("new-clerk")
+    page.get_by_label(re.compile("パスワード")).fill("Temporary-Pass-1234")
+    page.get_by_role("button", name=re.compile("ログイン")).click()
+    assert page.get_by_role("heading", name="パスワードの設定").count() == 1
+    a11y.check(page, "パスワードの設定")
+    page.get_by_label("新しいパスワード", exact=False).first.fill("Chosen-Pass-98765!")
+    page.get_by_label(re.compile("確認")).fill("Chosen-Pass-98765!")
+    page.get_by_role("button", name="設定してログイン").click()
+    page.wait_for_load_state()
+    assert "/verify" in page.url, page.url  # an owner's clerk lands on 保証証書の確認
+    a11y.assert_clean()
