@@ -153,3 +153,33 @@ def test_on_the_portal_an_expired_first_login_starts_again_at_the_login(new_user
         "new_password_again": CHOSEN})
     assert stale.status_code == 401 and "もう一度ログインしてください" in stale.visible_text
     assert 'action="/login"' in stale.text and SESSION_COOKIE not in browser.cookies
+
+
+def test_on_the_portal_surety_staff_enrol_an_authenticator_then_log_in_with_its_code(new_user, monkeypatch):
+    """Deployed stages (APP_REQUIRE_SURETY_MFA): the portal walks a new staff member through its own password,
+    the authenticator's enrolment and, at every later login, the code — never the API."""
+    from tests.portal_support import Browser
+
+    monkeypatch.setenv("APP_REQUIRE_SURETY_MFA", "1")
+    browser = Browser(new_user)
+    form = browser.login("new-staff", TEMPORARY)
+    fields = {"next": "/", "username": "new-staff", "session": form.field("session") or ""}
+    setup = browser.submit(form, "/login/new-password", {**fields, "new_password": CHOSEN,
+                                                        "new_password_again": CHOSEN})
+    assert setup.status_code == 200 and "認証アプリの登録" in setup.visible_text, setup.visible_text
+    secret = setup.field("secret_code") or ""
+    assert secret and secret in setup.visible_text and SESSION_COOKIE not in browser.cookies
+    enrol = {"next": "/", "username": "new-staff", "secret_code": secret, "setup_token": setup.field("setup_token")}
+    empty = browser.submit(setup, "/login/mfa-setup", {**enrol, "code": ""})
+    assert empty.status_code == 400 and 'id="code-error"' in empty.text
+    enrolled = browser.submit(empty, "/login/mfa-setup", {**enrol, "code": "123456"})
+    assert enrolled.status_code == 200 and "認証アプリを登録しました" in enrolled.visible_text
+    assert SESSION_COOKIE not in browser.cookies
+
+    asked = browser.login("new-staff", CHOSEN)
+    assert asked.status_code == 200 and "ワンタイムコードの入力" in asked.visible_text
+    assert SESSION_COOKIE not in browser.cookies
+    done = browser.submit(asked, "/login/mfa", {"next": "/", "username": "new-staff",
+                                                 "session": asked.field("session") or "", "code": "123456"})
+    assert done.status_code == 303 and SESSION_COOKIE in browser.cookies
+    assert browser.get("/console").status_code == 200  # the surety's console

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from chalice import Response
 
-from chalicelib.adapters.identity import NEW_PASSWORD_RULES
+from chalicelib.adapters.identity import (
+    NEW_PASSWORD_RULES,
+    InvalidNewPassword,
+    SignIn,
+    WrongCode,
+    answer_totp,
+    complete_new_password,
+    enrol_totp,
+    sign_in,
+)
+from chalicelib.errors import Unauthorized
 from chalicelib.handlers.common import Blueprint
 from chalicelib.portal import security
 from chalicelib.portal.views import FORM_CONTENT_TYPES, HOME, PortalCall, check_post, page
-
-if TYPE_CHECKING:
-    from chalicelib.adapters.identity import SignIn
 
 bp = Blueprint(__name__)
 
@@ -20,8 +27,9 @@ EXPIRED_MESSAGE = "ログインの有効期限が切れました。再度ログ�
 
 
 def _login_form(call: PortalCall, *, status: int = 200, next_path: str = "/", username: str = "",
-                message: str | None = None, field_errors: dict[str, str] | None = None) -> Response:
-    """The login form with a fresh nonce cookie and the form token bound to it."""
+                message: str | None = None, field_errors: dict[str, str] | None = None,
+                notice: str | None = None) -> Response:
+    """The login form with a fresh nonce cookie and the form token bound to it; `notice` says what went well."""
     nonce = security.new_nonce()
     return call.page(
         "login.html",
@@ -31,6 +39,7 @@ def _login_form(call: PortalCall, *, status: int = 200, next_path: str = "/", us
         next_path=next_path,
         username=username,
         message=message,
+        notice=notice,
         field_errors=field_errors or {},
     )
 
@@ -46,9 +55,6 @@ def login_page(call: PortalCall) -> Response:
 @bp.route("/login", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 @page(bp)
 def login_submit(call: PortalCall) -> Response:
-    from chalicelib.adapters.identity import sign_in
-    from chalicelib.errors import Unauthorized
-
     nonce = security.cookies(call.request.headers).get(security.LOGIN_NONCE_COOKIE)
     check_post(call, security.login_binding(nonce) if nonce else None)
     form = call.form
@@ -66,10 +72,79 @@ def login_submit(call: PortalCall) -> Response:
     try:
         signed_in = sign_in(username, password)
     except Unauthorized as exc:
-        if exc.code == "new_password_required" and nonce:
-            return _new_password_form(call, nonce, username, exc.extra_body["session"], next_path)
+        return _challenge_or_login(call, exc, nonce, username, next_path)
+    return _signed_in(signed_in, next_path)
+
+
+def _challenge_or_login(call: PortalCall, exc: Unauthorized, nonce: str | None, username: str,
+                        next_path: str) -> Response:
+    """What a login Cognito did not finish asks for next: the user's own password, an authenticator app to
+    enrol (surety staff on deployed stages), or its code; anything else is the login form with the reason."""
+    extra = exc.extra_body
+    if nonce and exc.code == "new_password_required":
+        return _new_password_form(call, nonce, username, extra["session"], next_path)
+    if nonce and exc.code == "mfa_required":
+        return _challenge_form(call, "mfa.html", nonce, next_path, username=username,
+                               challenge_session=extra["session"])
+    if nonce and exc.code == "mfa_setup_required":
+        return _challenge_form(call, "mfa_setup.html", nonce, next_path, username=username,
+                               secret_code=extra["secret_code"], setup_token=extra["setup_token"])
+    return _login_form(call, status=401, next_path=next_path, username=username, message=exc.message)
+
+
+def _challenge_form(call: PortalCall, template: str, nonce: str, next_path: str, *, status: int = 200,
+                    message: str | None = None, field_errors: dict[str, str] | None = None,
+                    **values: Any) -> Response:
+    """A step of the login after the password; its form token stays bound to the login nonce."""
+    return call.page(template, status=status, login_csrf=security.csrf_token(security.login_binding(nonce)),
+                     next_path=next_path, message=message, field_errors=field_errors or {}, **values)
+
+
+def _login_post(call: PortalCall) -> tuple[str, dict[str, str], str]:
+    """(nonce, form, next path) of a POST of the login's steps, refused (403) without this site's form token."""
+    nonce = security.cookies(call.request.headers).get(security.LOGIN_NONCE_COOKIE)
+    check_post(call, security.login_binding(nonce) if nonce else None)
+    assert nonce is not None  # check_post refused a post without it
+    return nonce, call.form, security.safe_next(call.form.get("next"))
+
+
+CODE_MESSAGE = "認証アプリに表示された6桁のコードを入力してください。"
+
+
+@bp.route("/login/mfa", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+@page(bp)
+def mfa_submit(call: PortalCall) -> Response:
+    nonce, form, next_path = _login_post(call)
+    username, session, code = form.get("username", ""), form.get("session", ""), form.get("code", "").strip()
+    try:
+        if not code:
+            raise WrongCode()
+        signed_in = answer_totp(username, session, code)
+    except WrongCode:
+        return _challenge_form(call, "mfa.html", nonce, next_path, status=400, message="入力内容に誤りがあります。",
+                               field_errors={"code": CODE_MESSAGE}, username=username, challenge_session=session)
+    except Unauthorized as exc:
         return _login_form(call, status=401, next_path=next_path, username=username, message=exc.message)
     return _signed_in(signed_in, next_path)
+
+
+@bp.route("/login/mfa-setup", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+@page(bp)
+def mfa_setup_submit(call: PortalCall) -> Response:
+    nonce, form, next_path = _login_post(call)
+    username, token, code = form.get("username", ""), form.get("setup_token", ""), form.get("code", "").strip()
+    try:
+        if not code:
+            raise WrongCode()
+        enrol_totp(token, code)
+    except WrongCode:
+        return _challenge_form(call, "mfa_setup.html", nonce, next_path, status=400,
+                               message="入力内容に誤りがあります。", field_errors={"code": CODE_MESSAGE},
+                               username=username, secret_code=form.get("secret_code", ""), setup_token=token)
+    except Unauthorized as exc:
+        return _login_form(call, status=401, next_path=next_path, username=username, message=exc.message)
+    return _login_form(call, next_path=next_path, username=username,
+                       notice="認証アプリを登録しました。パスワードとワンタイムコードで、もう一度ログインしてください。")
 
 
 def _signed_in(signed_in: SignIn, next_path: str) -> Response:
@@ -104,14 +179,7 @@ def _new_password_form(call: PortalCall, nonce: str, username: str, session: str
 @bp.route("/login/new-password", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 @page(bp)
 def new_password_submit(call: PortalCall) -> Response:
-    from chalicelib.adapters.identity import InvalidNewPassword, complete_new_password
-    from chalicelib.errors import Unauthorized
-
-    nonce = security.cookies(call.request.headers).get(security.LOGIN_NONCE_COOKIE)
-    check_post(call, security.login_binding(nonce) if nonce else None)
-    assert nonce is not None  # check_post refused a post without it
-    form = call.form
-    next_path = security.safe_next(form.get("next"))
+    nonce, form, next_path = _login_post(call)
     username, session = form.get("username", ""), form.get("session", "")
     password, again = form.get("new_password", ""), form.get("new_password_again", "")
     errors = {}
@@ -128,8 +196,8 @@ def new_password_submit(call: PortalCall) -> Response:
         return _new_password_form(call, nonce, username, session, next_path, status=400,
                                   field_errors={"new_password": NEW_PASSWORD_RULES + "。"},
                                   message="入力内容に誤りがあります。")
-    except Unauthorized as exc:
-        return _login_form(call, status=401, next_path=next_path, username=username, message=exc.message)
+    except Unauthorized as exc:  # an expired session, or the next step (surety staff: enrol TOTP)
+        return _challenge_or_login(call, exc, nonce, username, next_path)
     return _signed_in(signed_in, next_path)
 
 
