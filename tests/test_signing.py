@@ -336,6 +336,55 @@ def test_without_its_signing_certificate_a_stage_makes_no_unsigned_pdf_and_says_
     assert not s3_client(api).list_objects_v2(Bucket=settings.bucket).get("Contents")
 
 
+def signer_of(data: bytes) -> bytes:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    (signature,) = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    return bytes(signature.signer_cert.dump())
+
+
+def pem_certificates(chain: str) -> list[bytes]:
+    from asn1crypto import pem
+
+    return [der for _, _, der in pem.unarmor(chain.encode(), multiple=True)]
+
+
+def test_after_a_renewal_pdfs_of_the_retired_certificate_still_check_as_genuine(api):
+    """Renewal (README): a new KMS key (asymmetric keys do not rotate) and its certificate become current, the
+    old chain is kept as retired; old prints stay genuine, new ones are signed with the new key."""
+    import json as _json
+
+    from chalicelib import caches
+    from chalicelib.adapters.aws import client
+    from scripts.provision import demo_signing_chain
+
+    settings = api.account.settings
+    number = issue(api)
+    before = stored_pdf(api, number)
+    secrets_manager, kms = client("secretsmanager", settings.region), client("kms", settings.region)
+    old_chain = secrets_manager.get_secret_value(SecretId=settings.signing.certificate_secret_id)["SecretString"]
+
+    renewed = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]["KeyId"]
+    kms.update_alias(AliasName=settings.signing.key_id, TargetKeyId=renewed)
+    new_chain = demo_signing_chain(settings, kms.get_public_key(KeyId=renewed)["PublicKey"])
+    secrets_manager.put_secret_value(SecretId=settings.signing.certificate_secret_id,
+                                     SecretString=_json.dumps({"current": new_chain, "retired": [old_chain]}))
+    caches.reset_all()
+
+    assert check(api, before).json_body["result"] == "genuine"
+    assert amend(api, number, {"expected_version": 1, "guarantee_amount": 30_000_000}).status_code == 201
+    after = stored_pdf(api, number, 2)
+    assert check(api, after).json_body["status"] == "current"
+    assert signer_of(after) != signer_of(before)
+    assert signer_of(after) in pem_certificates(new_chain)
+
+    # Dropping the retired chain disowns what it signed.
+    secrets_manager.put_secret_value(SecretId=settings.signing.certificate_secret_id,
+                                     SecretString=_json.dumps({"current": new_chain}))
+    caches.reset_all()
+    assert check(api, before).json_body["result"] == "foreign"
+
+
 def test_signing_works_where_an_event_loop_is_already_running(api):
     """pyHanko's sync wrappers call asyncio.run(); an async host (or a test driver) already runs a loop."""
     import asyncio

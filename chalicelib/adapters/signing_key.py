@@ -7,6 +7,7 @@ rather than a PDF that no reader accepts (docs/ARCHITECTURE.md, signing).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -54,41 +55,69 @@ class SigningChain:
 
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, str], tuple[SigningChain, float]] = {}
+_cache: dict[tuple[str, str], tuple[tuple[SigningChain, ...], float]] = {}
 
 
 def signing_chain() -> SigningChain:
+    """The chain PDFs are signed with now."""
+    return known_chains()[0]
+
+
+def known_chains() -> tuple[SigningChain, ...]:
+    """Every chain whose PDFs are ours: the current one first, then those retired by a renewal (a new KMS key:
+    asymmetric keys do not rotate), so that a PDF signed before a renewal still checks as genuine."""
     signing = get_settings().signing
     cache_key = (signing.key_id, signing.certificate_secret_id)
     with _lock:
         cached = _cache.get(cache_key)
         if cached and time.monotonic() - cached[1] < _CHAIN_TTL_SECONDS:
             return cached[0]
-    chain = _load_chain()
+    chains = _load_chains()
     with _lock:
-        _cache[cache_key] = (chain, time.monotonic())
-    return chain
+        _cache[cache_key] = (chains, time.monotonic())
+    return chains
 
 
-def _load_chain() -> SigningChain:
-    from asn1crypto import pem, x509  # pyHanko's ASN.1 library: loaded with the first signature
-
+def _load_chains() -> tuple[SigningChain, ...]:
+    """The secret holds the current chain as PEM (signing certificate first), or, after a renewal, JSON:
+    `{"current": "<PEM>", "retired": ["<PEM>", ...]}` (README, signed PDFs)."""
     settings = get_settings()
     try:
         value = client("secretsmanager", settings.region).get_secret_value(
             SecretId=settings.signing.certificate_secret_id)
     except client("secretsmanager", settings.region).exceptions.ResourceNotFoundException:
         raise SigningNotConfigured("the signing certificate secret does not exist") from None
-    text = value.get("SecretString") or value.get("SecretBinary", b"").decode()
-    ders = [der for _, _, der in pem.unarmor(text.encode(), multiple=True)] if text.strip() else []
-    if not ders:
+    text = (value.get("SecretString") or value.get("SecretBinary", b"").decode()).strip()
+    retired: list[str] = []
+    if text.startswith("{"):
+        try:
+            document = json.loads(text)
+            text, retired = str(document["current"]), [str(r) for r in document.get("retired", [])]
+        except (ValueError, KeyError, TypeError):
+            raise SigningNotConfigured("the signing certificate secret is JSON without a current chain") from None
+    current = _chain(text)
+    if current is None:
         raise SigningNotConfigured("the signing certificate secret holds no certificate")
-    leaf = x509.Certificate.load(ders[0])
     public_key = client("kms", settings.region).get_public_key(KeyId=settings.signing.key_id)["PublicKey"]
-    if leaf.public_key.dump() != public_key:
+    if _public_key(current.signing_cert) != public_key:
         raise SigningNotConfigured("the signing certificate is not for the stage's signing key")
-    algorithm = "EC" if leaf.public_key.algorithm == "ec" else "RSA"
+    return (current, *(chain for chain in map(_chain, retired) if chain is not None))
+
+
+def _chain(pem_text: str) -> SigningChain | None:
+    from asn1crypto import pem, x509  # pyHanko's ASN.1 library: loaded with the first signature
+
+    ders = [der for _, _, der in pem.unarmor(pem_text.encode(), multiple=True)] if pem_text.strip() else []
+    if not ders:
+        return None
+    algorithm = "EC" if x509.Certificate.load(ders[0]).public_key.algorithm == "ec" else "RSA"
     return SigningChain(ders[0], tuple(ders[1:]), algorithm)
+
+
+def _public_key(certificate: bytes) -> bytes:
+    from asn1crypto import x509
+
+    return bytes(x509.Certificate.load(certificate).public_key.dump())
 
 
 def sign(message: bytes, key_algorithm: str) -> bytes:

@@ -13,7 +13,7 @@ import concurrent.futures
 import enum
 import io
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -112,8 +112,9 @@ class CheckResult:
     trusted: bool = False  # the signing certificate chains to the trust anchor and is valid now
 
 
-def check_document(data: bytes, signing_cert: bytes, trust_root: bytes) -> CheckResult:
-    """Whether `data` is a PDF signed with exactly `signing_cert` (DER), unchanged since.
+def check_document(data: bytes, ours: Sequence[tuple[bytes, bytes]]) -> CheckResult:
+    """Whether `data` is a PDF signed with exactly one of `ours` (signing certificate, its trust root; DER),
+    unchanged since.
 
     Never raises for what it is handed: any PDF (or not) a caller uploads gets a verdict.
     """
@@ -128,13 +129,14 @@ def check_document(data: bytes, signing_cert: bytes, trust_root: bytes) -> Check
         return CheckResult(Verdict.UNREADABLE)
     if not signatures:
         return CheckResult(Verdict.UNSIGNED)
-    ours = [s for s in signatures if _signer_cert(s) == signing_cert]
-    if not ours:
+    roots = dict(ours)
+    by_us = [s for s in signatures if _signer_cert(s) in roots]
+    if not by_us:
         return CheckResult(Verdict.FOREIGN)
-    if ours[-1] is not signatures[-1]:
+    if by_us[-1] is not signatures[-1]:
         return CheckResult(Verdict.MODIFIED)  # someone signed over our signature: the file was changed
     try:
-        status = _validate(signatures[-1], trust_root)
+        status = _validate(signatures[-1], roots[_signer_cert(signatures[-1]) or b""])
     except Exception:  # noqa: BLE001 - a damaged signature container is a broken signature
         logger.info("signature container unreadable")
         return CheckResult(Verdict.MODIFIED)

@@ -79,8 +79,7 @@ def check_pdf_bytes(principal: Principal, data: bytes, request_id: str) -> dict[
 
     if len(data) > MAX_CHECK_PDF_BYTES:
         raise too_large()
-    chain = signing_key.signing_chain()
-    result = check_document(data, chain.signing_cert, chain.root)
+    result = check_document(data, [(chain.signing_cert, chain.root) for chain in signing_key.known_chains()])
     verdict = result.verdict.value
     answer: dict[str, Any] = {
         "result": verdict,
