@@ -91,6 +91,28 @@ def test_a_verified_certificate_amended_is_posted_signed_once(api, receiver):
         ("sent", 1, "certificate.amended")]
 
 
+def test_deliveries_are_listed_newest_first_in_pages_with_a_cursor_of_that_endpoint(api, receiver):
+    first = register(api, receiver.url).json_body["endpoint_id"]
+    second = register(api, receiver.url).json_body["endpoint_id"]
+    number = verified_certificate(api)
+    for version, amount in enumerate((30_000_000, 29_000_000, 28_000_000), start=1):
+        assert amend(api, number, {"expected_version": version, "guarantee_amount": amount}).status_code == 201
+    drain()
+    url = f"{ENDPOINTS}/{first}/deliveries"
+    everything = api.get(url, user=OWNER).json_body
+    assert len(everything["items"]) == 3 and everything["next_cursor"] is None
+    page_one = api.get(f"{url}?limit=2", user=OWNER).json_body
+    page_two = api.get(f"{url}?limit=2&cursor={page_one['next_cursor']}", user=OWNER).json_body
+    assert page_two["next_cursor"] is None
+    assert [d["delivery_id"] for d in page_one["items"] + page_two["items"]] == [
+        d["delivery_id"] for d in everything["items"]]
+    assert [d["created_at"] for d in everything["items"]] == sorted(
+        (d["created_at"] for d in everything["items"]), reverse=True)
+    # A cursor belongs to its endpoint's list.
+    other = api.get(f"{ENDPOINTS}/{second}/deliveries?cursor={page_one['next_cursor']}", user=OWNER)
+    assert other.status_code == 400 and other.json_body["code"] == "invalid_cursor"
+
+
 def test_cancellation_reissue_and_recorded_dates_are_events_without_the_key(api, receiver):
     assert register(api, receiver.url).status_code == 201
     number = verified_certificate(api)

@@ -24,7 +24,7 @@ from chalicelib.domain.validation import FieldError, ValidationFailed
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import audit, outbox
 from chalicelib.services.audit import utc_text
-from chalicelib.services.paging import parse_limit
+from chalicelib.services.paging import PageRequest
 from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store import webhooks as webhook_store
@@ -102,9 +102,12 @@ def revoke(principal: Principal, endpoint_id: str, request_id: str) -> dict[str,
 
 def deliveries(principal: Principal, endpoint_id: str, params: Mapping[str, str]) -> dict[str, Any]:
     """The endpoint's deliveries, newest first, with their status (sent, pending, sending, parked)."""
-    limit = parse_limit(params.get("limit"))
+    page = PageRequest.from_params(params, {"e": endpoint_id, "f": "deliveries"})
     _own_endpoint(principal, endpoint_id)
-    return {"items": [outbox.presented(n) for n in outbox_store.of_endpoint(endpoint_id, limit)]}
+    found, has_more = outbox_store.page_of_endpoint(endpoint_id, page.limit,
+                                                    page.after["sort"] if page.after else None)
+    return {"items": [outbox.presented(n) for n, _ in found],
+            "next_cursor": page.next_cursor(found, has_more, lambda pair: {"sort": pair[1]})}
 
 
 def replay(principal: Principal, endpoint_id: str, delivery_id: str, request_id: str) -> dict[str, Any]:

@@ -142,6 +142,10 @@ def due_ids(now: datetime, limit: int) -> list[str]:
     return [i.notice_id for i in OutboxNotice.due.query(DUE, OutboxNotice.due_at <= _instant(now), limit=limit)]
 
 
-def of_endpoint(endpoint_id: str, limit: int) -> list[Notice]:
-    """An endpoint's deliveries, newest first."""
-    return [_record(i) for i in OutboxNotice.by_endpoint.query(endpoint_id, scan_index_forward=False, limit=limit)]
+def page_of_endpoint(endpoint_id: str, limit: int, before: str | None) -> tuple[list[tuple[Notice, str]], bool]:
+    """One page of an endpoint's deliveries, newest first, older than `before` (the previous page's last
+    position); each with its position, and whether more follow."""
+    condition = OutboxNotice.created_key < before if before else None
+    items = list(OutboxNotice.by_endpoint.query(endpoint_id, condition, scan_index_forward=False, limit=limit + 1,
+                                                page_size=limit + 1))
+    return [(_record(i), i.created_key or "") for i in items[:limit]], len(items) > limit
