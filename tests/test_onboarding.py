@@ -131,7 +131,7 @@ def test_on_the_portal_the_first_login_sets_a_password_then_goes_home(new_user):
     assert mismatch.status_code == 400 and 'id="new_password_again-error"' in mismatch.text
     weak = browser.submit(mismatch, "/login/new-password", {**fields, "new_password": "short",
                                                            "new_password_again": "short"})
-    assert weak.status_code == 400 and "12文字以上" in weak.visible_text
+    assert weak.status_code == 400 and 'id="new_password-error"' in weak.text and "条件を満たす" in weak.visible_text
     # Another site cannot post it: no form token, no nonce.
     assert Browser(new_user).post("/login/new-password", {**fields, "new_password": CHOSEN,
                                                          "new_password_again": CHOSEN}).status_code == 403

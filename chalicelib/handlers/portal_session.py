@@ -109,6 +109,7 @@ def _login_post(call: PortalCall) -> tuple[str, dict[str, str], str]:
 
 
 CODE_MESSAGE = "認証アプリに表示された6桁のコードを入力してください。"
+REFUSED_PASSWORD = "このパスワードは設定できません。条件を満たすパスワードを入力してください。"
 
 
 @bp.route("/login/mfa", methods=["POST"], content_types=FORM_CONTENT_TYPES)
@@ -194,7 +195,7 @@ def new_password_submit(call: PortalCall) -> Response:
         signed_in = complete_new_password(username, session, password)
     except InvalidNewPassword:
         return _new_password_form(call, nonce, username, session, next_path, status=400,
-                                  field_errors={"new_password": NEW_PASSWORD_RULES + "。"},
+                                  field_errors={"new_password": REFUSED_PASSWORD},
                                   message="入力内容に誤りがあります。")
     except Unauthorized as exc:  # an expired session, or the next step (surety staff: enrol TOTP)
         return _challenge_or_login(call, exc, nonce, username, next_path)

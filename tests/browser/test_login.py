@@ -59,7 +59,7 @@ def test_axe_runs_under_the_portal_csp_and_sees_a_violation(new_page, a11y):
     assert [v["id"] for v in finding.violations] == ["image-alt"], finding.violations
 
 
-def test_a_new_account_sets_its_password_at_its_first_login(runner, new_page, a11y):
+def test_a_new_account_sets_its_password_at_its_first_login(runner, new_page, a11y, screenshot):
     """An account the administrator created with a temporary password: the portal asks for the user's own."""
     import boto3
 
@@ -78,6 +78,7 @@ def test_a_new_account_sets_its_password_at_its_first_login(runner, new_page, a1
     page.get_by_role("button", name=re.compile("ログイン")).click()
     assert page.get_by_role("heading", name="パスワードの設定").count() == 1
     a11y.check(page, "パスワードの設定")
+    screenshot(page, "new-password")
     page.get_by_label("新しいパスワード", exact=False).first.fill("Chosen-Pass-98765!")
     page.get_by_label(re.compile("確認")).fill("Chosen-Pass-98765!")
     page.get_by_role("button", name="設定してログイン").click()

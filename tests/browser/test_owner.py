@@ -160,7 +160,7 @@ def test_keyboard_only_verification(runner, new_page, a11y):
     a11y.assert_clean()
 
 
-def test_owner_checks_a_handed_pdf_on_the_check_screen(runner, new_page, a11y, tmp_path):
+def test_owner_checks_a_handed_pdf_on_the_check_screen(runner, new_page, a11y, screenshot, tmp_path):
     """「PDFの署名確認」: the PDF the clerk was handed is genuine; one changed byte makes it a PDF not to trust."""
     number = runner.issued[1]
     key = key_shown_to_the_contractor(new_page, number)
@@ -186,6 +186,7 @@ def test_owner_checks_a_handed_pdf_on_the_check_screen(runner, new_page, a11y, t
     assert "真正な保証証書" in status and "最新" in status, status
     assert number in page.locator("main").inner_text()
     a11y.check(page, "PDFの署名確認 (結果)")
+    screenshot(page, "check-result")
 
     page.get_by_label(re.compile("PDFファイル")).set_input_files(str(tmp_path / "changed.pdf"))
     page.get_by_role("button", name="確認する").click()
