@@ -317,15 +317,22 @@ def test_a_certificate_for_another_key_is_refused_not_used(api):
         kms_signer()
 
 
-def test_without_its_signing_certificate_a_stage_makes_no_unsigned_pdf_and_says_why(api):
-    """A new stage before the surety stored its certificate (README runbook): issuing still works, a PDF or a
-    key notice is a 503 naming the cause, never an unsigned file or a bare 500."""
+@pytest.mark.parametrize("secret", [
+    " ", "not a certificate", '{"retired": []}', '{"current": "x"}', "{not json", "CHAIN-AS-RETIRED-STRING"])
+def test_without_its_signing_certificate_a_stage_makes_no_unsigned_pdf_and_says_why(api, secret):
+    """A new stage before the surety stored its certificate (README runbook), or a secret stored wrongly:
+    issuing still works, a PDF or a key notice is a 503 naming the cause, never an unsigned file or a 500."""
+    import json as _json
+
     from chalicelib import caches
     from chalicelib.adapters.aws import client
 
     settings = api.account.settings
-    client("secretsmanager", settings.region).put_secret_value(
-        SecretId=settings.signing.certificate_secret_id, SecretString=" ")
+    secrets_manager = client("secretsmanager", settings.region)
+    if secret == "CHAIN-AS-RETIRED-STRING":  # "retired" must be a list of chains, not one chain
+        chain = secrets_manager.get_secret_value(SecretId=settings.signing.certificate_secret_id)["SecretString"]
+        secret = _json.dumps({"current": chain, "retired": chain})
+    secrets_manager.put_secret_value(SecretId=settings.signing.certificate_secret_id, SecretString=secret)
     caches.reset_all()
     number = issue(api)
     for path in (f"/v1/certificates/{number}/pdf", f"/v1/certificates/{number}/auth-key"):
@@ -334,6 +341,8 @@ def test_without_its_signing_certificate_a_stage_makes_no_unsigned_pdf_and_says_
         assert response.json_body["code"] == "signing_not_configured"
         assert "電子署名" in response.json_body["message"] and "url" not in str(response.json_body)
     assert not s3_client(api).list_objects_v2(Bucket=settings.bucket).get("Contents")
+    refused = check(api, b"%PDF-1.7 anything")
+    assert refused.status_code == 503 and refused.json_body["code"] == "signing_not_configured"
 
 
 def signer_of(data: bytes) -> bytes:

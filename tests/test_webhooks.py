@@ -296,6 +296,7 @@ def test_endpoints_are_the_owners_own(api, receiver):
     number = verified_certificate(api)
     assert cancel(api, number, {"reason": "工事中止"}).status_code == 200  # owes the endpoint a delivery
     assert api.request("DELETE", f"{ENDPOINTS}/{endpoint}", user=OWNER).json_body["status"] == "revoked"
+    assert api.request("DELETE", f"{ENDPOINTS}/{endpoint}", user=OWNER).status_code == 200  # again: no change
     assert sorted(drain()) == ["parked", "sent", "sent", "sent"]  # revoked before delivery: parked at once
     later = verified_certificate(api)
     assert cancel(api, later, {"reason": "工事中止"}).status_code == 200
@@ -334,3 +335,53 @@ def test_an_email_ses_refuses_is_retried_and_then_sent_once(api):
     assert drain(start + timedelta(hours=2)) == []
     mails = sent_emails()[before:]
     assert len(mails) == 1 and number in mails[0].body
+
+
+def test_a_receiver_answering_garbage_is_retried_then_parked_like_any_failure(api, monkeypatch):
+    """A failure the HTTP layer does not name (here: a status line that is not HTTP) still counts as an
+    attempt: it is recorded, retried on schedule and parked after 24 h, never left in flight for ever."""
+    import http.client
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def answer_garbage() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            connection.recv(65536)
+            connection.sendall(b"NOT-HTTP garbage\r\n\r\n")
+            connection.close()
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    try:
+        endpoint = register(api, f"http://127.0.0.1:{server.getsockname()[1]}/hook").json_body["endpoint_id"]
+        verified = verified_certificate(api)
+        assert cancel(api, verified, {"reason": "工事中止"}).status_code == 200
+        start = now()
+        assert drain(start).count("retry") == 1  # the emails go; the webhook waits for its retry
+        (delivery,) = api.get(f"{ENDPOINTS}/{endpoint}/deliveries", user=OWNER).json_body["items"]
+        assert (delivery["status"], delivery["attempts"], delivery["last_error"]) == (
+            "pending", 1, f"network error ({http.client.BadStatusLine.__name__})")
+        assert drain(start + timedelta(hours=25)) == ["parked"]
+
+        # Any other fault of an attempt (here: KMS refusing to decrypt the secret) is an attempt too.
+        from chalicelib.adapters import key_material
+
+        def refuse(*_: object) -> bytes:
+            raise RuntimeError("KMS unavailable")
+
+        monkeypatch.setattr(key_material, "decrypt_webhook_secret", refuse)
+        replay = api.post(f"{ENDPOINTS}/{endpoint}/deliveries/{delivery['delivery_id']}/replay", user=OWNER)
+        assert replay.status_code == 202
+        assert drain() == ["retry"]
+        (delivery,) = api.get(f"{ENDPOINTS}/{endpoint}/deliveries", user=OWNER).json_body["items"]
+        assert (delivery["status"], delivery["last_error"]) == ("pending", "error (RuntimeError)")
+        assert "KMS unavailable" not in str(delivery)
+    finally:
+        server.close()

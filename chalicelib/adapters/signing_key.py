@@ -92,16 +92,22 @@ def _load_chains() -> tuple[SigningChain, ...]:
     if text.startswith("{"):
         try:
             document = json.loads(text)
-            text, retired = str(document["current"]), [str(r) for r in document.get("retired", [])]
+            text, retired = str(document["current"]), document.get("retired", [])
+            if not isinstance(retired, list):
+                raise TypeError("retired is not a list")
         except (ValueError, KeyError, TypeError):
-            raise SigningNotConfigured("the signing certificate secret is JSON without a current chain") from None
-    current = _chain(text)
+            raise SigningNotConfigured("the signing certificate secret is JSON without a current chain or with "
+                                       "retired chains not in a list") from None
+    try:
+        current, *old = [_chain(str(pem_text)) for pem_text in [text, *retired]]
+    except ValueError:
+        raise SigningNotConfigured("the signing certificate secret holds something that is not PEM") from None
     if current is None:
         raise SigningNotConfigured("the signing certificate secret holds no certificate")
     public_key = client("kms", settings.region).get_public_key(KeyId=settings.signing.key_id)["PublicKey"]
     if _public_key(current.signing_cert) != public_key:
         raise SigningNotConfigured("the signing certificate is not for the stage's signing key")
-    return (current, *(chain for chain in map(_chain, retired) if chain is not None))
+    return (current, *(chain for chain in old if chain is not None))
 
 
 def _chain(pem_text: str) -> SigningChain | None:

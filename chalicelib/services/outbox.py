@@ -10,6 +10,7 @@ and the same sweep hands over notices whose first hand-off failed or whose consu
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import random as _random
@@ -78,7 +79,7 @@ def _post_webhook(notice: Notice, now: datetime) -> str | None:
         return "unsafe destination"
     except TimeoutError:
         return "timeout"
-    except OSError as exc:
+    except (OSError, http.client.HTTPException) as exc:
         return f"network error ({type(exc).__name__})"
     return None if 200 <= status < 300 else f"HTTP {status}"
 
@@ -91,10 +92,15 @@ def deliver(notice_id: str, now: datetime | None = None,
     notice = outbox_store.claim(notice_id, now)
     if notice is None:
         return "skipped"
-    if notice.kind is NoticeKind.EMAIL:
-        error = None if mail.send(mail.decode([notice.payload])[0]) else "not accepted by SES"
-    else:
-        error = _post_webhook(notice, now)
+    try:
+        if notice.kind is NoticeKind.EMAIL:
+            error = None if mail.send(mail.decode([notice.payload])[0]) else "not accepted by SES"
+        else:
+            error = _post_webhook(notice, now)
+    except Exception as exc:  # noqa: BLE001 - any failed attempt counts toward the 24 h, then parks
+        # The type only: a message may quote the receiver's URL.
+        logger.exception("notice attempt failed", extra=log_context(notice_kind=notice.kind.value))
+        error = f"error ({type(exc).__name__})"
     if error is None:
         outbox_store.mark_sent(notice_id, now)
         return "sent"

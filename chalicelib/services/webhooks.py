@@ -95,8 +95,8 @@ def _own_endpoint(principal: Principal, endpoint_id: str) -> WebhookEndpoint:
 def revoke(principal: Principal, endpoint_id: str, request_id: str) -> dict[str, Any]:
     """No delivery is attempted to a revoked endpoint (those owed are parked at their next attempt)."""
     _own_endpoint(principal, endpoint_id)
-    webhook_store.revoke(principal.org_id or "", endpoint_id, utc_now())
-    _audit(principal, "webhook_endpoint_revoked", request_id, {"endpoint_id": endpoint_id})
+    if webhook_store.revoke(principal.org_id or "", endpoint_id, utc_now()):  # not again for a revoked one
+        _audit(principal, "webhook_endpoint_revoked", request_id, {"endpoint_id": endpoint_id})
     return _presented(_own_endpoint(principal, endpoint_id))
 
 

@@ -269,8 +269,8 @@ def commit_in_place(latest: CertificateVersion, changed: CertificateVersion, out
         GuaranteeVersion.completion_date.set(t.completion_date),
         GuaranteeVersion.guarantee_period_end.set(t.guarantee_period_end),
         GuaranteeVersion.status.set(changed.status.value),
-        # What the certificate prints may have changed: its PDF is made again for the new revision.
-        GuaranteeVersion.pdf_stored.set(False),
+        # The caller says whether the stored PDF still prints this state (a recorded change: no).
+        GuaranteeVersion.pdf_stored.set(changed.pdf_stored),
     ]
     if changed.recorded_changes != latest.recorded_changes:
         actions.append(GuaranteeVersion.recorded_changes.set(_recorded_json(changed.recorded_changes)))
