@@ -245,7 +245,9 @@ def identity_resources() -> dict[str, Any]:
             "Properties": {
                 "UserPoolId": {"Ref": "UserPool"},
                 "ClientName": "api",
-                "GenerateSecret": False,
+                # Only the app, which knows the secret, can sign people in: calling Cognito directly with a
+                # password cannot skip its rules (TOTP for surety staff).
+                "GenerateSecret": True,
                 "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
                 "ReadAttributes": ["custom:org_id"],
                 # A user must never change its own organisation with its access token.
@@ -615,14 +617,14 @@ def pin_stage(template: dict[str, Any], stage: str) -> dict[str, Any]:
         raise ValueError(f"{stage!r} is not a deployed stage {DEPLOYED_STAGES}")
     pinned = json.loads(json.dumps(template))
     pinned["Parameters"]["Stage"] = {**pinned["Parameters"]["Stage"], "Default": stage, "AllowedValues": [stage]}
-    # The policy file cannot name a pool that the stack has not made yet: each role's machine-client grant is
+    # The policy file cannot name a pool that the stack has not made yet: each role's grants on the pool are
     # bound here to this stack's pool.
     for resource in pinned["Resources"].values():
         if resource.get("Type") != "AWS::IAM::Role":
             continue
         for policy in resource["Properties"].get("Policies", []):
             for statement in policy["PolicyDocument"]["Statement"]:
-                if statement.get("Sid") == MACHINE_CLIENTS_SID:
+                if statement.get("Sid") in POOL_SIDS:
                     statement["Resource"] = {"Fn::GetAtt": ["UserPool", "Arn"]}
     return pinned
 
@@ -676,17 +678,24 @@ def machine_client_resources() -> dict[str, Any]:
 
 
 MACHINE_CLIENTS_SID = "MachineClients"
+APP_CLIENT_SECRET_SID = "AppClientSecret"
+POOL_SIDS = (MACHINE_CLIENTS_SID, APP_CLIENT_SECRET_SID)  # bound to the stack's own pool when packaged
 
 
 def machine_client_statements(stage: str) -> list[dict[str, Any]]:
-    """The surety's route makes and deletes app clients of the stage's pool (and nothing else of it)."""
-    pool = stage_environment(stage).get("APP_USER_POOL_ID") or "*"
-    return [{
-        "Sid": MACHINE_CLIENTS_SID,
-        "Effect": "Allow",
-        "Action": ["cognito-idp:CreateUserPoolClient", "cognito-idp:DeleteUserPoolClient"],
-        "Resource": f"arn:aws:cognito-idp:{REGION}:*:userpool/{pool}",
-    }]
+    """The stage's pool: the surety's route makes and deletes machine clients, and sign-in reads the app client's
+    secret for SECRET_HASH (and nothing else of it)."""
+    pool = f"arn:aws:cognito-idp:{REGION}:*:userpool/{stage_environment(stage).get('APP_USER_POOL_ID') or '*'}"
+    return [
+        {
+            "Sid": MACHINE_CLIENTS_SID,
+            "Effect": "Allow",
+            "Action": ["cognito-idp:CreateUserPoolClient", "cognito-idp:DeleteUserPoolClient"],
+            "Resource": pool,
+        },
+        {"Sid": APP_CLIENT_SECRET_SID, "Effect": "Allow", "Action": "cognito-idp:DescribeUserPoolClient",
+         "Resource": pool},
+    ]
 
 
 def resources_template() -> dict[str, Any]:

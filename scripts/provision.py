@@ -199,7 +199,7 @@ def create_user_pool(settings: Settings) -> Identity:
         client_id = idp.create_user_pool_client(
             UserPoolId=pool_id,
             ClientName="api",
-            GenerateSecret=False,
+            GenerateSecret=True,  # only the app can sign people in (SECRET_HASH): its rules cannot be skipped
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
             ReadAttributes=["custom:org_id"],
         )["UserPoolClient"]["ClientId"]

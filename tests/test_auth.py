@@ -138,3 +138,26 @@ def test_wrong_role_is_403(bare_api):
     for user, method, path, body in cases:
         response = bare_api.request(method, path, user=user, body=body, headers={"Idempotency-Key": "k-1"})
         assert_error(response, 403, "forbidden", context=(user, method, path))
+
+
+def test_only_the_app_can_sign_people_in_its_client_has_a_secret(bare_api):
+    """The people's app client has a secret, so a password alone does not get a token from Cognito: rules the
+    app adds at sign-in (TOTP for surety staff) cannot be skipped by calling Cognito directly. moto checks
+    SECRET_HASH on the MFA challenge only, so the hash the app sends is checked here with moto's own
+    implementation of Cognito's formula, for the pool provisioned like the stack's."""
+    from moto.cognitoidp.utils import check_secret_hash
+
+    from chalicelib.adapters import aws, identity
+    from scripts import infra
+
+    settings = bare_api.account.settings
+    app_client = aws.client("cognito-idp", settings.region).describe_user_pool_client(
+        UserPoolId=settings.user_pool_id, ClientId=settings.user_pool_client_id)["UserPoolClient"]
+    assert app_client.get("ClientSecret")
+    for username in ("demo-surety", "new-staff"):
+        assert check_secret_hash(app_client["ClientSecret"], app_client["ClientId"], username,
+                                 identity.secret_hash(username, settings))
+    assert not check_secret_hash(app_client["ClientSecret"], app_client["ClientId"], "demo-pref",
+                                 identity.secret_hash("demo-surety", settings))
+    assert infra.resources_template()["Resources"]["UserPoolClient"]["Properties"]["GenerateSecret"] is True
+    assert bare_api.post("/v1/auth/login", {"username": "demo-surety", "password": DEMO_PASSWORD}).status_code == 200

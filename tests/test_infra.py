@@ -168,10 +168,11 @@ def test_a_packaged_template_accepts_only_the_stage_it_packaged():
     pinned = infra.pin_stage(template, "dev")
     assert pinned["Parameters"]["Stage"]["AllowedValues"] == ["dev"]
     assert pinned["Parameters"]["Stage"]["Default"] == "dev"
-    # The machine-client grant names the stack's own pool, not every pool of the account.
-    (grant,) = [s for s in pinned["Resources"]["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"][
-        "Statement"] if s["Sid"] == "MachineClients"]
-    assert grant["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
+    # The grants on the pool (machine clients, the app client's secret) name the stack's own pool, not every
+    # pool of the account.
+    grants = [s for s in pinned["Resources"]["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"] if s["Sid"] in ("MachineClients", "AppClientSecret")]
+    assert len(grants) == 2 and all(g["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]} for g in grants)
     assert "userpool/*" in json.dumps(template)  # the input is left as it was
     with pytest.raises(ValueError):
         infra.pin_stage(template, "prod")

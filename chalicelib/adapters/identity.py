@@ -64,10 +64,34 @@ def _new_jwks_client(url: str) -> PyJWKClient:
                              cooldown_duration=_JWKS_COOLDOWN_SECONDS)
 
 
+_app_client_secrets: dict[tuple[str, str], str] = {}
+
+
 @caches.on_reset
 def forget_signing_keys() -> None:
     with _lock:
         _clients.clear()
+        _app_client_secrets.clear()
+
+
+def secret_hash(username: str, settings: Settings) -> str:
+    """Cognito's SECRET_HASH of a sign-in through the app client: Base64(HMAC-SHA256(client secret, username +
+    client id)). The client has a secret so that nobody but the app signs people in (docs/ARCHITECTURE.md, roles);
+    the secret is read from Cognito once per container (DescribeUserPoolClient), never stored by us."""
+    import base64
+    import hashlib
+    import hmac
+
+    key = (settings.user_pool_id, settings.user_pool_client_id)
+    with _lock:
+        secret = _app_client_secrets.get(key)
+    if secret is None:
+        secret = client("cognito-idp", settings.region).describe_user_pool_client(
+            UserPoolId=settings.user_pool_id, ClientId=settings.user_pool_client_id)["UserPoolClient"]["ClientSecret"]
+        with _lock:
+            _app_client_secrets[key] = secret
+    digest = hmac.new(secret.encode(), (username + settings.user_pool_client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
 
 
 def verify_id_token(token: str, settings: Settings | None = None) -> Principal:
@@ -231,7 +255,8 @@ def sign_in(username: str, password: str) -> SignIn:
         result = cognito.initiate_auth(
             ClientId=settings.user_pool_client_id,
             AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
+            AuthParameters={"USERNAME": username, "PASSWORD": password,
+                            "SECRET_HASH": secret_hash(username, settings)},
         )
     except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
         raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials") from None
@@ -275,7 +300,8 @@ def complete_new_password(username: str, session: str, new_password: str) -> Sig
             ClientId=settings.user_pool_client_id,
             ChallengeName="NEW_PASSWORD_REQUIRED",
             Session=session,
-            ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+            ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password,
+                                "SECRET_HASH": secret_hash(username, settings)},
         )
     except cognito.exceptions.InvalidPasswordException:
         raise InvalidNewPassword() from None
@@ -336,7 +362,8 @@ def answer_totp(username: str, session: str, code: str) -> SignIn:
     try:
         result = cognito.respond_to_auth_challenge(
             ClientId=settings.user_pool_client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
-            ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code},
+            ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code,
+                                "SECRET_HASH": secret_hash(username, settings)},
         )
     except cognito.exceptions.CodeMismatchException:
         raise WrongCode() from None
