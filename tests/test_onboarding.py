@@ -6,6 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from chalicelib.portal import security
 from chalicelib.portal.security import SESSION_COOKIE
 
 TEMPORARY = "Temporary-Pass-1234"
@@ -169,12 +170,14 @@ def test_on_the_portal_surety_staff_enrol_an_authenticator_then_log_in_with_its_
     assert setup.status_code == 200 and "認証アプリの登録" in setup.visible_text, setup.visible_text
     secret = setup.field("secret_code") or ""
     assert secret and secret in setup.visible_text and SESSION_COOKIE not in browser.cookies
-    enrol = {"next": "/", "username": "new-staff", "secret_code": secret, "setup_token": setup.field("setup_token")}
+    assert setup.field("setup_token") is None  # the access token that enrols stays in an HttpOnly cookie
+    assert security.MFA_SETUP_COOKIE in browser.cookies
+    enrol = {"next": "/", "username": "new-staff", "secret_code": secret}
     empty = browser.submit(setup, "/login/mfa-setup", {**enrol, "code": ""})
     assert empty.status_code == 400 and 'id="code-error"' in empty.text
     enrolled = browser.submit(empty, "/login/mfa-setup", {**enrol, "code": "123456"})
     assert enrolled.status_code == 200 and "認証アプリを登録しました" in enrolled.visible_text
-    assert SESSION_COOKIE not in browser.cookies
+    assert SESSION_COOKIE not in browser.cookies and security.MFA_SETUP_COOKIE not in browser.cookies
 
     asked = browser.login("new-staff", CHOSEN)
     assert asked.status_code == 200 and "ワンタイムコードの入力" in asked.visible_text

@@ -28,13 +28,17 @@ EXPIRED_MESSAGE = "ログインの有効期限が切れました。再度ログ�
 
 def _login_form(call: PortalCall, *, status: int = 200, next_path: str = "/", username: str = "",
                 message: str | None = None, field_errors: dict[str, str] | None = None,
-                notice: str | None = None) -> Response:
-    """The login form with a fresh nonce cookie and the form token bound to it; `notice` says what went well."""
+                notice: str | None = None, ending_mfa_setup: bool = False) -> Response:
+    """The login form with a fresh nonce cookie and the form token bound to it; `notice` says what went well.
+    `ending_mfa_setup`: the enrolment's token cookie is cleared too."""
     nonce = security.new_nonce()
+    cookies = [security.login_nonce_cookie(nonce)]
+    if ending_mfa_setup:
+        cookies.append(security.clear_mfa_setup_cookie())
     return call.page(
         "login.html",
         status=status,
-        headers={"Set-Cookie": security.login_nonce_cookie(nonce)},
+        headers={"Set-Cookie": cookies},
         login_csrf=security.csrf_token(security.login_binding(nonce)),
         next_path=next_path,
         username=username,
@@ -87,16 +91,19 @@ def _challenge_or_login(call: PortalCall, exc: Unauthorized, nonce: str | None, 
         return _challenge_form(call, "mfa.html", nonce, next_path, username=username,
                                challenge_session=extra["session"])
     if nonce and exc.code == "mfa_setup_required":
+        # The enrolment's token is a Cognito access token: it rides in an HttpOnly cookie, never in the page.
         return _challenge_form(call, "mfa_setup.html", nonce, next_path, username=username,
-                               secret_code=extra["secret_code"], setup_token=extra["setup_token"])
+                               secret_code=extra["secret_code"],
+                               headers={"Set-Cookie": security.mfa_setup_cookie(extra["setup_token"])})
     return _login_form(call, status=401, next_path=next_path, username=username, message=exc.message)
 
 
 def _challenge_form(call: PortalCall, template: str, nonce: str, next_path: str, *, status: int = 200,
                     message: str | None = None, field_errors: dict[str, str] | None = None,
-                    **values: Any) -> Response:
+                    headers: dict[str, Any] | None = None, **values: Any) -> Response:
     """A step of the login after the password; its form token stays bound to the login nonce."""
-    return call.page(template, status=status, login_csrf=security.csrf_token(security.login_binding(nonce)),
+    return call.page(template, status=status, headers=headers,
+                     login_csrf=security.csrf_token(security.login_binding(nonce)),
                      next_path=next_path, message=message, field_errors=field_errors or {}, **values)
 
 
@@ -133,7 +140,8 @@ def mfa_submit(call: PortalCall) -> Response:
 @page(bp)
 def mfa_setup_submit(call: PortalCall) -> Response:
     nonce, form, next_path = _login_post(call)
-    username, token, code = form.get("username", ""), form.get("setup_token", ""), form.get("code", "").strip()
+    username, code = form.get("username", ""), form.get("code", "").strip()
+    token = security.cookies(call.request.headers).get(security.MFA_SETUP_COOKIE, "")
     try:
         if not code:
             raise WrongCode()
@@ -141,10 +149,11 @@ def mfa_setup_submit(call: PortalCall) -> Response:
     except WrongCode:
         return _challenge_form(call, "mfa_setup.html", nonce, next_path, status=400,
                                message="入力内容に誤りがあります。", field_errors={"code": CODE_MESSAGE},
-                               username=username, secret_code=form.get("secret_code", ""), setup_token=token)
+                               username=username, secret_code=form.get("secret_code", ""))
     except Unauthorized as exc:
-        return _login_form(call, status=401, next_path=next_path, username=username, message=exc.message)
-    return _login_form(call, next_path=next_path, username=username,
+        return _login_form(call, status=401, next_path=next_path, username=username, message=exc.message,
+                           ending_mfa_setup=True)
+    return _login_form(call, next_path=next_path, username=username, ending_mfa_setup=True,
                        notice="認証アプリを登録しました。パスワードとワンタイムコードで、もう一度ログインしてください。")
 
 

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 SESSION_COOKIE = "__Host-denshi-session"
 LOGIN_NONCE_COOKIE = "__Host-denshi-login"
+MFA_SETUP_COOKIE = "__Host-denshi-mfa-setup"  # the Cognito access token that enrols a TOTP app: never in the page
+MFA_SETUP_SECONDS = 300
 LOGIN_NONCE_SECONDS = 1800
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -72,6 +74,14 @@ def login_nonce_cookie(nonce: str) -> str:
 
 def clear_login_nonce_cookie() -> str:
     return _cookie(LOGIN_NONCE_COOKIE, "", max_age=0)
+
+
+def mfa_setup_cookie(setup_token: str) -> str:
+    return _cookie(MFA_SETUP_COOKIE, setup_token, max_age=MFA_SETUP_SECONDS)
+
+
+def clear_mfa_setup_cookie() -> str:
+    return _cookie(MFA_SETUP_COOKIE, "", max_age=0)
 
 
 def new_nonce() -> str:
