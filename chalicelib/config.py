@@ -96,7 +96,7 @@ def get_settings() -> Settings:
             key_id=_env("APP_SIGNING_KEY_ID", "alias/denshi-hosho-local-signing"),
             certificate_secret_id=_env("APP_SIGNING_CERT_SECRET_ID", "denshi-hosho-local/signing-certificate"),
             tsa_url=_env("APP_TSA_URL"),
-            location=_env("APP_SIGNING_LOCATION", "大阪市西区"),
+            location=_env("APP_SIGNING_LOCATION", "○○県○○市"),  # the fictional demo surety's town
         ),
         contract_number_base=int(_env("APP_CONTRACT_NUMBER_BASE", "2070500000")),
         portal_url=_env("APP_PORTAL_URL", "http://localhost:8000").rstrip("/"),

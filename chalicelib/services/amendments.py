@@ -59,10 +59,9 @@ def _version_conflict(message: str, current: int) -> Conflict:
 
 
 def _latest_open(contract_number: str) -> CertificateVersion:
-    versions = guarantee_store.get_versions(contract_number)
-    if not versions:
+    latest = guarantee_store.latest_version(contract_number)
+    if latest is None:
         raise NotFound()
-    latest = versions[0]
     if latest.is_cancelled:
         raise Conflict("解約済みの保証は変更できません。", code="guarantee_cancelled",
                        extra_body={"current_version": latest.version})
@@ -70,8 +69,10 @@ def _latest_open(contract_number: str) -> CertificateVersion:
 
 
 def _lost_race(contract_number: str) -> Conflict:
+    latest = guarantee_store.latest_version(contract_number)
+    assert latest is not None  # the race was lost to another change of this very guarantee
     return _version_conflict("他の変更が先に登録されました。最新の内容を確認してから再度変更してください。",
-                             guarantee_store.get_versions(contract_number)[0].version)
+                             latest.version)
 
 
 def amend(principal: Principal, contract_number: str, body: dict[str, Any], idempotency_key: str | None,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import files, key_material
@@ -61,23 +62,38 @@ def _withdraw_key_notices(contract_number: str) -> None:
                      extra=log_context(contract_number=contract_number, operation="key_notices_withdraw"))
 
 
+@dataclass(frozen=True)
+class SealedKey:
+    """A new 認証キー as it is kept: its digest under the current app-secret version, and its KMS ciphertext
+    (for re-display). `plain` is only ever answered to the contractor."""
+
+    plain: str
+    digest: str
+    secret_version: str
+    encrypted: bytes
+
+
+def seal_new_key(contract_number: str) -> SealedKey:
+    plain = generate_auth_key()
+    secret_version, secret = key_material.current_auth_key_secret()
+    return SealedKey(plain, auth_key_digest(secret, contract_number, plain), secret_version,
+                     key_material.encrypt_auth_key(contract_number, plain))
+
+
 def reissue_auth_key(principal: Principal, contract_number: str, request_id: str) -> dict[str, Any]:
     """A new key; the old one stops working at once, and notices made for it are removed."""
     latest, key_record = _own_key(principal, contract_number)
-    plain = generate_auth_key()
     generation = key_record.generation + 1
     event = audit.event(contract_number, "key_reissued", principal, request_id, detail={"generation": generation})
     now = utc_now()
     hooks = webhooks.owner_notices(latest, WebhookEvent.KEY_REISSUED, {"generation": generation}, now)
-    secret_version, secret = key_material.current_auth_key_secret()
+    key = seal_new_key(contract_number)
     try:
-        auth_key_store.replace_key(
-            key_record, auth_key_digest(secret, contract_number, plain),
-            key_material.encrypt_auth_key(contract_number, plain), event, now, hooks, secret_version=secret_version,
-        )
+        auth_key_store.replace_key(key_record, key.digest, key.encrypted, event, now, hooks,
+                                   secret_version=key.secret_version)
     except auth_key_store.KeyChanged:
         raise Conflict("認証キーは同時に行われた別の操作で再発行されました。認証キーの画面を開き直してください。",
                        code="auth_key_conflict") from None
     outbox.hand_off(hooks)
     _withdraw_key_notices(contract_number)
-    return _key_answer(latest, plain, generation)
+    return _key_answer(latest, key.plain, generation)

@@ -117,10 +117,9 @@ def _status(principal: Principal, reference: DocumentReference) -> tuple[str, in
     kind, version = reference.kind, reference.version
     if principal.org_id is None or reference.obligee_id != principal.org_id:
         return "not_disclosed", None
-    versions = guarantee_store.get_versions(reference.contract_number)
-    if not versions or versions[0].obligee_id != principal.org_id:
+    latest = guarantee_store.latest_version(reference.contract_number)
+    if latest is None or latest.obligee_id != principal.org_id:
         return "not_disclosed", None
-    latest = versions[0]
     if latest.is_cancelled:
         return "cancelled", latest.version
     if kind == "certificate" and version is not None and latest.version > version:

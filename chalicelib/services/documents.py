@@ -15,6 +15,7 @@ from chalicelib.config import get_settings
 from chalicelib.domain.records import CertificateVersion, Obligee
 from chalicelib.domain.types import SubmissionMethod
 from chalicelib.logs import log_context
+from chalicelib.services import notices
 from chalicelib.store import guarantees as guarantee_store
 
 if TYPE_CHECKING:
@@ -88,11 +89,6 @@ def store_certificate_pdf_quietly(item: CertificateVersion) -> None:
         logger.exception("certificate PDF not stored yet", extra=log_context(contract_number=item.contract_number))
 
 
-def verification_page_url(contract_number: str) -> str:
-    """The owner's verification page with the number filled in (never the key)."""
-    return f"{get_settings().portal_url}/verify?contract_number={contract_number}"
-
-
 def key_notice_content(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str) -> KeyNoticeContent:
     """What the key notice of this guarantee says: the methods its owner accepts, the verification screen's
     address with the number filled in (the portal's, APP_PORTAL_URL)."""
@@ -106,7 +102,7 @@ def key_notice_content(item: CertificateVersion, obligee: Obligee | None, auth_k
         obligee_name=item.obligee_name,
         surety_name=get_settings().surety.name,
         submission_methods=tuple(m.value for m in (obligee.submission_methods if obligee else SubmissionMethod)),
-        verification_url=verification_page_url(item.contract_number),
+        verification_url=notices.verification_page_url(item.contract_number),
     )
 
 

@@ -7,9 +7,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from chalicelib.adapters import key_material
 from chalicelib.config import get_settings
-from chalicelib.domain.auth_key import auth_key_digest, generate_auth_key
 from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.eligibility import ObligeePolicy, electronic_refusal
 from chalicelib.domain.policy import ratio_rules
@@ -26,6 +24,7 @@ from chalicelib.domain.validation import IssueRequest, ValidationFailed, check_a
 from chalicelib.errors import Unprocessable
 from chalicelib.logs import log_context
 from chalicelib.services import audit, documents, notices, outbox
+from chalicelib.services.auth_keys import seal_new_key
 from chalicelib.services.idempotency import Attempt, run_once
 from chalicelib.services.presenters import certificate_content
 from chalicelib.store import guarantees as guarantee_store
@@ -170,14 +169,13 @@ def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
 
 def new_auth_key(contract_number: str, obligee_id: str, contractor_id: str) -> AuthKeyState:
     """A fresh 認証キー, kept only as its digest and its KMS ciphertext."""
-    plain = generate_auth_key()
-    secret_version, secret = key_material.current_auth_key_secret()
+    key = seal_new_key(contract_number)
     return AuthKeyState(
         contract_number=contract_number,
         obligee_id=obligee_id,
         contractor_id=contractor_id,
-        digest=auth_key_digest(secret, contract_number, plain),
-        secret_version=secret_version,
-        encrypted_key=key_material.encrypt_auth_key(contract_number, plain),
+        digest=key.digest,
+        secret_version=key.secret_version,
+        encrypted_key=key.encrypted,
         last_failure_at=None,
     )

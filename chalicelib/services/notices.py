@@ -14,8 +14,13 @@ RECORDED_SUBJECT = "保証期間等の変更のお知らせ"
 def portal_link(contract_number: str, *, for_owner: bool) -> str:
     """Where the addressee reads it: the contractor's 保証工事一覧, or the owner's verification screen with
     the number filled in. A login is needed either way; never a key or a token."""
-    portal = get_settings().portal_url
-    return f"{portal}/verify?contract_number={contract_number}" if for_owner else f"{portal}/certificates"
+    return verification_page_url(contract_number) if for_owner else f"{get_settings().portal_url}/certificates"
+
+
+def verification_page_url(contract_number: str) -> str:
+    """The owner's verification screen with the number filled in (emails, the key notice's QR code): the one
+    place this address is made, and it never carries a key."""
+    return f"{get_settings().portal_url}/verify?contract_number={contract_number}"
 
 
 def _letter(to: str, subject: str, addressee: str, lead: list[str], facts: list[tuple[str, str]],

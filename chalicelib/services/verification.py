@@ -139,7 +139,9 @@ def list_verified(principal: Principal, params: Mapping[str, str]) -> dict[str, 
                                                       page.after["sort"] if page.after else None)
     items = []
     for entry in found:
-        latest = guarantee_store.get_versions(entry.contract_number)[0]
+        latest = guarantee_store.latest_version(entry.contract_number)
+        if latest is None:  # guarantees are never deleted; a verification outlives nothing
+            continue
         items.append({
             "contract_number": entry.contract_number,
             "version": latest.version,

@@ -165,6 +165,13 @@ def get_versions(contract_number: str, *, contractor_id: str | None = None) -> l
                                                         scan_index_forward=False)]
 
 
+def latest_version(contract_number: str) -> CertificateVersion | None:
+    """The newest version only (one item read), for callers that need no history."""
+    for item in GuaranteeVersion.query(contract_number, scan_index_forward=False, limit=1, page_size=1):
+        return _record(item)
+    return None
+
+
 def contractor_page(contractor_id: str, limit: int, after: tuple[str, str, int] | None
                     ) -> tuple[list[CertificateVersion], bool]:
     """One page of a contractor's latest versions, newest first, after the position (sort, number, version)
