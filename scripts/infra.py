@@ -52,8 +52,9 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "contractors": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"],
     "auth-keys": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
     "verifications": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
-    # The per-owner failure budget: counted with UpdateItem, checked inside the verification transaction.
-    "throttle": ["dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
+    # The per-owner failure budget: counted with UpdateItem, checked inside the verification transaction, read
+    # when that transaction is refused (to tell a reached limit from a key reissued meanwhile).
+    "throttle": ["dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem"],
     # Notices are written with the change that owes them, claimed and settled one by one, found by index.
     "outbox": ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"],
     # Registered once, revoked by an update (deliveries keep naming them): never deleted.

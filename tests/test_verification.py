@@ -582,3 +582,25 @@ def test_the_audit_trail_is_newest_first_and_paged(api):
         assert refused.status_code == 403, (user, refused.json_body)
     assert api.get(f"/v1/certificates/{number}/events").status_code == 401
     assert api.get(f"/v1/certificates/{UNKNOWN_NUMBER}/events", user="demo-surety").status_code == 404
+
+
+def test_a_key_reissued_while_it_is_being_verified_is_not_verified_and_not_a_throttle(api, monkeypatch):
+    """The contractor reissues between the check of the typed key and its recording: the typed key is the old
+    one now. The owner gets the one failure answer (never a 429 claiming its account is limited), and nothing
+    is recorded as verified."""
+    from chalicelib.store import auth_keys as auth_key_store
+    from chalicelib.store.models import AuthKey, Verification
+
+    number = issue(api)
+    key = show_key(api, number)
+    real = auth_key_store.record_success
+
+    def reissued_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        AuthKey(number).update(actions=[AuthKey.generation.add(1)])  # another request's reissue won
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(auth_key_store, "record_success", reissued_meanwhile)
+    answer = verify(api, number, key)
+    assert answer.status_code == 404 and answer.json_body["code"] == "verification_failed", answer.json_body
+    assert "Retry-After" not in answer.headers
+    assert Verification.count("sakaiminato", Verification.contract_number == number) == 0

@@ -110,7 +110,10 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
                                          len(latest.recorded_changes))
         event = audit.event(contract_number, "verification_succeeded", principal, request_id,
                             detail={"version": latest.version})
-        if not auth_key_store.record_success(key_record, principal.actor, verification, event, now):
+        refused = auth_key_store.record_success(key_record, principal.actor, verification, event, now)
+        if refused is auth_key_store.SuccessRefused.KEY_CHANGED:  # reissued meanwhile: the old key, not verified
+            raise NotFound(NOT_VERIFIED, code="verification_failed")
+        if refused is auth_key_store.SuccessRefused.ACCOUNT_LIMITED:
             auth_key_store.release_claim(key_record)  # never judged: a right key must not count against it
             raise _account_limited(principal, now)
         pdf_object = documents.ensure_certificate_pdf(latest, trust_stored_flag=True)

@@ -154,10 +154,16 @@ def count_account_failure(username: str, now: datetime) -> int:
     return int(item.failures)
 
 
+class SuccessRefused(StrEnum):
+    ACCOUNT_LIMITED = "account_limited"  # the account reached its hourly limit meanwhile
+    KEY_CHANGED = "key_changed"  # the key was reissued meanwhile: the typed key is the old one
+
+
 def record_success(key: AuthKeyState, username: str, verification: VerificationEntry, event: AuditEntry,
-                   now: datetime) -> bool:
-    """Undo the claimed failure, remember the verification and audit it, unless the account is over its
-    hourly limit (then nothing is written and False is returned)."""
+                   now: datetime) -> SuccessRefused | None:
+    """Undo the claimed failure, remember the verification and audit it; or, when a condition no longer holds,
+    write nothing and say which (the position of a failed condition is not reliable: pynamodb orders the
+    operations by kind, so the account's window is read again)."""
     window, _ = account_window(username, now)
     def write(tx: TransactWrite) -> None:
         tx.condition_check(
@@ -178,10 +184,13 @@ def record_success(key: AuthKeyState, username: str, verification: VerificationE
     try:
         transact(write)
     except TransactWriteError as exc:
-        if failed_conditions(exc):
-            return False
-        raise
-    return True
+        if not failed_conditions(exc):
+            raise
+        counted = get_or_none(Throttle, window, consistent_read=True)
+        if counted is not None and (counted.failures or 0) >= LIMITS.account_failures_per_hour:
+            return SuccessRefused.ACCOUNT_LIMITED
+        return SuccessRefused.KEY_CHANGED
+    return None
 
 
 def get_auth_key(contract_number: str) -> AuthKeyState | None:
