@@ -178,14 +178,14 @@ def test_an_intermediate_advance_needs_the_advance_guarantee_of_the_same_works(a
 
     advance = issue(api)
     # Another owner's or another contractor's works do not count.
-    assert api.issue(**intermediate, obligee_id="pref-demo").status_code == 422
-    assert api.issue(**intermediate, contractor_id="contractor-2").status_code == 422
+    assert_error(api.issue(**intermediate, obligee_id="pref-demo"), 422, "advance_payment_guarantee_missing", {"guarantee_type"})
+    assert_error(api.issue(**intermediate, contractor_id="contractor-2"), 422, "advance_payment_guarantee_missing", {"guarantee_type"})
     # The same works, however its name is spaced or written (full-width), do.
     assert api.issue(**intermediate, project_name="境港市道　渡町線　道路改良工事").status_code == 201
     # A cancelled advance guarantee is no advance guarantee.
     api.post(f"/v1/guarantees/{advance}/cancel", {"reason": "工事中止"}, user=SURETY,
              headers={"Idempotency-Key": "cancel-advance"})
-    assert api.issue(**intermediate).status_code == 422
+    assert_error(api.issue(**intermediate), 422, "advance_payment_guarantee_missing", {"guarantee_type"})
 
 
 def test_every_refusal_is_listed_at_once(api):
