@@ -580,7 +580,8 @@ def queue_resources() -> dict[str, Any]:
 
 def monitoring_resources() -> dict[str, Any]:
     """Alarms to one SNS topic (subscribe the on-call address, README): API 5xx, Lambda errors and throttles,
-    DynamoDB throttles per table, SES bounces and complaints."""
+    the outbox's functions failing and its dead-letter queue, DynamoDB throttles per table, SES bounces and
+    complaints."""
     from chalicelib.store import models
 
     api = {"ApiName": APP_NAME, "Stage": _api_stage_name()}
@@ -599,6 +600,13 @@ def monitoring_resources() -> dict[str, Any]:
         "SesComplaintAlarm": _alarm("SES complaint rate", "AWS/SES", "Reputation.ComplaintRate", {}, 0.001,
                                     "Maximum"),
     }
+    for worker in (f for f in FUNCTIONS if f != CHALICE_FUNCTION):  # the outbox's consumer and sweep
+        resources[f"{worker}ErrorsAlarm"] = _alarm(f"{worker} errors", "AWS/Lambda", "Errors",
+                                                   {"FunctionName": {"Ref": worker}}, 1)
+    # A notice message the consumer failed on five times: someone must look (the outbox still holds the notice).
+    resources["OutboxDeadLetterAlarm"] = _alarm(
+        "Outbox messages in the dead-letter queue", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
+        {"QueueName": {"Fn::GetAtt": ["OutboxDeadLetterQueue", "QueueName"]}}, 1, "Maximum")
     for model in models.ALL_MODELS:
         logical = _logical_id(models.BASE_NAMES[model], "Table")
         resources[f"{logical}ThrottleAlarm"] = _alarm(

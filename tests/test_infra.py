@@ -204,3 +204,18 @@ def test_a_deployed_bucket_is_named_per_account_and_the_role_reaches_exactly_it(
     assert _allows(documents, f"arn:aws:s3:::{bucket}/certificates/2070004426/v1.pdf")
     assert not _allows(documents, f"arn:aws:s3:::{bucket}x/certificates/2070004426/v1.pdf")
     assert not _allows(documents, f"arn:aws:s3:::{bucket[:-1]}/certificates/2070004426/v1.pdf")
+
+
+def test_a_failing_outbox_is_an_alarm_not_a_silence():
+    """The consumer and the sweep run without a caller to see their errors: each has an alarm, and so does a
+    message parked in the outbox's dead-letter queue."""
+    resources = infra.resources_template()["Resources"]
+    alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    for worker in ("OutboxConsumer", "OutboxSweep"):
+        (alarm,) = [a for a in alarms.values() if a["Dimensions"] == [{"Name": "FunctionName",
+                                                                         "Value": {"Ref": worker}}]
+                    and a["MetricName"] == "Errors"]
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    (dlq,) = [a for a in alarms.values() if a["Namespace"] == "AWS/SQS"]
+    assert dlq["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["OutboxDeadLetterQueue", "QueueName"]}
+    assert dlq["Threshold"] == 1
