@@ -18,7 +18,7 @@ run: $(STAMP)
 
 ## Run the test suite (moto in-process) and the linter.
 test: lint
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --dist loadgroup  # the browser tests share one worker, one local run, one Chromium
 
 ## The long fuzz profile (tests/fuzz): every operation of openapi.yaml as each role and without a login, in seeded
 ## batches of a fresh emulated account each (>= 30,000 requests; FUZZ_ROUNDS=n for more or fewer batches). Prints,

@@ -169,23 +169,26 @@ def test_a_contract_years_back_needs_a_stated_reason_which_is_audited(api):
     assert_error(api.issue(late_registration_reason="x" * 201), 400, "validation_error", {"late_registration_reason"})
 
 
+MISSING_ADVANCE = (422, "advance_payment_guarantee_missing", {"guarantee_type"})
+
+
 def test_an_intermediate_advance_needs_the_advance_guarantee_of_the_same_works(api):
     intermediate = {"guarantee_type": "intermediate_advance_payment", "guarantee_amount": 20_000_000}
     refused = api.issue(**intermediate)
-    assert_error(refused, 422, "advance_payment_guarantee_missing", {"guarantee_type"})
+    assert_error(refused, *MISSING_ADVANCE)
     assert "境港市長の「境港市道 渡町線 道路改良工事」の前払金保証が見つかりません" in refused.json_body["message"]
     assert "先に前払金保証を発行する" in refused.json_body["message"]
 
     advance = issue(api)
     # Another owner's or another contractor's works do not count.
-    assert_error(api.issue(**intermediate, obligee_id="pref-demo"), 422, "advance_payment_guarantee_missing", {"guarantee_type"})
-    assert_error(api.issue(**intermediate, contractor_id="contractor-2"), 422, "advance_payment_guarantee_missing", {"guarantee_type"})
+    assert_error(api.issue(**intermediate, obligee_id="pref-demo"), *MISSING_ADVANCE)
+    assert_error(api.issue(**intermediate, contractor_id="contractor-2"), *MISSING_ADVANCE)
     # The same works, however its name is spaced or written (full-width), do.
     assert api.issue(**intermediate, project_name="境港市道　渡町線　道路改良工事").status_code == 201
     # A cancelled advance guarantee is no advance guarantee.
     api.post(f"/v1/guarantees/{advance}/cancel", {"reason": "工事中止"}, user=SURETY,
              headers={"Idempotency-Key": "cancel-advance"})
-    assert_error(api.issue(**intermediate), 422, "advance_payment_guarantee_missing", {"guarantee_type"})
+    assert_error(api.issue(**intermediate), *MISSING_ADVANCE)
 
 
 def test_every_refusal_is_listed_at_once(api):

@@ -402,13 +402,16 @@ def test_after_a_renewal_pdfs_of_the_retired_certificate_still_check_as_genuine(
 def test_signing_works_where_an_event_loop_is_already_running(api):
     """pyHanko's sync wrappers call asyncio.run(); an async host (or a test driver) already runs a loop."""
     import asyncio
+    import concurrent.futures
 
     number = issue(api)
 
     async def inside_a_loop() -> bytes:
         return key_notice_pdf(api, number)
 
-    signed = asyncio.run(inside_a_loop())
+    # A thread of its own: the worker's main thread may run a loop already (Playwright's, in the browser tests).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        signed = pool.submit(lambda: asyncio.run(inside_a_loop())).result()
     assert check(api, signed).json_body["result"] == "genuine"
 
 
