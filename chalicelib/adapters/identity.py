@@ -291,31 +291,38 @@ def challenge_of(result: dict[str, Any]) -> Unauthorized:
 
 def complete_new_password(username: str, session: str, new_password: str) -> SignIn:
     """Answer NEW_PASSWORD_REQUIRED with the user's own password; signed in as `sign_in` would be."""
+    settings = get_settings()
+    tokens = _answer_challenge(settings, "NEW_PASSWORD_REQUIRED", username, session,
+                               {"NEW_PASSWORD": new_password}, refused="InvalidPasswordException",
+                               refusal=InvalidNewPassword)
+    return signed_in_with(tokens, settings)
+
+
+def _answer_challenge(settings: Settings, challenge: str, username: str, session: str, answer: dict[str, str],
+                      *, refused: str, refusal: type[Exception]) -> dict[str, Any]:
+    """Cognito's tokens for an answered challenge. Cognito's `refused` error (the answer itself is not accepted:
+    the user may try again) raises `refusal`; an expired or foreign session is a 401 (start again from the login,
+    it lasts minutes and is bound to the user); another challenge next is its 401 (`challenge_of`)."""
     from botocore.exceptions import ParamValidationError
 
-    settings = get_settings()
     cognito = client("cognito-idp", settings.region)
     try:
         result = cognito.respond_to_auth_challenge(
-            ClientId=settings.user_pool_client_id,
-            ChallengeName="NEW_PASSWORD_REQUIRED",
-            Session=session,
-            ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password,
-                                "SECRET_HASH": secret_hash(username, settings)},
+            ClientId=settings.user_pool_client_id, ChallengeName=challenge, Session=session,
+            ChallengeResponses={"USERNAME": username, "SECRET_HASH": secret_hash(username, settings), **answer},
         )
-    except cognito.exceptions.InvalidPasswordException:
-        raise InvalidNewPassword() from None
+    except getattr(cognito.exceptions, refused):
+        raise refusal() from None
     except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.CodeMismatchException,
             cognito.exceptions.ExpiredCodeException, cognito.exceptions.UserNotFoundException,
             cognito.exceptions.InvalidParameterException, cognito.exceptions.ResourceNotFoundException,
             ParamValidationError):
-        # Cognito's session lasts minutes and is bound to the user: start again from the login.
         raise Unauthorized("手続きの有効期限が切れたか、内容が正しくありません。もう一度ログインしてください。",
                            code="challenge_expired") from None
-    tokens = result.get("AuthenticationResult")
+    tokens: dict[str, Any] | None = result.get("AuthenticationResult")
     if not tokens:
         raise challenge_of(result)
-    return signed_in_with(tokens, settings)
+    return tokens
 
 
 def signed_in_with(tokens: dict[str, Any], settings: Settings) -> SignIn:
@@ -355,26 +362,9 @@ def enrol_totp(setup_token: str, code: str) -> None:
 
 def answer_totp(username: str, session: str, code: str) -> SignIn:
     """Answer SOFTWARE_TOKEN_MFA with the app's current code."""
-    from botocore.exceptions import ParamValidationError
-
     settings = get_settings()
-    cognito = client("cognito-idp", settings.region)
-    try:
-        result = cognito.respond_to_auth_challenge(
-            ClientId=settings.user_pool_client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
-            ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code,
-                                "SECRET_HASH": secret_hash(username, settings)},
-        )
-    except cognito.exceptions.CodeMismatchException:
-        raise WrongCode() from None
-    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.ExpiredCodeException,
-            cognito.exceptions.UserNotFoundException, cognito.exceptions.InvalidParameterException,
-            cognito.exceptions.ResourceNotFoundException, ParamValidationError):
-        raise Unauthorized("手続きの有効期限が切れたか、内容が正しくありません。もう一度ログインしてください。",
-                           code="challenge_expired") from None
-    tokens = result.get("AuthenticationResult")
-    if not tokens:
-        raise challenge_of(result)
+    tokens = _answer_challenge(settings, "SOFTWARE_TOKEN_MFA", username, session, {"SOFTWARE_TOKEN_MFA_CODE": code},
+                               refused="CodeMismatchException", refusal=WrongCode)
     principal = verify_id_token(tokens["IdToken"], settings)
     return SignIn(tokens["IdToken"], int(tokens.get("ExpiresIn", 3600)), principal)
 
