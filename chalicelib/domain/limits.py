@@ -19,6 +19,33 @@ MAX_CURSOR = 2048  # characters of a paging cursor
 MAX_LIMIT = 100  # items per page (?limit=)
 MAX_VERSION_DIGITS = 6  # ?version=
 
+# --- a PDF handed in for checking (docs/ARCHITECTURE.md, signing) ---------------------------------------------
+# The check reads the bytes with a bounded scan before any PDF parser runs (chalicelib/pdf/scan.py); only a file
+# whose signature is ours, over the whole file, reaches pyHanko, and then only within these bounds too.
+PDF_HEADER_WINDOW = 1024  # "%PDF-" must start within the first KB, "%%EOF" and startxref lie in the last KB
+MAX_SIGNATURES_SCANNED = 16  # signature dictionaries examined, the last ones; ours have exactly one
+# The CMS container in /Contents: pyHanko reserves about 1.5 KB for ours (about 10 KB with a time stamp). A larger
+# one is not read, whatever the hex string holds.
+MAX_SIGNATURE_CONTENTS_BYTES = 32 * 1024
+# Entries a cross-reference section (or an object stream) declares. pyHanko builds its table from the declaration
+# before reading a byte of it: /Index [0 20000000] in 375 bytes cost 40 s and 2.7 GB. Ours declare about 20; a
+# declaration is refused past this, or past what the file's bytes could hold.
+MAX_PDF_OBJECTS = 100_000
+XREF_ENTRY_MIN_BYTES = 18  # a classic table's entry is 20 bytes ("0000000000 65535 f \r\n"); some writers drop one
+MAX_XREF_FIELD_BYTES = 8  # a width of /W in an xref stream: 8 bytes hold any offset of any file
+# Cross-reference sections followed through /Prev: a 512 KB file holds at most about 10,000 minimal ones (pyHanko
+# reads 5,000 in about 0.5 s); ours have 2. A section seen twice is a loop, refused at once.
+MAX_XREF_SECTIONS = 10_000
+XREF_DICTIONARY_WINDOW = 4096  # bytes of a trailer or xref-stream dictionary read for its /Prev, /Size, /Index
+# The check's own function (scripts/infra.py, .chalice/config.json): a flood of uploads takes this much and no
+# more. Its timeout is the check's time budget; the API waits a little longer for the answer.
+CHECK_FUNCTION_MEMORY_MB = 512
+CHECK_FUNCTION_TIMEOUT_SECONDS = 10
+CHECK_FUNCTION_RESERVED_CONCURRENCY = 10
+# Locally and in tests the same handler runs in a child process capped at the function's memory, as address space
+# (RLIMIT_AS counts mapped libraries too: the warm child maps about 70 MB, 60 MB of it resident).
+CHECK_LOCAL_ADDRESS_SPACE_BYTES = CHECK_FUNCTION_MEMORY_MB * 1024 * 1024
+
 # --- fields --------------------------------------------------------------------------------------------------
 ID_MAX = 64  # contractor_id, obligee_id
 PROJECT_NAME_MAX = 200

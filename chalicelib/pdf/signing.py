@@ -9,14 +9,17 @@ production), so this module holds no key and reads no table (docs/ARCHITECTURE.m
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
 import enum
 import io
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+
+from chalicelib.domain.limits import MAX_CHECK_PDF_BYTES
 
 T = TypeVar("T")
 
@@ -111,13 +114,90 @@ class CheckResult:
     signed_at: datetime | None = None  # the signer-reported time (or the time stamp's)
     trusted: bool = False  # the signing certificate chains to the trust anchor and is valid now
 
+    def to_answer(self) -> dict[str, Any]:
+        """JSON, as the check function answers it."""
+        reference = self.reference
+        return {
+            "verdict": self.verdict.value,
+            "reference": None if reference is None else {
+                "kind": reference.kind, "contract_number": reference.contract_number,
+                "version": reference.version, "obligee_id": reference.obligee_id,
+                "recorded_changes": reference.recorded_changes,
+            },
+            "signed_at": self.signed_at.isoformat() if self.signed_at else None,
+            "trusted": self.trusted,
+        }
+
+    @classmethod
+    def from_answer(cls, answer: Mapping[str, Any]) -> CheckResult:
+        reference = answer.get("reference")
+        signed_at = answer.get("signed_at")
+        return cls(Verdict(answer["verdict"]),
+                   DocumentReference(**reference) if reference else None,
+                   datetime.fromisoformat(signed_at) if signed_at else None,
+                   bool(answer.get("trusted")))
+
+
+def check_request(data: bytes, ours: Sequence[tuple[bytes, bytes]]) -> dict[str, Any]:
+    """The check function's event: the PDF and our (signing certificate, its root) pairs, base64 in JSON. The
+    function is handed what is ours rather than reading it, so its role reaches nothing (docs/ARCHITECTURE.md,
+    deployment)."""
+    return {"pdf_base64": base64.b64encode(data).decode("ascii"),
+            "ours": [[base64.b64encode(cert).decode("ascii"), base64.b64encode(root).decode("ascii")]
+                     for cert, root in ours]}
+
+
+def answer_check(event: Mapping[str, Any]) -> dict[str, Any]:
+    """What the check function answers to `check_request`'s event. An event past the bounds is an error, not a
+    verdict: the API refuses such uploads before they are handed over."""
+    encoded = event["pdf_base64"]
+    if not isinstance(encoded, str) or len(encoded) > (MAX_CHECK_PDF_BYTES + 2) // 3 * 4:
+        raise ValueError("the PDF is past MAX_CHECK_PDF_BYTES")
+    ours = [(base64.b64decode(cert, validate=True), base64.b64decode(root, validate=True))
+            for cert, root in event["ours"]]
+    return check_document(base64.b64decode(encoded, validate=True), ours).to_answer()
+
 
 def check_document(data: bytes, ours: Sequence[tuple[bytes, bytes]]) -> CheckResult:
     """Whether `data` is a PDF signed with exactly one of `ours` (signing certificate, its trust root; DER),
     unchanged since.
 
-    Never raises for what it is handed: any PDF (or not) a caller uploads gets a verdict.
+    Verified before it is parsed: the bytes are scanned for their signatures (chalicelib/pdf/scan.py) and the last
+    one's CMS is checked against `ours` over the ranges it signs (chalicelib/pdf/cms.py). Only a file whose every
+    byte we signed (so a structure we wrote) reaches pyHanko's parser and full validation, and then only within
+    the parser's bounds. Never raises for what it is handed, except MemoryError: a limit is decided before memory
+    runs out, never by catching it.
     """
+    from chalicelib.pdf import cms, scan
+
+    if not scan.has_header(data):
+        return CheckResult(Verdict.UNREADABLE)
+    found = scan.signatures(data)
+    if not found:
+        if scan.encrypted(data) or scan.structure_problem(data):
+            return CheckResult(Verdict.UNREADABLE)
+        return CheckResult(Verdict.UNSIGNED)
+    last = found[-1]
+    if last.beyond(len(data)):
+        return CheckResult(Verdict.UNREADABLE)  # cut short: the signature names bytes the file no longer has
+    roots = dict(ours)
+    signed = cms.read(last.contents) if last.contents is not None else None
+    if signed is None or signed.certificate not in roots:
+        earlier = (cms.read(s.contents) for s in found[:-1] if s.contents is not None)
+        # Our signature under someone else's (or under a broken one): the file was changed after we signed it.
+        ours_earlier = any(e is not None and e.certificate in roots for e in earlier)
+        return CheckResult(Verdict.MODIFIED if ours_earlier else Verdict.FOREIGN)
+    if not last.covers(len(data)) or not signed.verify(data, last.ranges()):
+        return CheckResult(Verdict.MODIFIED)
+    problem = scan.structure_problem(data)
+    if problem:  # bytes we signed that no parser may read: a limit is wrong or the signing key is misused
+        logger.error("a PDF signed by us is past the parser's bounds: %s", problem)
+        return CheckResult(Verdict.UNREADABLE)
+    return _validated(data, roots)
+
+
+def _validated(data: bytes, roots: Mapping[bytes, bytes]) -> CheckResult:
+    """pyHanko's full validation of a file whose bytes we signed, and the reference signed into it."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
@@ -125,18 +205,17 @@ def check_document(data: bytes, ours: Sequence[tuple[bytes, bytes]]) -> CheckRes
         if reader.encrypted:
             return CheckResult(Verdict.UNREADABLE)
         signatures = list(reader.embedded_signatures)
-    except Exception:  # noqa: BLE001 - a damaged upload may fail anywhere in the parser; it is an answer, not a 500
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - the parser failing on a file we signed is an answer, not a 500
+        logger.error("pyHanko could not read a PDF signed by us")
         return CheckResult(Verdict.UNREADABLE)
-    if not signatures:
-        return CheckResult(Verdict.UNSIGNED)
-    roots = dict(ours)
-    by_us = [s for s in signatures if _signer_cert(s) in roots]
-    if not by_us:
-        return CheckResult(Verdict.FOREIGN)
-    if by_us[-1] is not signatures[-1]:
-        return CheckResult(Verdict.MODIFIED)  # someone signed over our signature: the file was changed
+    if len(signatures) != 1 or _signer_cert(signatures[0]) not in roots:
+        return CheckResult(Verdict.MODIFIED)
     try:
-        status = _validate(signatures[-1], roots[_signer_cert(signatures[-1]) or b""])
+        status = _validate(signatures[0], roots[_signer_cert(signatures[0]) or b""])
+    except MemoryError:
+        raise
     except Exception:  # noqa: BLE001 - a damaged signature container is a broken signature
         logger.info("signature container unreadable")
         return CheckResult(Verdict.MODIFIED)
@@ -151,6 +230,8 @@ def check_document(data: bytes, ours: Sequence[tuple[bytes, bytes]]) -> CheckRes
 def _signer_cert(signature: Any) -> bytes | None:
     try:
         return bytes(signature.signer_cert.dump())
+    except MemoryError:
+        raise
     except Exception:  # noqa: BLE001 - an unparsable container names no signer
         return None
 
