@@ -12,6 +12,7 @@ from chalicelib.errors import ApiError, reshape_chalice_error
 from chalicelib.handlers import (
     auth,
     certificates,
+    check_function,
     documents,
     guarantees,
     health,
@@ -36,7 +37,7 @@ app.api.binary_types.append("multipart/form-data")
 
 for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp, documents.bp,
                   portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp, outbox.bp,
-                  webhooks.bp):
+                  webhooks.bp, check_function.bp):
     app.register_blueprint(blueprint)
 
 

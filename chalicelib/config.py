@@ -54,6 +54,8 @@ class Settings:
     webhooks_allow_loopback: bool
     surety: Surety
     require_surety_mfa: bool = False  # surety staff sign in only with a TOTP code (deployed stages)
+    # The PDF check's own Lambda function (set by the stack); empty: a local child process (adapters/check_function).
+    document_check_function: str = ""
 
 
 # The demo surety: clearly fictional throughout (name, people, address, numbers, site), so that no demo,
@@ -114,4 +116,5 @@ def get_settings() -> Settings:
             info_url=_env("APP_SURETY_INFO_URL", DEMO_SURETY.info_url),
         ),
         require_surety_mfa=_env("APP_REQUIRE_SURETY_MFA") == "1",
+        document_check_function=_env("APP_DOCUMENT_CHECK_FUNCTION"),
     )

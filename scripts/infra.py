@@ -5,7 +5,8 @@
   function (pool ids, tracing, concurrency, its log group): the fragment for `chalice package --merge-template`.
   The stage is the `Stage` parameter; `--pin-stage` fixes it in a packaged template to the packaged stage.
 - `.chalice/policy-<stage>.json`: the Lambda role's least-privilege policy per stage, with every name taken
-  from that stage's environment in `.chalice/config.json`.
+  from that stage's environment in `.chalice/config.json`; `.chalice/policy-document-check-<stage>.json`, the PDF
+  check function's own role (its logs only).
 
 `python -m scripts.infra` rewrites the files; `python -m scripts.infra --check` fails if they are stale
 (tests/test_infra.py does the same).
@@ -18,6 +19,8 @@ import json
 import os
 import sys
 from typing import Any
+
+from chalicelib.domain.limits import CHECK_FUNCTION_RESERVED_CONCURRENCY
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP_NAME = "denshi-hosho"
@@ -344,10 +347,15 @@ def signing_resources() -> dict[str, Any]:
     }
 
 
+CHECK_FUNCTION = "DocumentCheck"  # the PDF check's own function (chalicelib/handlers/check_function.py)
+CHECK_FUNCTION_NAME = "document_check"  # its name in app.py and .chalice/config.json
 # The functions `chalice package` makes from app.py (logical ids), what triggers each, and its reserved concurrency.
 FUNCTIONS = {
     CHALICE_FUNCTION: ("Invoked synchronously by API Gateway only: a dead-letter queue serves async calls",
                        RESERVED_CONCURRENCY),
+    # A flood of hostile uploads queues here (throttled: the API answers 503 at once) and takes nothing else.
+    CHECK_FUNCTION: ("Invoked synchronously (RequestResponse) by the API function only: its caller sees every failure",
+                     CHECK_FUNCTION_RESERVED_CONCURRENCY),
     # The outbox's consumer: a failed batch returns to the queue, whose redrive policy parks it in the DLQ.
     "OutboxConsumer": ("Invoked by the SQS event source: failed messages go to the outbox queue's DLQ", 5),
     # The sweep: a missed run is made good by the next one a minute later (the outbox is the record).
@@ -358,10 +366,21 @@ FUNCTIONS = {
 
 def function_resources() -> dict[str, Any]:
     """What `chalice package --merge-template` merges into each function it makes: the pool, client and bucket
-    of this stack, so one deploy of a new stage works (the stage's config.json leaves them empty), tracing,
-    reserved concurrency, and a log group with its retention."""
+    of this stack, so one deploy of a new stage works (the stage's config.json leaves them empty), and to the API
+    the check function's name; tracing, reserved concurrency, and a log group with its retention. The check
+    function is handed everything it needs and is told nothing of the stack."""
     resources: dict[str, Any] = {}
+    stack = {
+        "APP_USER_POOL_ID": {"Ref": "UserPool"},
+        "APP_USER_POOL_CLIENT_ID": {"Ref": "UserPoolClient"},
+        "APP_BUCKET": {"Ref": "DocumentsBucket"},
+    }
     for function, (no_dlq, concurrency) in FUNCTIONS.items():
+        properties: dict[str, Any] = {}
+        if function == CHALICE_FUNCTION:
+            properties["Environment"] = {"Variables": {**stack, "APP_DOCUMENT_CHECK_FUNCTION": {"Ref": CHECK_FUNCTION}}}
+        elif function != CHECK_FUNCTION:
+            properties["Environment"] = {"Variables": stack}
         resources[function] = {
             "Type": "AWS::Serverless::Function",
             **_checkov_skips(
@@ -370,11 +389,7 @@ def function_resources() -> dict[str, Any]:
                 ("CKV_AWS_116", no_dlq),
             ),
             "Properties": {
-                "Environment": {"Variables": {
-                    "APP_USER_POOL_ID": {"Ref": "UserPool"},
-                    "APP_USER_POOL_CLIENT_ID": {"Ref": "UserPoolClient"},
-                    "APP_BUCKET": {"Ref": "DocumentsBucket"},
-                }},
+                **properties,
                 "Tracing": "Active",
                 # A runaway caller cannot take the account's whole concurrency (nor run up DynamoDB and KMS).
                 "ReservedConcurrentExecutions": concurrency,
@@ -600,9 +615,13 @@ def monitoring_resources() -> dict[str, Any]:
         "SesComplaintAlarm": _alarm("SES complaint rate", "AWS/SES", "Reputation.ComplaintRate", {}, 0.001,
                                     "Maximum"),
     }
-    for worker in (f for f in FUNCTIONS if f != CHALICE_FUNCTION):  # the outbox's consumer and sweep
+    for worker in (f for f in FUNCTIONS if f != CHALICE_FUNCTION):  # the check, the outbox's consumer and sweep
         resources[f"{worker}ErrorsAlarm"] = _alarm(f"{worker} errors", "AWS/Lambda", "Errors",
                                                    {"FunctionName": {"Ref": worker}}, 1)
+    # Uploads beyond the check's reserved concurrency: someone may be flooding it (each answered 503).
+    resources[f"{CHECK_FUNCTION}ThrottlesAlarm"] = _alarm(
+        "PDF check throttled (its reserved concurrency reached)", "AWS/Lambda", "Throttles",
+        {"FunctionName": {"Ref": CHECK_FUNCTION}}, 1)
     # A notice message the consumer failed on five times: someone must look (the outbox still holds the notice).
     resources["OutboxDeadLetterAlarm"] = _alarm(
         "Outbox messages in the dead-letter queue", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
@@ -626,15 +645,29 @@ def pin_stage(template: dict[str, Any], stage: str) -> dict[str, Any]:
         raise ValueError(f"{stage!r} is not a deployed stage {DEPLOYED_STAGES}")
     pinned = json.loads(json.dumps(template))
     pinned["Parameters"]["Stage"] = {**pinned["Parameters"]["Stage"], "Default": stage, "AllowedValues": [stage]}
-    # The policy file cannot name a pool that the stack has not made yet: each role's grants on the pool are
-    # bound here to this stack's pool.
-    for resource in pinned["Resources"].values():
+    # The policy files cannot name a pool, function or log group that the stack has not made yet: each role's
+    # grants on the pool are bound here to this stack's pool; the invoke grant to this stack's check function, in
+    # the API's role only (the outbox's functions share the API's policy file and never check a PDF); the check
+    # role's log grant to this stack's check function's log group.
+    roles = {function: pinned["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+             for function in FUNCTIONS if function in pinned["Resources"]}
+    for name, resource in pinned["Resources"].items():
         if resource.get("Type") != "AWS::IAM::Role":
             continue
+        bound = {sid: {"Fn::GetAtt": ["UserPool", "Arn"]} for sid in POOL_SIDS}
+        if name == roles.get(CHALICE_FUNCTION):
+            bound[CHECK_INVOKE_SID] = {"Fn::GetAtt": [CHECK_FUNCTION, "Arn"]}
+        if name == roles.get(CHECK_FUNCTION):
+            # The stack names the function <stack>-DocumentCheck-<suffix> (the log group's ARN itself would make a
+            # cycle: group -> function -> role -> group).
+            group = f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/" \
+                    f"${{AWS::StackName}}-{CHECK_FUNCTION}-*"
+            bound["Logs"] = [_sub(group), _sub(f"{group}:log-stream:*")]
         for policy in resource["Properties"].get("Policies", []):
-            for statement in policy["PolicyDocument"]["Statement"]:
-                if statement.get("Sid") in POOL_SIDS:
-                    statement["Resource"] = {"Fn::GetAtt": ["UserPool", "Arn"]}
+            document = policy["PolicyDocument"]
+            document["Statement"] = [{**statement, "Resource": bound.get(statement.get("Sid"), statement["Resource"])}
+                                     for statement in document["Statement"]
+                                     if statement.get("Sid") != CHECK_INVOKE_SID or CHECK_INVOKE_SID in bound]
     return pinned
 
 
@@ -786,19 +819,7 @@ def policy_document(stage: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "Logs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [f"{logs}*", f"{logs}*:log-stream:*"],
-            },
-            {
-                # The function's X-Ray segments (Tracing: Active); X-Ray has no resource-level permissions.
-                "Sid": "Tracing",
-                "Effect": "Allow",
-                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                "Resource": "*",
-            },
+            *runtime_statements([f"{logs}*"]),
             *table_statements(table_prefix),
             {
                 # PutObject: PDFs; GetObject: HeadObject and the presigned GET links (signed by this role).
@@ -848,8 +869,51 @@ def policy_document(stage: str) -> dict[str, Any]:
             *signing_statements(env),
             *queue_statements(stage),
             *machine_client_statements(stage),
+            {
+                # The PDF check runs in its own function: the API hands the upload over and reads the answer.
+                "Sid": CHECK_INVOKE_SID,
+                "Effect": "Allow",
+                "Action": "lambda:InvokeFunction",
+                "Resource": f"arn:aws:lambda:{REGION}:*:function:{check_function_name(stage)}",
+            },
         ],
     }
+
+
+CHECK_INVOKE_SID = "DocumentCheckInvoke"
+
+
+def check_function_name(stage: str) -> str:
+    """The check function's name as `chalice deploy` names it (a packaged stack binds the grant to its own)."""
+    return f"{APP_NAME}-{stage}-{CHECK_FUNCTION_NAME}"
+
+
+def check_policy_document(stage: str) -> dict[str, Any]:
+    """The check function's role: its log lines and X-Ray segments, nothing else. It is handed the PDF and our
+    certificates, reads no secret, key, table or bucket, and calls no AWS API of its own."""
+    logs = f"arn:aws:logs:{REGION}:*:log-group:/aws/lambda/"
+    # `chalice deploy` names it denshi-hosho-<stage>-document_check, a stack <stack>-DocumentCheck-<suffix>.
+    groups = [f"{logs}{check_function_name(stage)}", f"{logs}{APP_NAME}-{stage}-{CHECK_FUNCTION}-*"]
+    return {"Version": "2012-10-17", "Statement": runtime_statements(groups)}
+
+
+def runtime_statements(log_groups: list[str]) -> list[dict[str, Any]]:
+    """What the Lambda runtime does for a function: write its log lines (to these groups) and X-Ray segments."""
+    return [
+        {
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [*log_groups, *(f"{group}:log-stream:*" for group in log_groups)],
+        },
+        {
+            # The function's X-Ray segments (Tracing: Active); X-Ray has no resource-level permissions.
+            "Sid": "Tracing",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
+    ]
 
 
 # --- files -------------------------------------------------------------------------------------------------
@@ -863,7 +927,13 @@ def generated_files() -> dict[str, str]:
     files = {RESOURCES_PATH: render(resources_template())}
     for stage in POLICY_STAGES:
         files[os.path.join(".chalice", f"policy-{stage}.json")] = render(policy_document(stage))
+        files[os.path.join(".chalice", check_policy_file(stage))] = render(check_policy_document(stage))
     return files
+
+
+def check_policy_file(stage: str) -> str:
+    """The check function's policy file, as .chalice/config.json names it for the stage."""
+    return f"policy-document-check-{stage}.json"
 
 
 def stale_files(files: dict[str, str] | None = None) -> list[str]:

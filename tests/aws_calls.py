@@ -161,6 +161,10 @@ def _authorisations(service: str, op: str, params: dict[str, Any]) -> list[Autho
         return [Authorisation(f"kms:{op}", _arn("kms", key), (("kms:ResourceAliases", alias),))]
     if service == "cognito-idp" and "UserPoolId" in params:
         return [Authorisation(f"cognito-idp:{op}", _arn("cognito-idp", f"userpool/{params['UserPoolId']}"))]
+    if service == "lambda" and op == "Invoke":  # authorised as InvokeFunction on the function named
+        name = params["FunctionName"]
+        return [Authorisation("lambda:InvokeFunction", name if name.startswith("arn:") else
+                              _arn("lambda", f"function:{name}"))]
     if service == "sqs":
         # A batch is authorised as its single action; GetQueueUrl names the queue it looks up.
         action = op.removesuffix("Batch")

@@ -158,32 +158,109 @@ def test_data_and_the_app_secret_outlive_the_stack():
             assert resource.get("UpdateReplacePolicy") == "Retain", name
 
 
+def _packaged_template(stage: str) -> dict:
+    """The shape `chalice package` gives the functions and roles (one role per function, each with its policy file)."""
+    def role(document: dict) -> dict:
+        return {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "p", "PolicyDocument": document}]}}
+
+    def function(role_name: str, **extra: dict) -> dict:
+        return {"Type": "AWS::Serverless::Function",
+                "Properties": {"Role": {"Fn::GetAtt": [role_name, "Arn"]}, **extra}}
+
+    tags = {"Tags": {"aws-chalice": f"version=1.34.0:stage={stage}:app=denshi-hosho"}}
+    return {"Parameters": {"Stage": {"Type": "String", "AllowedValues": list(infra.DEPLOYED_STAGES)}},
+            "Resources": {infra.CHALICE_FUNCTION: function("ApiHandlerRole", **tags),
+                          "OutboxConsumer": function("OutboxConsumerRole"),
+                          infra.CHECK_FUNCTION: function("DocumentCheckRole"),
+                          "ApiHandlerRole": role(infra.policy_document(stage)),
+                          "OutboxConsumerRole": role(infra.policy_document(stage)),
+                          "DocumentCheckRole": role(infra.check_policy_document(stage))}}
+
+
+def _role_statements(template: dict, role: str) -> dict[str, dict]:
+    (policy,) = template["Resources"][role]["Properties"]["Policies"]
+    return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+
+
 def test_a_packaged_template_accepts_only_the_stage_it_packaged():
-    role = {"Type": "AWS::IAM::Role", "Properties": {"Policies": [
-        {"PolicyName": "p", "PolicyDocument": infra.policy_document("dev")}]}}
-    template = {"Parameters": {"Stage": {"Type": "String", "AllowedValues": list(infra.DEPLOYED_STAGES)}},
-                "Resources": {infra.CHALICE_FUNCTION: {"Properties": {
-                    "Tags": {"aws-chalice": "version=1.34.0:stage=dev:app=denshi-hosho"}}},
-                    "ApiHandlerRole": role}}
+    template = _packaged_template("dev")
     pinned = infra.pin_stage(template, "dev")
     assert pinned["Parameters"]["Stage"]["AllowedValues"] == ["dev"]
     assert pinned["Parameters"]["Stage"]["Default"] == "dev"
     # The grants on the pool (machine clients, the app client's secret) name the stack's own pool, not every
     # pool of the account.
-    grants = [s for s in pinned["Resources"]["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"][
-        "Statement"] if s["Sid"] in ("MachineClients", "AppClientSecret")]
-    assert len(grants) == 2 and all(g["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]} for g in grants)
+    api_role = _role_statements(pinned, "ApiHandlerRole")
+    grants = [api_role["MachineClients"], api_role["AppClientSecret"]]
+    assert all(g["Resource"] == {"Fn::GetAtt": ["UserPool", "Arn"]} for g in grants)
     assert "userpool/*" in json.dumps(template)  # the input is left as it was
     with pytest.raises(ValueError):
         infra.pin_stage(template, "prod")
 
 
+def test_a_packaged_stack_lets_only_the_api_invoke_its_own_check_function():
+    pinned = infra.pin_stage(_packaged_template("prod"), "prod")
+    api_role = _role_statements(pinned, "ApiHandlerRole")
+    assert api_role[infra.CHECK_INVOKE_SID] == {
+        "Sid": infra.CHECK_INVOKE_SID, "Effect": "Allow", "Action": "lambda:InvokeFunction",
+        "Resource": {"Fn::GetAtt": [infra.CHECK_FUNCTION, "Arn"]}}
+    # The outbox's functions share the API's policy file but never check a PDF.
+    assert infra.CHECK_INVOKE_SID not in _role_statements(pinned, "OutboxConsumerRole")
+    check_role = _role_statements(pinned, "DocumentCheckRole")
+    assert set(check_role) == {"Logs", "Tracing"}
+    group = ("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/"
+             "${AWS::StackName}-DocumentCheck-*")
+    assert check_role["Logs"]["Resource"] == [{"Fn::Sub": group}, {"Fn::Sub": f"{group}:log-stream:*"}]
+
+
 def test_one_deploy_gives_the_function_its_stack_s_pool_and_client():
-    function = _load(infra.RESOURCES_PATH)["Resources"][infra.CHALICE_FUNCTION]["Properties"]
+    resources = _load(infra.RESOURCES_PATH)["Resources"]
+    function = resources[infra.CHALICE_FUNCTION]["Properties"]
     assert function["Environment"]["Variables"] == {"APP_USER_POOL_ID": {"Ref": "UserPool"},
                                                     "APP_USER_POOL_CLIENT_ID": {"Ref": "UserPoolClient"},
-                                                    "APP_BUCKET": {"Ref": "DocumentsBucket"}}
+                                                    "APP_BUCKET": {"Ref": "DocumentsBucket"},
+                                                    "APP_DOCUMENT_CHECK_FUNCTION": {"Ref": infra.CHECK_FUNCTION}}
+    assert "Environment" not in resources[infra.CHECK_FUNCTION]["Properties"]  # it is told nothing of the stack
     assert _load(os.path.join(".chalice", "config.json"))["lambda_timeout"] <= 29  # API Gateway's own limit
+
+
+def test_the_pdf_check_has_its_own_function_memory_timeout_concurrency_alarms_and_role():
+    from chalicelib.adapters import check_function
+    from chalicelib.domain import limits
+
+    config = _load(os.path.join(".chalice", "config.json"))
+    own = config["lambda_functions"][infra.CHECK_FUNCTION_NAME]
+    assert (own["lambda_memory_size"], own["lambda_timeout"]) == (
+        limits.CHECK_FUNCTION_MEMORY_MB, limits.CHECK_FUNCTION_TIMEOUT_SECONDS)
+    # The API waits for its answer well within API Gateway's 29 s.
+    assert limits.CHECK_FUNCTION_TIMEOUT_SECONDS + 5 < config["lambda_timeout"]
+    for stage in infra.POLICY_STAGES:
+        assert config["stages"][stage]["lambda_functions"][infra.CHECK_FUNCTION_NAME] == {
+            "iam_policy_file": infra.check_policy_file(stage)}
+    # The name chalice packages it under, and Lambda's handler: the module the local run starts too.
+    from app import app
+
+    handlers = {f.name: f.handler_string for f in app.pure_lambda_functions}
+    assert handlers == {infra.CHECK_FUNCTION_NAME: f"{check_function.HANDLER_MODULE}.document_check"}
+    resources = _load(infra.RESOURCES_PATH)["Resources"]
+    check = resources[infra.CHECK_FUNCTION]["Properties"]
+    assert check["ReservedConcurrentExecutions"] == limits.CHECK_FUNCTION_RESERVED_CONCURRENCY
+    assert check["ReservedConcurrentExecutions"] < resources[infra.CHALICE_FUNCTION]["Properties"][
+        "ReservedConcurrentExecutions"]
+    alarms = {r["Properties"]["MetricName"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"
+              and r["Properties"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": infra.CHECK_FUNCTION}}]}
+    assert alarms == {"Errors", "Throttles"}
+    assert resources[f"{infra.CHECK_FUNCTION}LogGroup"]["Properties"]["RetentionInDays"] == infra.LOG_RETENTION_DAYS
+
+
+@pytest.mark.parametrize("stage", infra.POLICY_STAGES)
+def test_the_api_may_invoke_the_check_function_and_the_check_may_call_nothing(stage):
+    invoke = _statements(stage)[infra.CHECK_INVOKE_SID]
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    assert invoke["Resource"] == f"arn:aws:lambda:{infra.REGION}:*:function:denshi-hosho-{stage}-document_check"
+    check = {s["Sid"]: s for s in _load(os.path.join(".chalice", infra.check_policy_file(stage)))["Statement"]}
+    assert set(check) == {"Logs", "Tracing"}
+    assert all(a.startswith("logs:") for a in check["Logs"]["Action"])
+    assert all(f"denshi-hosho-{stage}-" in r for r in check["Logs"]["Resource"])
 
 
 def test_every_checkov_skip_says_why():

@@ -14,11 +14,18 @@ import boto3
 from botocore.config import Config
 
 from chalicelib import caches
+from chalicelib.domain.limits import CHECK_FUNCTION_TIMEOUT_SECONDS
 
 _CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10)
 # Presigned links must be SigV4 (X-Amz-Expires, ≤ 7 days): botocore otherwise still presigns SigV2 in
 # regions that once took it, and S3 refuses SigV2 for buckets created since June 2020.
-_SERVICE_CONFIG = {"s3": _CONFIG.merge(Config(signature_version="s3v4"))}
+# Lambda: the one call is the PDF check's Invoke (adapters/check_function), answered within the function's timeout;
+# a throttled or failed check is answered at once (503), never retried into API Gateway's 29 s.
+_SERVICE_CONFIG = {
+    "s3": _CONFIG.merge(Config(signature_version="s3v4")),
+    "lambda": _CONFIG.merge(Config(retries={"total_max_attempts": 1, "mode": "standard"},
+                                   read_timeout=CHECK_FUNCTION_TIMEOUT_SECONDS + 5)),
+}
 _lock = threading.Lock()
 _session: boto3.session.Session | None = None
 _clients: dict[tuple[str, str, str | None], Any] = {}
