@@ -132,7 +132,7 @@ def test_cancellation_reissue_and_recorded_dates_are_events_without_the_key(api,
 def test_retries_after_500s_and_timeouts_then_parked_then_replayed(api, receiver, monkeypatch):
     from chalicelib.adapters import webhook_http
 
-    monkeypatch.setattr(webhook_http, "TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(webhook_http, "WEBHOOK_DELIVERY_SECONDS", 0.3)
     receiver.hang_seconds = 1.0
     endpoint = register(api, receiver.url).json_body["endpoint_id"]
     number = verified_certificate(api)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib import caches
 from chalicelib.adapters.aws import client
 from chalicelib.config import Settings, get_settings
+from chalicelib.domain.limits import MAX_TOKEN_CHARS
 from chalicelib.domain.principal import ROLES, Principal, Role
 from chalicelib.errors import Forbidden, Unauthorized
 
@@ -121,6 +122,8 @@ def _pool_claims(token: str, settings: Settings, *, audience: str | None, requir
     None: the token has none to check (access tokens). Any other token is a 401."""
     import jwt
 
+    if len(token) > MAX_TOKEN_CHARS:  # before a byte is decoded
+        raise Unauthorized()
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != "RS256" or not header.get("kid"):
@@ -178,6 +181,8 @@ def claims_token_use(token: str) -> str | None:
     """What the token says it is, before any check (only to choose which check to run; both are complete)."""
     import jwt
 
+    if len(token) > MAX_TOKEN_CHARS:
+        return None
     try:
         value = jwt.decode(token, options={"verify_signature": False}).get("token_use")
     except jwt.PyJWTError:

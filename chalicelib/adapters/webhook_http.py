@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
+import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
+from chalicelib.domain.limits import WEBHOOK_ANSWER_MAX_BYTES, WEBHOOK_DELIVERY_SECONDS
+
 MAX_URL = 2048
-TIMEOUT_SECONDS = 10.0
 
 
 class UnsafeDestination(Exception):
@@ -70,30 +74,76 @@ def resolve(url: str, allow_loopback: bool) -> Target:
 
 def post(url: str, body: bytes, headers: dict[str, str], allow_loopback: bool, timeout: float | None = None) -> int:
     """POST once and return the HTTP status; raises UnsafeDestination, or OSError on a network failure or
-    timeout. Redirects are not followed (a 3xx is a failure: it could lead inside)."""
+    timeout. Redirects are not followed (a 3xx is a failure: it could lead inside). The whole delivery, however
+    slowly the receiver answers, ends within limits.WEBHOOK_DELIVERY_SECONDS (or `timeout`), and at most
+    limits.WEBHOOK_ANSWER_MAX_BYTES of the answer's body is read."""
     import http.client
-    import ssl
 
     target = resolve(url, allow_loopback)
-    timeout = TIMEOUT_SECONDS if timeout is None else timeout
+    deadline = time.monotonic() + (WEBHOOK_DELIVERY_SECONDS if timeout is None else timeout)
 
     class _Pinned(http.client.HTTPSConnection):
         def connect(self) -> None:
-            sock = socket.create_connection((target.address, target.port), timeout)
-            self.sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
+            context = ssl.create_default_context()
+            context.sslsocket_class = _DeadlineSSLSocket
+            wrapped = context.wrap_socket(_connect(target, deadline), server_hostname=target.host)
+            assert isinstance(wrapped, _DeadlineSSLSocket)
+            wrapped.deadline = deadline
+            self.sock = wrapped
 
     class _PinnedPlain(http.client.HTTPConnection):
         def connect(self) -> None:
-            self.sock = socket.create_connection((target.address, target.port), timeout)
+            self.sock = _connect(target, deadline)
 
     connection_class = _Pinned if target.scheme == "https" else _PinnedPlain
-    connection = connection_class(target.host, target.port, timeout=timeout)
+    connection = connection_class(target.host, target.port, timeout=_remaining(deadline))
     try:
         connection.request("POST", target.path, body=body,
                            headers={"Content-Type": "application/json", "User-Agent": "denshi-hosho-webhooks",
                                     **headers})
         response = connection.getresponse()
-        response.read(65536)
+        response.read(WEBHOOK_ANSWER_MAX_BYTES)
         return response.status
     finally:
         connection.close()
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the webhook delivery ran past its time")
+    return left
+
+
+class _Deadline:
+    """A socket whose every send and receive waits at most until its deadline, not a fresh timeout each:
+    a receiver that drips a byte at a time cannot hold a delivery open."""
+
+    deadline: float = 0.0
+
+    def _arm(self) -> None:
+        self.settimeout(_remaining(self.deadline))  # type: ignore[attr-defined]
+
+    def recv_into(self, *args: Any, **kwargs: Any) -> int:
+        self._arm()
+        return super().recv_into(*args, **kwargs)  # type: ignore[misc]
+
+    def sendall(self, *args: Any, **kwargs: Any) -> None:
+        self._arm()
+        super().sendall(*args, **kwargs)  # type: ignore[misc]
+
+
+class _DeadlineSocket(_Deadline, socket.socket):
+    pass
+
+
+class _DeadlineSSLSocket(_Deadline, ssl.SSLSocket):
+    pass
+
+
+def _connect(target: Target, deadline: float) -> _DeadlineSocket:
+    plain = socket.create_connection((target.address, target.port), _remaining(deadline))
+    sock = _DeadlineSocket(fileno=plain.detach())
+    sock.deadline = deadline
+    sock.settimeout(_remaining(deadline))  # the TLS handshake's one deadline (the ssl module keeps it whole)
+    return sock

@@ -14,6 +14,13 @@ MAX_FORM_BYTES = 16 * 1024  # a portal form
 MAX_CHECK_PDF_BYTES = 512 * 1024
 # Its JSON body carries the PDF as base64 (4 characters per 3 bytes) plus the field name.
 MAX_CHECK_BODY_BYTES = (MAX_CHECK_PDF_BYTES + 2) // 3 * 4 + 1024
+# A portal upload (/check) is multipart/form-data: its file and the CSRF token. More parts than this is no form of
+# ours, and each part costs the MIME parser an object.
+MAX_FORM_PARTS = 8
+MAX_FORM_FIELDS = 32  # fields of an urlencoded portal form; the largest (new password) has 7
+# A bearer token or the portal's session cookie, checked before it is decoded: Cognito's ID and access tokens are
+# 1-2 KB (a user in every group with long attributes stays far below this).
+MAX_TOKEN_CHARS = 8 * 1024
 MAX_IDEMPOTENCY_KEY = 128  # characters of the Idempotency-Key header
 MAX_CURSOR = 2048  # characters of a paging cursor
 MAX_LIMIT = 100  # items per page (?limit=)
@@ -45,6 +52,12 @@ CHECK_FUNCTION_RESERVED_CONCURRENCY = 10
 # Locally and in tests the same handler runs in a child process capped at the function's memory, as address space
 # (RLIMIT_AS counts mapped libraries too: the warm child maps about 70 MB, 60 MB of it resident).
 CHECK_LOCAL_ADDRESS_SPACE_BYTES = CHECK_FUNCTION_MEMORY_MB * 1024 * 1024
+
+# --- answers the service reads back ------------------------------------------------------------------------
+# A webhook receiver's answer: only its status matters, so at most this much of its body is read, and the whole
+# delivery (connect, send, status, headers, body) ends within the time, however slowly the receiver drips.
+WEBHOOK_ANSWER_MAX_BYTES = 64 * 1024
+WEBHOOK_DELIVERY_SECONDS = 10.0
 
 # --- fields --------------------------------------------------------------------------------------------------
 ID_MAX = 64  # contractor_id, obligee_id
