@@ -244,6 +244,8 @@ def dictionary_cases(world: World, operation: Any, role: str) -> list[Any]:
                          if _kind(field_schema) == "date" and name in base]
                 if dates:
                     cases += [case(body={**base, **dict.fromkeys(dates, value)}) for value in HOSTILE_BODY["date"]]
+        if admitted and label in HOSTILE_SEEDS:
+            cases += [case(body=body) for body in HOSTILE_SEEDS[label](world)]
     return cases
 
 
@@ -279,18 +281,39 @@ VALID_BODIES: dict[str, Any] = {
     "POST /v1/documents/check": lambda world: _check_bodies(world),
 }
 _check_body_cache: dict[int, list[dict[str, str]]] = {}
+_check_seed_cache: dict[int, list[dict[str, str]]] = {}
+
+
+def _stored_genuine(world: World) -> bytes:
+    number = world.numbers["electronic"]
+    link = world.api.get(f"/v1/certificates/{number}/pdf", user="demo-surety").json_body["url"]
+    return requests.get(link, timeout=10).content
 
 
 def _check_bodies(world: World) -> list[dict[str, str]]:
     """The electronic certificate's signed PDF as stored (base64), and a PDF that is no certificate."""
     if id(world) not in _check_body_cache:
-        number = world.numbers["electronic"]
-        link = world.api.get(f"/v1/certificates/{number}/pdf", user="demo-surety").json_body["url"]
-        genuine = requests.get(link, timeout=10).content
+        genuine = _stored_genuine(world)
         _check_body_cache.clear()  # one world at a time
         _check_body_cache[id(world)] = [{"pdf_base64": base64.b64encode(genuine).decode()},
                                         {"pdf_base64": base64.b64encode(b"%PDF-1.7\n%%EOF\n").decode()}]
     return _check_body_cache[id(world)]
+
+
+def _check_seeds(world: World) -> list[dict[str, str]]:
+    """The hostile PDFs of tests/hostile_pdfs.py (issue 18), built over the world's own signed certificate: each
+    must get a documented answer (their verdicts are tests/test_hostile_pdfs.py's)."""
+    from tests.hostile_pdfs import seeds
+
+    if id(world) not in _check_seed_cache:
+        _check_seed_cache.clear()
+        _check_seed_cache[id(world)] = [{"pdf_base64": base64.b64encode(case.data).decode()}
+                                        for case in seeds(_stored_genuine(world))]
+    return _check_seed_cache[id(world)]
+
+
+# Request bodies sent once per batch, beside the dictionary of hostile values, for the role the operation admits.
+HOSTILE_SEEDS: dict[str, Any] = {"POST /v1/documents/check": _check_seeds}
 
 
 def case_strategy(operation: Any) -> st.SearchStrategy[Any]:
