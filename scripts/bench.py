@@ -624,12 +624,136 @@ def bench_portal(args: argparse.Namespace) -> list[str]:
         f"(goal <= 40 KB: {_verdict(html_bytes + css_bytes <= PORTAL_BYTES_GOAL)}); <script> elements: {scripts_found}",
     ]
 
+# --- hostile PDFs (issue 18) ------------------------------------------------------------------------------
+
+HOSTILE_CAP_BYTES = 3 * 1024 * 1024 * 1024  # each case's process: a regression cannot take the machine
+HOSTILE_CASE_SECONDS = 60
+API_CHECK_REPEATS = 20
+
+
+def _probe_cases(directory: str, names: list[str], project: str) -> dict[str, dict[str, Any]]:
+    """Each case in a process of its own, capped at HOSTILE_CAP_BYTES and HOSTILE_CASE_SECONDS, checked by the
+    chalicelib of `project` (the working tree, or an older revision's export)."""
+    from tests.hostile_pdfs import probe_command
+
+    results = {}
+    for name in names:
+        command = probe_command(directory, [name], memory_bytes=HOSTILE_CAP_BYTES, seconds=HOSTILE_CASE_SECONDS)
+        try:
+            finished = subprocess.run(command, capture_output=True, text=True, timeout=HOSTILE_CASE_SECONDS + 30,
+                                      env={**os.environ, "PROBE_PROJECT": project})
+            lines = [line for line in finished.stdout.splitlines() if line.startswith("{")]
+            results[name] = json.loads(lines[-1]) if lines else {
+                "verdict": f"died ({finished.returncode})", "seconds": float("nan"), "growth_mb": float("nan"),
+                "peak_mb": float("nan")}
+        except subprocess.TimeoutExpired:
+            results[name] = {"verdict": "killed", "seconds": float(HOSTILE_CASE_SECONDS), "growth_mb": float("nan"),
+                             "peak_mb": float("nan")}
+    return results
+
+
+def _exported(ref: str, directory: str) -> str:
+    """The chalicelib of git revision `ref`, exported under `directory`."""
+    archive = subprocess.run(["git", "archive", ref, "chalicelib"], cwd=PROJECT_DIR, check=True,
+                             capture_output=True).stdout
+    os.makedirs(directory)
+    subprocess.run(["tar", "-x", "-C", directory], input=archive, check=True)
+    return directory
+
+
+def _api_check_ms(corpus: Any) -> list[str]:
+    """POST /v1/documents/check, whole requests (chalice.test.Client, warm) through the check function's local
+    process, of the issue's file and of a genuine certificate, in an emulated account."""
+    with emulated_account() as settings:
+        import base64
+
+        import boto3
+        from chalice.test import Client
+
+        from app import app
+        from chalicelib.adapters.files import certificate_key
+        from scripts.demo_data import DEMO_PASSWORD
+        from scripts.provision import create_user_pool, identity_environment
+        from scripts.seed import seed_demo
+
+        identity = create_user_pool(settings)
+        os.environ.update(identity_environment(identity))
+        number = sorted(seed_demo(settings, identity))[0]
+        with Client(app, stage_name="local", project_dir=PROJECT_DIR) as client:
+            _api_call(client, "GET", f"/v1/certificates/{number}/pdf",
+                      token=_api_call(client, "POST", "/v1/auth/login",
+                                      {"username": "demo-surety", "password": DEMO_PASSWORD})["id_token"])
+            genuine = boto3.client("s3", region_name=settings.region).get_object(
+                Bucket=settings.bucket, Key=certificate_key(number, 1))["Body"].read()
+            token = _api_call(client, "POST", "/v1/auth/login",
+                              {"username": "demo-sakaiminato", "password": DEMO_PASSWORD})["id_token"]
+            uploads = {"huge_index": corpus.by_name()["huge_index"].data, "genuine (stored)": genuine}
+            lines = []
+            for name, data in uploads.items():
+                body = {"pdf_base64": base64.b64encode(data).decode()}
+                verdict = _api_call(client, "POST", "/v1/documents/check", body, token)["result"]  # warm
+                times = []
+                for _ in range(API_CHECK_REPEATS):
+                    start = time.perf_counter()
+                    _api_call(client, "POST", "/v1/documents/check", body, token)
+                    times.append(time.perf_counter() - start)
+                lines.append(f"POST /v1/documents/check {name} ({len(data)} bytes): {verdict}, "
+                             f"{statistics.median(times) * 1000:.1f} ms (warm median of {API_CHECK_REPEATS}, whole "
+                             "request, token check and the hand-over to the check's process included)")
+    return lines
+
+
+def _check_function_layout() -> str:
+    from scripts import infra
+
+    with open(os.path.join(PROJECT_DIR, ".chalice", "config.json"), encoding="utf-8") as f:
+        own = json.load(f)["lambda_functions"][infra.CHECK_FUNCTION_NAME]
+    concurrency = infra.FUNCTIONS[infra.CHECK_FUNCTION][1]
+    return (f"check function {infra.CHECK_FUNCTION}: {own['lambda_memory_size']} MB, {own['lambda_timeout']} s, "
+            f"reserved concurrency {concurrency} (API function: {infra.FUNCTIONS[infra.CHALICE_FUNCTION][1]})")
+
+
+def bench_hostile_pdfs(args: argparse.Namespace) -> list[str]:
+    """The corpus of tests/hostile_pdfs.py (full-size bombs): bytes, verdict, time and memory of each case, each in
+    a process capped at 3 GB and 60 s (`--ref REV` checks with that revision's code instead, e.g. main before
+    issue 18); the check function's layout; the API's answer to the issue's file."""
+    import tempfile
+
+    from tests.hostile_pdfs import corpus as build_corpus
+    from tests.hostile_pdfs import write
+
+    corpus = build_corpus()
+    with tempfile.TemporaryDirectory() as directory:
+        write(corpus, os.path.join(directory, "corpus"))
+        project = _exported(args.ref, os.path.join(directory, "code")) if args.ref else PROJECT_DIR
+        results = _probe_cases(os.path.join(directory, "corpus"), [c.name for c in corpus.cases], project)
+    lines = [f"code: {args.ref or 'working tree'}; growth = peak resident size over the warm process",
+             f"{'case':24} {'bytes':>8}  {'verdict':12} {'expected':11} {'wall':>10} {'CPU':>10} {'growth':>10} "
+             f"{'peak':>9}"]
+    for case in corpus.cases:
+        r = results[case.name]
+        lines.append(f"{case.name:24} {len(case.data):8}  {r['verdict']:12} {case.expected:11} "
+                     f"{r['seconds'] * 1000:8.1f}ms {r.get('cpu_seconds', float('nan')) * 1000:8.1f}ms "
+                     f"{r['growth_mb']:7.1f} MB {r['peak_mb']:6.0f} MB")
+    right = sum(results[c.name]["verdict"] == c.expected for c in corpus.cases)
+    slowest = max(results, key=lambda name: results[name]["seconds"])
+    met = all(r["seconds"] < 1 and r["growth_mb"] < 100 for r in results.values())
+    lines.append(f"verdicts as expected: {right}/{len(corpus.cases)}; slowest {slowest} "
+                 f"{results[slowest]['seconds'] * 1000:.1f} ms (goal each < 1 s and < 100 MB: {_verdict(met)})")
+    lines.append(_check_function_layout())
+    if not args.ref:
+        lines += _api_check_ms(corpus)
+    lines.append("load average {:.2f} {:.2f} {:.2f} on {} CPUs".format(*os.getloadavg(), os.cpu_count()))
+    return lines
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
     "cold-start": bench_cold_start,
     "listing": bench_listing,
     "pdf": bench_pdf,
     "verification": bench_verification,
     "portal": bench_portal,
+    "hostile-pdfs": bench_hostile_pdfs,
 }
 
 
@@ -651,6 +775,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="verification: warm runs of each call (median)")
     parser.add_argument("--sizes", type=_sizes, default=(100, 10_000), metavar="SMALL,LARGE",
                         help="listing: numbers of other contractors' certificates (default 100,10000)")
+    parser.add_argument("--ref", default="", metavar="REV",
+                        help="hostile-pdfs: check with the chalicelib of this git revision (e.g. main)")
     args = parser.parse_args(argv)
     if args.list:
         print("\n".join(SECTIONS))
