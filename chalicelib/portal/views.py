@@ -39,6 +39,7 @@ NAVIGATION = {
 FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
 UPLOAD_CONTENT_TYPES = ["multipart/form-data"]  # registered as binary in app.py, so API Gateway keeps the bytes
 CSRF_FIELD = "csrf_token"
+TOO_MANY_FIELDS = "送信された項目が多すぎます。"  # a form past limits.MAX_FORM_FIELDS or MAX_FORM_PARTS: none of ours
 
 
 class LoginRequired(Exception):
@@ -101,7 +102,7 @@ class PortalCall:
                 try:
                     pairs = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
                 except ValueError:
-                    raise BadRequest("送信された項目が多すぎます。") from None
+                    raise BadRequest(TOO_MANY_FIELDS) from None
                 self._form = {k: v[0] for k, v in pairs.items()}
         return self._form
 
@@ -157,7 +158,7 @@ def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dict[str,
         return fields, files
     delimiter = b"--" + boundary.encode("latin-1", "replace")
     if raw.count(delimiter) > MAX_FORM_PARTS + 1:  # each part opens with one; the end has one more
-        raise BadRequest("送信された項目が多すぎます。")
+        raise BadRequest(TOO_MANY_FIELDS)
     for piece in raw.split(delimiter)[1:]:
         if piece.startswith(b"--"):  # the closing delimiter
             break

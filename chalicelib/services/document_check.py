@@ -13,7 +13,7 @@ import binascii
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters import signing_key
+from chalicelib.adapters import check_function, signing_key
 from chalicelib.domain.limits import MAX_CHECK_PDF_BYTES
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.validation import FieldError, ValidationFailed
@@ -75,7 +75,6 @@ def check_pdf(principal: Principal, body: Mapping[str, Any], request_id: str) ->
 
 def check_pdf_bytes(principal: Principal, data: bytes, request_id: str) -> dict[str, Any]:
     """The answer about one uploaded PDF (the API's JSON; the portal draws the same answer)."""
-    from chalicelib.adapters import check_function
     from chalicelib.pdf.signing import CheckResult, Verdict, check_request
 
     if len(data) > MAX_CHECK_PDF_BYTES:
