@@ -24,7 +24,7 @@ from chalicelib.handlers import (
     verifications,
     webhooks,
 )
-from chalicelib.handlers.common import request_id
+from chalicelib.http import request_id
 
 logs.configure()
 access_log = logging.getLogger("denshi_hosho.access")

@@ -17,7 +17,8 @@ from chalicelib.adapters.identity import (
     sign_in,
 )
 from chalicelib.domain.validation import FieldError, ValidationFailed
-from chalicelib.handlers.common import Blueprint, json_object
+from chalicelib.handlers.common import json_object
+from chalicelib.http import Blueprint
 
 bp = Blueprint(__name__)
 

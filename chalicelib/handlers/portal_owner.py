@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.handlers.common import Blueprint
+from chalicelib.http import Blueprint
 from chalicelib.portal.views import FORM_CONTENT_TYPES, UPLOAD_CONTENT_TYPES, PortalCall, page
 
 bp = Blueprint(__name__)

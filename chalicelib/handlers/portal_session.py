@@ -17,7 +17,7 @@ from chalicelib.adapters.identity import (
     sign_in,
 )
 from chalicelib.errors import Unauthorized
-from chalicelib.handlers.common import Blueprint
+from chalicelib.http import Blueprint
 from chalicelib.portal import security
 from chalicelib.portal.views import FORM_CONTENT_TYPES, HOME, PortalCall, check_post, page
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib.handlers.common import Blueprint, contract_number_param
 from chalicelib.handlers.portal_contractor import certificate_list
+from chalicelib.http import Blueprint, contract_number_param
 from chalicelib.portal.views import PortalCall, page
 
 bp = Blueprint(__name__)
