@@ -51,7 +51,7 @@ def test_list_shows_hints_search_pager_and_columns(api):
 
 
 def test_pager_moves_by_page_and_keeps_the_search(api, monkeypatch):
-    from chalicelib.handlers import portal_contractor
+    from chalicelib.portal import contractor as portal_contractor
 
     monkeypatch.setattr(portal_contractor, "PER_PAGE", 2)
     for i in range(5):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib.handlers.portal_contractor import certificate_list
 from chalicelib.http import Blueprint, contract_number_param
-from chalicelib.portal.views import PortalCall, page
+from chalicelib.portal.contractor import certificate_list
+from chalicelib.portal.pages import PortalCall, page
 
 bp = Blueprint(__name__)
 

@@ -19,7 +19,7 @@ from chalicelib.adapters.identity import (
 from chalicelib.errors import Unauthorized
 from chalicelib.http import Blueprint
 from chalicelib.portal import security
-from chalicelib.portal.views import FORM_CONTENT_TYPES, HOME, PortalCall, check_post, page
+from chalicelib.portal.pages import FORM_CONTENT_TYPES, HOME, PortalCall, check_post, page
 
 bp = Blueprint(__name__)
 

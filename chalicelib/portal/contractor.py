@@ -8,7 +8,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.http import Blueprint, contract_number_param
-from chalicelib.portal.views import FORM_CONTENT_TYPES, PortalCall, page
+from chalicelib.portal.pages import FORM_CONTENT_TYPES, PortalCall, page
 
 bp = Blueprint(__name__)
 
