@@ -13,8 +13,7 @@ from urllib.parse import unquote
 import chalice
 from chalice.app import Request
 
-from chalicelib.domain.normalize import normalize_contract_number
-from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.domain.validation import FieldError, Invalid, ValidationFailed, contract_number
 from chalicelib.errors import from_validation
 
 
@@ -49,9 +48,9 @@ def request_id(request: Request, lambda_context: Any = None) -> str:
 
 
 def contract_number_param(raw: str) -> str:
-    """A 保証契約番号 from the path, normalised; not 10 digits is a 400 naming the field."""
-    contract_number = normalize_contract_number(unquote(raw))
-    if contract_number is None:
-        message = "保証契約番号は10桁の数字で指定してください。"
-        raise ValidationFailed([FieldError("contract_number", message)], message)
-    return contract_number
+    """A 保証契約番号 from the path, normalised and checked as in a body (domain.validation.contract_number);
+    a bad one is a 400 naming the field."""
+    try:
+        return contract_number("保証契約番号", unquote(raw))
+    except Invalid as bad:
+        raise ValidationFailed([FieldError("contract_number", bad.message)], f"{bad.message}。") from None

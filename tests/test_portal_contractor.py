@@ -53,7 +53,7 @@ def test_list_shows_hints_search_pager_and_columns(api):
 def test_pager_moves_by_page_and_keeps_the_search(api, monkeypatch):
     from chalicelib.portal import contractor as portal_contractor
 
-    monkeypatch.setattr(portal_contractor, "PER_PAGE", 2)
+    monkeypatch.setattr(portal_contractor, "PORTAL_PER_PAGE", 2)
     for i in range(5):
         issue(api, project_name=f"工事{i}")
     browser = signed_in(api, C1)

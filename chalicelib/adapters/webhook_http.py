@@ -14,7 +14,8 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-MAX_URL = 2048
+from chalicelib.domain.limits import WEBHOOK_URL_MAX
+
 TIMEOUT_SECONDS = 10.0
 
 
@@ -42,8 +43,8 @@ def _allowed(address: str, allow_loopback: bool) -> bool:
 
 def resolve(url: str, allow_loopback: bool) -> Target:
     """Check a webhook URL and pick the address to connect to; raises UnsafeDestination."""
-    if len(url) > MAX_URL or not url.isprintable():
-        raise UnsafeDestination("URL は2048文字以内の印字可能な文字列としてください")
+    if len(url) > WEBHOOK_URL_MAX or not url.isprintable():
+        raise UnsafeDestination(f"URL は{WEBHOOK_URL_MAX}文字以内の印字可能な文字列としてください")
     try:
         parts = urlsplit(url)
         port = parts.port

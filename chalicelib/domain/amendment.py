@@ -14,6 +14,7 @@ from chalicelib.domain.validation import (
     ValidationFailed,
     iso_date,
     parse_issue_request,
+    unknown_fields,
 )
 from chalicelib.domain.wareki import format_wareki_text
 
@@ -63,9 +64,11 @@ class AmendmentPlan:
 
 def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> AmendmentPlan:
     """`current` is the guarantee as an issue body (JSON values); `body` the requested change."""
-    errors: list[FieldError] = []
-    for name in sorted(set(body) - set(AMENDABLE_FIELDS) - {"expected_version", "expected_revision"}):
-        errors.append(FieldError(name, f"{name}は変更できない項目です"))
+    # A field of the guarantee that no amendment changes (the contractor, the owner, ...) says so; any other
+    # unknown field is refused as every body refuses one.
+    errors = [FieldError(name, f"「{name}」は変更できない項目です")
+              for name in sorted(set(body) & set(FIELD_NAMES_JA) - set(AMENDABLE_FIELDS))]
+    errors += unknown_fields(body, (*FIELD_NAMES_JA, "expected_version", "expected_revision"))
     expected = body.get("expected_version")
     if not _positive_int(expected):
         errors.append(FieldError("expected_version", "expected_version(確認した版)は1以上の整数で指定してください"))

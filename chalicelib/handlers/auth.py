@@ -16,36 +16,33 @@ from chalicelib.adapters.identity import (
     enrol_totp,
     sign_in,
 )
-from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.domain.validation import FieldError, ValidationFailed, required_message
 from chalicelib.handlers.common import json_object
 from chalicelib.http import Blueprint
 
 bp = Blueprint(__name__)
 
 
+def _required(body: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> None:
+    """Credentials are taken as typed (never stripped or judged as text): only their presence is checked.
+    Other fields are ignored (openapi.yaml)."""
+    errors = [FieldError(name, required_message(label)) for name, label in fields
+              if not isinstance(body.get(name), str) or not body[name]]
+    if errors:
+        raise ValidationFailed(errors)
+
+
 @bp.route("/v1/auth/login", methods=["POST"])
 def login() -> dict[str, Any]:
     body = json_object(bp.current_request)
-    errors = [
-        FieldError(name, f"{label}を入力してください")
-        for name, label in (("username", "ユーザー名"), ("password", "パスワード"))
-        if not isinstance(body.get(name), str) or not body[name]
-    ]
-    if errors:
-        raise ValidationFailed(errors)
+    _required(body, (("username", "ユーザー名"), ("password", "パスワード")))
     return _signed_in(sign_in(body["username"], body["password"]))
 
 
 @bp.route("/v1/auth/new-password", methods=["POST"])
 def new_password() -> dict[str, Any]:
     body = json_object(bp.current_request)
-    errors = [
-        FieldError(name, f"{label}を入力してください")
-        for name, label in (("username", "ユーザー名"), ("session", "セッション"), ("new_password", "新しいパスワード"))
-        if not isinstance(body.get(name), str) or not body[name]
-    ]
-    if errors:
-        raise ValidationFailed(errors)
+    _required(body, (("username", "ユーザー名"), ("session", "セッション"), ("new_password", "新しいパスワード")))
     try:
         signed_in = complete_new_password(body["username"], body["session"], body["new_password"])
     except InvalidNewPassword:
@@ -54,13 +51,6 @@ def new_password() -> dict[str, Any]:
 
 
 _CODE_MESSAGE = "認証アプリに表示された6桁のコードを入力してください"
-
-
-def _required(body: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> None:
-    errors = [FieldError(name, f"{label}を入力してください") for name, label in fields
-              if not isinstance(body.get(name), str) or not body[name]]
-    if errors:
-        raise ValidationFailed(errors)
 
 
 @bp.route("/v1/auth/mfa-setup", methods=["POST"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.domain.limits import MAX_TYPED_CONTRACT_NUMBER, MAX_TYPED_FIELD
 from chalicelib.http import Blueprint
 from chalicelib.portal.pages import FORM_CONTENT_TYPES, UPLOAD_CONTENT_TYPES, PortalCall, page
 
@@ -27,7 +28,7 @@ def _form(call: PortalCall, *, status: int = 200, values: dict[str, str] | None 
 @page(bp, "obligee")
 def verify_form(call: PortalCall) -> Response:
     # The key notice's QR code lands here with the number filled in; a key is never taken from a URL.
-    number = (call.params.get("contract_number") or "")[:40]
+    number = (call.params.get("contract_number") or "")[:MAX_TYPED_CONTRACT_NUMBER]
     return _form(call, values={"contract_number": number})
 
 
@@ -40,7 +41,7 @@ def verify_submit(call: PortalCall) -> Response:
     from chalicelib.services.verification import verify
 
     assert call.principal is not None
-    values = {name: call.form.get(name, "")[:100] for name in FIELDS}
+    values = {name: call.form.get(name, "")[:MAX_TYPED_FIELD] for name in FIELDS}
     try:
         answer = verify(call.principal, dict(values), call.request_id)
     except ValidationFailed as exc:

@@ -18,7 +18,7 @@ from chalicelib.domain.limits import CANCEL_REASON_MAX
 from chalicelib.domain.outbox import WebhookEvent
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, GuaranteeStatus, RecordedChange
-from chalicelib.domain.validation import FieldError, ValidationFailed, unprintable_message
+from chalicelib.domain.validation import BodyCheck, required_text
 from chalicelib.domain.wareki import format_wareki_text
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import log_context
@@ -198,16 +198,11 @@ def cancel(principal: Principal, contract_number: str, body: dict[str, Any], ide
 
 
 def _cancel_reason(body: dict[str, Any]) -> str:
-    errors = [FieldError(f, f"{f}は受け付けられない項目です") for f in sorted(set(body) - {"reason"})]
-    reason = body.get("reason")
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text or len(text) > CANCEL_REASON_MAX:
-        errors.append(FieldError("reason", f"解約の理由(reason)を{CANCEL_REASON_MAX}文字以内で入力してください"))
-    elif problem := unprintable_message("解約の理由(reason)", text):
-        errors.append(FieldError("reason", problem))
-    if errors:
-        raise ValidationFailed(errors)
-    return text
+    check = BodyCheck(body, ("reason",))
+    reason = check.field("reason", required_text, "解約の理由(reason)", CANCEL_REASON_MAX)
+    check.done()
+    assert reason is not None
+    return reason
 
 
 def _cancel(attempt: Attempt, principal: Principal, contract_number: str, body: dict[str, Any],

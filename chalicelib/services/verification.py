@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import files, key_material
-from chalicelib.domain.auth_key import auth_key_matches, normalize_auth_key
+from chalicelib.domain import validation
+from chalicelib.domain.auth_key import auth_key_matches
 from chalicelib.domain.clock import utc_now
-from chalicelib.domain.normalize import normalize_contract_number
 from chalicelib.domain.policy import GUESSING_LIMITS
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import VerificationEntry
-from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.domain.validation import BodyCheck, typed_auth_key
 from chalicelib.errors import NotFound, TooManyRequests
 from chalicelib.services import audit, documents
 from chalicelib.services.audit import utc_text
@@ -36,17 +36,13 @@ NOT_VERIFIED = "保証契約番号または認証キーに誤りがあるか、�
 
 
 def parse_verification_input(body: Mapping[str, Any]) -> tuple[str, str]:
-    """Normalised (contract number, typed key); malformed input is a 400 and never counts as a guess."""
-    errors = []
-    raw_number, raw_key = body.get("contract_number"), body.get("auth_key")
-    contract_number = normalize_contract_number(raw_number) if isinstance(raw_number, str) else None
-    typed_key = normalize_auth_key(raw_key) if isinstance(raw_key, str) else None
-    if contract_number is None:
-        errors.append(FieldError("contract_number", "保証契約番号は10桁の数字で入力してください"))
-    if typed_key is None:
-        errors.append(FieldError("auth_key", "認証キーは英数字10文字(例: ABCDE-12345)で入力してください"))
-    if contract_number is None or typed_key is None:
-        raise ValidationFailed(errors)
+    """Normalised (contract number, typed key); malformed input is a 400 and never counts as a guess. Other
+    fields are ignored (openapi.yaml, VerificationRequest)."""
+    check = BodyCheck(body, None)
+    contract_number = check.field("contract_number", validation.contract_number, "保証契約番号")
+    typed_key = check.field("auth_key", typed_auth_key, "認証キー")
+    check.done()
+    assert contract_number is not None and typed_key is not None
     return contract_number, typed_key
 
 

@@ -17,10 +17,11 @@ from urllib.parse import urlsplit
 from chalicelib.adapters import key_material
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import utc_now
+from chalicelib.domain.limits import MAX_WEBHOOK_ENDPOINTS, WEBHOOK_URL_MAX
 from chalicelib.domain.outbox import NoticeKind, WebhookEvent
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, Notice, WebhookEndpoint
-from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.domain.validation import BodyCheck, Invalid, required_text
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import audit, outbox
 from chalicelib.services.audit import utc_text
@@ -28,8 +29,6 @@ from chalicelib.services.paging import PageRequest
 from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store import webhooks as webhook_store
-
-MAX_ENDPOINTS = 5  # live endpoints per owner
 
 
 def _presented(endpoint: WebhookEndpoint) -> dict[str, Any]:
@@ -42,29 +41,32 @@ def _presented(endpoint: WebhookEndpoint) -> dict[str, Any]:
     }
 
 
-def _checked_url(body: Mapping[str, Any]) -> str:
+def _safe_url(label: str, value: object) -> str:
+    """A receiver's URL that may be called (adapters.webhook_http: https, a public address)."""
     from chalicelib.adapters.webhook_http import UnsafeDestination, resolve
 
-    errors = [FieldError(f, f"{f}は受け付けられない項目です") for f in sorted(set(body) - {"url"})]
-    url = body.get("url")
-    if not isinstance(url, str) or not url.strip():
-        errors.append(FieldError("url", "通知先URL(url)を入力してください"))
-    else:
-        try:
-            resolve(url.strip(), get_settings().webhooks_allow_loopback)
-        except UnsafeDestination as exc:
-            errors.append(FieldError("url", f"通知先URL(url): {exc}"))
-    if errors:
-        raise ValidationFailed(errors)
-    return str(url).strip()
+    url = required_text(label, value, WEBHOOK_URL_MAX)
+    try:
+        resolve(url, get_settings().webhooks_allow_loopback)
+    except UnsafeDestination as exc:
+        raise Invalid(f"{label}: {exc}") from None
+    return url
+
+
+def _checked_url(body: Mapping[str, Any]) -> str:
+    check = BodyCheck(body, ("url",))
+    url = check.field("url", _safe_url, "通知先URL(url)")
+    check.done()
+    assert url is not None
+    return url
 
 
 def register(principal: Principal, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
     """A new endpoint; its signing secret is answered once and kept only under KMS."""
     obligee_id = principal.org_id or ""
     url = _checked_url(body)
-    if sum(1 for e in webhook_store.of_owner(obligee_id) if e.revoked_at is None) >= MAX_ENDPOINTS:
-        raise Conflict(f"通知先は{MAX_ENDPOINTS}件まで登録できます。不要な通知先を削除してください。",
+    if sum(1 for e in webhook_store.of_owner(obligee_id) if e.revoked_at is None) >= MAX_WEBHOOK_ENDPOINTS:
+        raise Conflict(f"通知先は{MAX_WEBHOOK_ENDPOINTS}件まで登録できます。不要な通知先を削除してください。",
                        code="too_many_endpoints")
     endpoint_id = uuid.uuid4().hex
     secret = "whsec_" + secrets.token_urlsafe(32)

@@ -208,9 +208,14 @@ def test_ids(field, value):
     assert "半角英数字" in message
 
 
-@pytest.mark.parametrize("value", ["", "   ", "\u3000", "工" * 201, 123, None])
-def test_project_name(value):
-    assert "1〜200文字" in only_error(valid_body(project_name=value), "project_name")
+@pytest.mark.parametrize("value", ["", "   ", "\u3000", None])
+def test_project_name_is_required(value):
+    assert only_error(valid_body(project_name=value), "project_name") == "工事名は必須です"
+
+
+@pytest.mark.parametrize("value", ["工" * 201, 123])
+def test_project_name_type_and_length(value):
+    assert only_error(valid_body(project_name=value), "project_name") == "工事名は200文字以内の文字列で入力してください"
 
 
 @pytest.mark.parametrize("value", ["銀" * 101, 1, ["銀行"]])
