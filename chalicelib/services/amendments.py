@@ -26,9 +26,9 @@ from chalicelib.services import audit, documents, notices, outbox, webhooks
 from chalicelib.services.idempotency import Attempt, run_once
 from chalicelib.services.issuance import check_owner_amount_rule, stated_terms
 from chalicelib.services.presenters import certificate_content
-from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import guarantees as guarantee_store
 from chalicelib.store import parties as party_store
+from chalicelib.store import verifications as verification_store
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def _notified_parties(item: CertificateVersion, *, contractor_only_if_electronic
     if contractor is not None and (item.is_electronic or not contractor_only_if_electronic):
         parties.append((contractor.email, contractor.name, False))
     obligee = party_store.get_obligee(item.obligee_id)
-    if obligee is not None and auth_key_store.verification_of(item.obligee_id, item.contract_number) is not None:
+    if obligee is not None and verification_store.get(item.obligee_id, item.contract_number) is not None:
         parties.append((obligee.contact_email, obligee.name, True))
     return parties
 

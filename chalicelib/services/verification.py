@@ -28,6 +28,8 @@ from chalicelib.services.paging import PageRequest
 from chalicelib.services.presenters import certificate_detail
 from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import guarantees as guarantee_store
+from chalicelib.store import throttle as throttle_store
+from chalicelib.store import verifications as verification_store
 from chalicelib.store.auth_keys import Refusal
 
 logger = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ def _locked(refusal: Refusal, retry_after: int) -> TooManyRequests:
 
 
 def _account_limited(principal: Principal, now: datetime) -> TooManyRequests:
-    _, retry_after = auth_key_store.account_window(principal.actor, now)
+    _, retry_after = throttle_store.account_window(principal.actor, now)
     return TooManyRequests(
         "確認の失敗が多すぎるため、このアカウントでの確認を一時的に制限しています。しばらくしてから再度お試しください。",
         code="account_throttled",
@@ -75,7 +77,7 @@ def _count_refused_attempt(principal: Principal, contract_number: str, now: date
     """Count a refused attempt against the owner account and keep its audit event while the account is within
     its hourly limit; past it only the count grows (one event marks the crossing), so no account can flood
     any number's trail. Returns whether the account is now over its limit."""
-    failures = auth_key_store.count_account_failure(principal.actor, now)
+    failures = throttle_store.count_failure(principal.actor, now)
     limit = GUESSING_LIMITS.account_failures_per_hour
     if failures <= limit:
         audit.record(contract_number, event_type, principal, request_id, result=result, detail=detail)
@@ -134,8 +136,7 @@ def list_verified(principal: Principal, params: Mapping[str, str]) -> dict[str, 
     """What this owner verified, with whether the guarantee changed since."""
     obligee_id = principal.org_id or ""
     page = PageRequest.from_params(params, {"c": obligee_id, "f": "verifications"})
-    found, has_more = auth_key_store.verifications_of(obligee_id, page.limit,
-                                                      page.after["sort"] if page.after else None)
+    found, has_more = verification_store.of_owner(obligee_id, page.limit, page.after["sort"] if page.after else None)
     items = []
     for entry in found:
         latest = guarantee_store.latest_version(entry.contract_number)

@@ -26,8 +26,8 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import audit, outbox
 from chalicelib.services.audit import utc_text
 from chalicelib.services.paging import PageRequest
-from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import outbox as outbox_store
+from chalicelib.store import verifications as verification_store
 from chalicelib.store import webhooks as webhook_store
 
 
@@ -132,7 +132,7 @@ def replay(principal: Principal, endpoint_id: str, delivery_id: str, request_id:
 def owner_notices(item: CertificateVersion, event: WebhookEvent, data: dict[str, Any],
                   now: datetime) -> tuple[Notice, ...]:
     """The deliveries a change of `item` owes its owner's live endpoints, if the owner verified it."""
-    if auth_key_store.verification_of(item.obligee_id, item.contract_number) is None:
+    if verification_store.get(item.obligee_id, item.contract_number) is None:
         return ()
     notices = []
     for endpoint in webhook_store.of_owner(item.obligee_id):
