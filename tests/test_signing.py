@@ -261,13 +261,12 @@ def _self_signed_pdf(data: bytes) -> bytes:
 
 
 def test_unsigned_foreign_and_broken_uploads_get_a_japanese_answer_never_a_500(api):
-    from chalicelib.pdf.certificate import render_certificate
-    from chalicelib.services.documents import pdf_content
+    from chalicelib.pdf.certificate import CertificateContent, render_certificate
     from chalicelib.store import guarantees as guarantee_store
 
     number = issue(api)
     (version,) = guarantee_store.get_versions(number)
-    unsigned = render_certificate(pdf_content(version), api.account.settings.surety)
+    unsigned = render_certificate(CertificateContent.from_version(version), api.account.settings.surety)
     answers = {
         "unsigned": check(api, unsigned).json_body,
         "foreign": check(api, _self_signed_pdf(unsigned)).json_body,

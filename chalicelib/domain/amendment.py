@@ -96,7 +96,7 @@ def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> Amend
             and new_completion >= (iso_date(current.get("contract_date")) or new_completion) else None)
     state = parse_issue_request(merged)
 
-    after = _as_json(state)
+    after = state.terms.as_json()
     changed = {k: (current.get(k), after[k]) for k in AMENDABLE_FIELDS if current.get(k) != after[k]}
     if not changed:
         raise ValidationFailed([FieldError("body", "変更内容がありません。変更する項目を指定してください")])
@@ -110,18 +110,6 @@ def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> Amend
 
 def _positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def _as_json(state: IssueRequest) -> dict[str, Any]:
-    return {
-        "guarantee_amount": state.guarantee_amount,
-        "contract_amount_total": state.contract_amount_total,
-        "contract_amount_covered": state.contract_amount_covered,
-        "completion_date": state.completion_date.isoformat(),
-        "guarantee_period_end": state.guarantee_period_end.isoformat(),
-        "project_name": state.project_name,
-        "deposit_bank": state.deposit_bank,
-    }
 
 
 def describe_changes(changed: Mapping[str, tuple[Any, Any]]) -> list[str]:

@@ -29,7 +29,7 @@ from chalicelib.domain.limits import (
     unprintable_characters,
 )
 from chalicelib.domain.normalize import normalize_contract_number
-from chalicelib.domain.policy import RatioRule, amount_bound, within_rule
+from chalicelib.domain.records import CertificateVersion, StatedTerms
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
 from chalicelib.domain.wareki import format_wareki_text
 
@@ -256,18 +256,31 @@ class IssueRequest:
     delivery: Delivery
     late_registration_reason: str | None = None  # why a contract long past is registered now (audited)
 
+    @property
+    def terms(self) -> StatedTerms:
+        """What a certificate issued for this request states that an amendment may change."""
+        return StatedTerms(
+            project_name=self.project_name,
+            completion_date=self.completion_date,
+            guarantee_period_end=self.guarantee_period_end,
+            contract_amount_total=self.contract_amount_total,
+            contract_amount_covered=self.contract_amount_covered,
+            guarantee_amount=self.guarantee_amount,
+            deposit_bank=self.deposit_bank,
+        )
 
-def check_amount_rule(
-    guarantee_type: GuaranteeType, guarantee_amount: int, covered: int, rule: RatioRule
-) -> FieldError | None:
-    """The owner's ratio of 保証金額 to 請負金額(対象額) (chalicelib.domain.policy), as a field error."""
-    if within_rule(rule, guarantee_amount, covered):
-        return None
-    name = FIELD_NAMES_JA["guarantee_amount"]
-    base = FIELD_NAMES_JA["contract_amount_covered"]
-    bound = amount_bound(rule, covered)
-    limit = "以下としてください(上限" if rule.kind == "max" else "以上としてください(下限"
-    return FieldError("guarantee_amount", f"{name}は{base}の{rule.percent}%{limit} {bound:,}円)")
+
+def issue_body(item: CertificateVersion) -> dict[str, Any]:
+    """A guarantee as it stands, in the JSON shape of its issue request (what an amendment is checked against)."""
+    return {
+        "guarantee_type": item.guarantee_type.value,
+        "contractor_id": item.contractor_id,
+        "obligee_id": item.obligee_id,
+        "work_category": item.work_category.value,
+        "contract_date": item.contract_date.isoformat(),
+        "delivery": item.delivery.value,
+        **item.terms.as_json(),
+    }
 
 
 _PARSERS: dict[str, Callable[[str, object], Any]] = {
@@ -293,7 +306,7 @@ def parse_issue_request(body: object) -> IssueRequest:
 
     Optional fields (contract_amount_covered, guarantee_period_end, deposit_bank) given as null count as
     not given. Cross-field rules run only when the fields they involve are individually valid, so one
-    mistake is reported once. The owner's ratio rule is not checked here (see check_amount_rule).
+    mistake is reported once. The owner's ratio rule is not checked here (domain.policy.check_owner_amount_rule).
     """
     if not isinstance(body, Mapping):
         raise ValidationFailed([FieldError("body", "リクエスト本文はJSONオブジェクトで送信してください")])

@@ -13,6 +13,7 @@ from datetime import date
 
 from chalicelib.config import Surety
 from chalicelib.domain.money import format_yen_with_unit
+from chalicelib.domain.records import CertificateVersion
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.domain.wareki import format_wareki
 from chalicelib.pdf.fonts import string_width
@@ -37,6 +38,28 @@ class CertificateContent:
     project_name: str
     contract_amount_total: int
     deposit_bank: str | None  # 預託金融機関, advance types only
+
+    @classmethod
+    def from_version(cls, item: CertificateVersion) -> CertificateContent:
+        """What this version states as it stands (with the changes recorded in it since, 注2, 注3): the one
+        source of the PDF and of the screens that show a certificate."""
+        t = item.terms
+        return cls(
+            contract_number=item.contract_number,
+            version=item.version,
+            amended=item.amended,
+            guarantee_type=item.guarantee_type,
+            issued_on=item.issued_on,
+            contractor_address=item.contractor_address,
+            contractor_name=item.contractor_name,
+            obligee_name=item.obligee_name,
+            guarantee_amount=t.guarantee_amount,
+            guarantee_period_end=t.guarantee_period_end,
+            completion_date=t.completion_date,
+            project_name=t.project_name,
+            contract_amount_total=t.contract_amount_total,
+            deposit_bank=t.deposit_bank,
+        )
 
 
 STATEMENTS: dict[GuaranteeType, str] = {

@@ -80,16 +80,13 @@ def certificates(call: PortalCall) -> Response:
 
 
 def _certificate_context(call: PortalCall, contract_number: str) -> dict[str, Any]:
-    from chalicelib.portal.certificate_view import certificate_fields, certificate_rows
-    from chalicelib.services.certificates import read_certificate
+    from chalicelib.portal.certificate_screen import certificate_screen
+    from chalicelib.services.certificates import readable_version
 
     assert call.principal is not None
-    number = contract_number_param(contract_number)
     version = call.params.get("version") or None
-    certificate = read_certificate(call.principal, number, version)
-    fields = certificate_fields(certificate)
-    return {"certificate": certificate, "fields": fields, "rows": certificate_rows(fields),
-            "version_query": f"?version={certificate['version']}" if version else ""}
+    versions, shown = readable_version(call.principal, contract_number_param(contract_number), version)
+    return {**certificate_screen(versions, shown), "version_query": f"?version={shown.version}" if version else ""}
 
 
 @bp.route("/certificates/{contract_number}", methods=["GET"])

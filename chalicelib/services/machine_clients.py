@@ -19,21 +19,9 @@ from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.records import MachineClientEntry
 from chalicelib.domain.validation import BodyCheck, Invalid, required_text
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthorized
-from chalicelib.services import audit
-from chalicelib.services.audit import utc_text
+from chalicelib.services import audit, presenters
 from chalicelib.store import machine_clients as client_store
 from chalicelib.store import parties as party_store
-
-
-def _presented(entry: MachineClientEntry) -> dict[str, Any]:
-    return {
-        "client_id": entry.client_id,
-        "obligee_id": entry.obligee_id,
-        "name": entry.name,
-        "scopes": list(entry.scopes),
-        "created_at": utc_text(entry.created_at),
-        "status": "revoked" if entry.revoked_at else "active",
-    }
 
 
 def _scopes(label: str, value: object) -> list[str]:
@@ -65,11 +53,11 @@ def register(principal: Principal, obligee_id: str, body: Mapping[str, Any], req
     client_store.create(entry)
     audit.record(audit.owner_trail(obligee_id), "machine_client_registered", principal, request_id,
                  detail={"client_id": client_id, "scopes": list(scopes)})
-    return {**_presented(entry), "client_secret": secret}
+    return {**presenters.machine_client(entry), "client_secret": secret}
 
 
 def list_clients(obligee_id: str) -> dict[str, Any]:
-    return {"items": [_presented(c) for c in client_store.of_obligee(obligee_id)]}
+    return {"items": [presenters.machine_client(c) for c in client_store.of_obligee(obligee_id)]}
 
 
 def revoke(principal: Principal, obligee_id: str, client_id: str, request_id: str) -> dict[str, Any]:
@@ -81,7 +69,7 @@ def revoke(principal: Principal, obligee_id: str, client_id: str, request_id: st
     identity.delete_machine_client(client_id)
     entry = client_store.get(client_id)
     assert entry is not None
-    return _presented(entry)
+    return presenters.machine_client(entry)
 
 
 def machine_principal(token: identity.MachineToken, scope: str) -> Principal:

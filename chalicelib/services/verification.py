@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,13 +20,11 @@ from chalicelib.domain.auth_key import auth_key_matches
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.policy import GUESSING_LIMITS
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import VerificationEntry
+from chalicelib.domain.records import CertificateVersion, VerificationEntry
 from chalicelib.domain.validation import BodyCheck, typed_auth_key
 from chalicelib.errors import NotFound, TooManyRequests
-from chalicelib.services import audit, documents
-from chalicelib.services.audit import utc_text
+from chalicelib.services import audit, documents, presenters
 from chalicelib.services.paging import PageRequest
-from chalicelib.services.presenters import certificate_detail
 from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import guarantees as guarantee_store
 from chalicelib.store import throttle as throttle_store
@@ -87,7 +86,23 @@ def _count_refused_attempt(principal: Principal, contract_number: str, now: date
     return failures > limit
 
 
+@dataclass(frozen=True)
+class Verified:
+    """A certificate an owner verified: its versions (newest first), when, and a link to its PDF."""
+
+    versions: list[CertificateVersion]
+    verified_at: datetime
+    pdf_url: str
+
+
 def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
+    """POST /v1/verifications: the verified certificate in the API's shape."""
+    verified = verify_certificate(principal, body, request_id)
+    return presenters.verification(verified.versions, verified.verified_at, verified.pdf_url)
+
+
+def verify_certificate(principal: Principal, body: Mapping[str, Any], request_id: str) -> Verified:
+    """Verify a certificate with its number and key, or refuse (the one failure 404, a 429 while locked)."""
     contract_number, typed_key = parse_verification_input(body)
     now = utc_now()
     claim = auth_key_store.claim_attempt(contract_number, now, principal.org_id)
@@ -115,12 +130,7 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
             auth_key_store.release_claim(key_record)  # never judged: a right key must not count against it
             raise _account_limited(principal, now)
         pdf_object = documents.ensure_certificate_pdf(latest, trust_stored_flag=True)
-        return {
-            "certificate": certificate_detail(versions),
-            "verified_at": utc_text(now),
-            "pdf_url": files.presign(pdf_object),
-            "expires_in": files.LINK_SECONDS,
-        }
+        return Verified(versions, now, files.presign(pdf_object))
 
     if key_record is None:
         reason = "unknown"
@@ -142,18 +152,6 @@ def list_verified(principal: Principal, params: Mapping[str, str]) -> dict[str, 
         latest = guarantee_store.latest_version(entry.contract_number)
         if latest is None:  # guarantees are never deleted; a verification outlives nothing
             continue
-        items.append({
-            "contract_number": entry.contract_number,
-            "version": latest.version,
-            "verified_version": entry.verified_version,
-            "verified_at": utc_text(entry.verified_at),
-            # A new version, or a change recorded since in the version verified (a moved period, 注2).
-            "changed_since_verified": latest.version > entry.verified_version or (
-                latest.version == entry.verified_version
-                and len(latest.recorded_changes) > entry.verified_recorded_changes),
-            "status": latest.status.value,
-            "project_name": latest.terms.project_name,
-            "label": latest.guarantee_type.label,
-        })
+        items.append(presenters.verified_item(entry, latest))
     return {"items": items,
             "next_cursor": page.next_cursor(found, has_more, lambda e: {"sort": e.contract_number})}
