@@ -19,8 +19,9 @@ from scripts.demo_data import CONTRACTORS, DEMO_PASSWORD, OBLIGEES, USERS
 from scripts.local_run import stage_environment
 
 STAGE = "local"
-# Every AWS call the app makes is checked against the stage's generated IAM policy (tests/aws_calls.py).
-pytest_plugins = ["tests.aws_calls"]
+# Every AWS call the app makes is checked against the stage's generated IAM policy (tests/support/aws_calls.py);
+# the fuzz suite's report (tests/support/fuzz_report.py) is a plugin too, so that pytest-xdist's controller runs it.
+pytest_plugins = ["tests.support.aws_calls", "tests.support.fuzz_report"]
 
 # The test world's clock starts here (and runs): its certificates (contracts of 2024-04-01, works until
 # 2025-03-31) are issued while their period runs and within a year of the contract, as a surety would
@@ -160,19 +161,15 @@ def api(bare_api: Api) -> Api:
 
 def sent_emails() -> list[Any]:
     """The emails sent through SES in the current emulated account (moto's in-process SES backend), once
-    the outbox's consumer has run (tests.outbox_support.drain: what the queue's Lambda would do).
+    the outbox's consumer has run (tests.support.outbox.drain: what the queue's Lambda would do).
 
     Each has `source`, `subject`, `body` (the text part) and `destinations` ({"ToAddresses": [...], ...}).
     """
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    from tests.outbox_support import drain
+    from tests.support.outbox import drain
 
     drain()
     region = os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1")
     return list(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages)
-
-
-# The fuzz suite's report (tests/fuzz/report.py): here, so that pytest-xdist's controller runs these hooks too.
-from tests.fuzz.report import pytest_sessionfinish, pytest_terminal_summary, pytest_testnodedown  # noqa: E402, F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.auth_key_support import (
+from tests.support.api import (
     DISPLAY_KEY,
     UNKNOWN_NUMBER,
     events_of,

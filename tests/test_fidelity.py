@@ -232,7 +232,7 @@ def test_unknown_submission_methods_are_refused_in_japanese(api, methods):
 
 
 def test_the_portal_shows_the_recorded_change_in_the_history_and_the_current_period(api):
-    from tests.portal_support import signed_in
+    from tests.support.portal import signed_in
 
     number = issue(api)
     assert amend(api, number, {"expected_version": 1, "guarantee_period_end": "2025-05-31"}).status_code == 200
@@ -248,7 +248,7 @@ def test_the_key_notice_qr_code_opens_the_owner_verification_screen_with_the_num
 
     from pypdf import PdfReader
 
-    from tests.portal_support import Browser, path_of
+    from tests.support.portal import Browser, path_of
 
     number = issue(api)
     notice = api.get(f"/v1/certificates/{number}/auth-key", user=CONTRACTOR).json_body

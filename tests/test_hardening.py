@@ -14,7 +14,8 @@ from unittest import mock
 
 import pytest
 
-from tests.auth_key_support import (
+from tests.conftest import issue_body
+from tests.support.api import (
     atomic_dynamodb,
     events_of,
     frozen,
@@ -25,7 +26,6 @@ from tests.auth_key_support import (
     verify,
     wrong_key_for,
 )
-from tests.conftest import issue_body
 from tests.test_auth import assert_error
 
 SURETY, CONTRACTOR, OWNER = "demo-surety", "demo-contractor-1", "demo-sakaiminato"
@@ -270,7 +270,7 @@ def test_d9_an_unknown_number_cannot_be_flooded_either(api):
 
 
 def test_d10_another_contractors_number_reads_nothing_from_dynamodb(api):
-    from tests.auth_key_support import aws_calls
+    from tests.support.api import aws_calls
 
     number = issue(api)
     api.token(OTHER_CONTRACTOR)
@@ -407,7 +407,7 @@ def test_d13_parallel_issues_with_one_key_issue_one_guarantee(api):
 
 
 def test_d9_a_refused_attempt_still_costs_at_most_three_dynamodb_calls_and_no_kms(api):
-    from tests.auth_key_support import aws_calls
+    from tests.support.api import aws_calls
 
     number = issue(api)
     wrong = wrong_key_for(show_key(api, number))

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from tests.auth_key_support import DISPLAY_KEY, UNKNOWN_NUMBER, verify
 from tests.conftest import DROP
-from tests.portal_support import C1, C2, CSP, OWNER, SURETY, Browser, path_of, signed_in
+from tests.support.api import DISPLAY_KEY, UNKNOWN_NUMBER, verify
+from tests.support.portal import C1, C2, CSP, OWNER, SURETY, Browser, path_of, signed_in
 
 XSS = "<script>alert(1)</script>港湾工事"
 

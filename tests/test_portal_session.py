@@ -14,7 +14,7 @@ import pytest
 import time_machine
 
 from tests.conftest import PROJECT_DIR
-from tests.portal_support import C1, CSP, OWNER, SURETY, Browser, path_of, signed_in
+from tests.support.portal import C1, CSP, OWNER, SURETY, Browser, path_of, signed_in
 
 SESSION = "__Host-denshi-session"
 

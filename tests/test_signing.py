@@ -439,7 +439,7 @@ def test_moto_kms_signs_raw_messages_that_verify_against_its_public_key(api):
 
 def upload(browser: Any, pdf: bytes | None, csrf: str) -> Any:
     """POST /check as a browser sends a file form: multipart/form-data with the CSRF token."""
-    from tests.portal_support import ORIGIN, Page
+    from tests.support.portal import ORIGIN, Page
 
     boundary = "----denshihoshoboundary7MA4YWxkTrZu0gW"
     parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'.encode()]
@@ -454,7 +454,7 @@ def upload(browser: Any, pdf: bytes | None, csrf: str) -> Any:
 
 
 def test_the_owner_checks_a_pdf_on_the_portal(api):
-    from tests.portal_support import signed_in
+    from tests.support.portal import signed_in
 
     number = issue(api)
     genuine = stored_pdf(api, number)

@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.auth_key_support import (
+from tests.conftest import sent_emails
+from tests.support.api import (
     CROCKFORD,
     UNKNOWN_NUMBER,
     atomic_dynamodb,
@@ -34,7 +35,6 @@ from tests.auth_key_support import (
     verify,
     wrong_key_for,
 )
-from tests.conftest import sent_emails
 
 OWNER = "demo-sakaiminato"
 

@@ -1,5 +1,5 @@
 """Webhooks and the outbox end to end: a real HTTP receiver on 127.0.0.1, the consumer run as its queue's
-Lambda would run it (tests.outbox_support), the clock passed in (no test sleeps for the backoff)."""
+Lambda would run it (tests.support.outbox), the clock passed in (no test sleeps for the backoff)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.outbox_support import delete, drain, queue, receive
+from tests.support.outbox import delete, drain, queue, receive
+from tests.support.webhook_receiver import Receiver, start_receiver
 from tests.test_amendments import CONTRACTOR, OWNER, SURETY, amend, cancel, issue, show_key, verify
-from tests.webhook_receiver import Receiver, start_receiver
 
 ENDPOINTS = "/v1/webhooks/endpoints"
 

@@ -1,4 +1,4 @@
-"""Every operation of openapi.yaml fuzzed as each role and without a login (tests/fuzz/harness.py drives it).
+"""Every operation of openapi.yaml fuzzed as each role and without a login (tests/support/fuzz.py drives it).
 
 The bounded profile (default, inside `make test`) is derandomized: the same cases every run. `FUZZ_PROFILE=long`
 (`make fuzz`) runs LONG_ROUNDS seeded batches per operation and role, each in a fresh emulated account.
@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from tests.fuzz.harness import (
+from tests.support.fuzz import (
     ROLES,
     Tally,
     api_operations,
