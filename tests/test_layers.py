@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_DIR
+from tests.support.world import PROJECT_DIR
 
 CHALICELIB = Path(PROJECT_DIR) / "chalicelib"
 
@@ -75,4 +75,18 @@ def test_log_context_refuses_a_field_it_would_drop() -> None:
 
 def test_docstrings_cite_only_files_of_this_repository() -> None:
     offenders = [str(p.relative_to(PROJECT_DIR)) for p in _sources() if "DESIGN.md" in p.read_text()]
+    assert offenders == []
+
+
+def test_tests_share_helpers_only_through_tests_support() -> None:
+    """No test module (nor conftest) imports another: what tests share lives in tests/support/."""
+    import ast
+
+    offenders = []
+    for path in sorted((Path(PROJECT_DIR) / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            offenders += [f"{path.relative_to(PROJECT_DIR)}: {name}" for name in names
+                          if name.startswith("tests.") and not name.startswith("tests.support")]
     assert offenders == []

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 
-from tests.conftest import DROP
-from tests.test_auth import assert_error
+from tests.support.api import assert_error
+from tests.support.world import DROP
 
 C1, C2, SURETY = "demo-contractor-1", "demo-contractor-2", "demo-surety"
 ITEM_FIELDS = {"contract_number", "guarantee_type", "label", "issued_on", "amended", "version", "obligee_name",

@@ -8,17 +8,11 @@ import re
 
 import pytest
 
-from tests.conftest import DROP
-from tests.support.api import DISPLAY_KEY, UNKNOWN_NUMBER, verify
-from tests.support.portal import C1, C2, CSP, OWNER, SURETY, Browser, path_of, signed_in
+from tests.support.api import DISPLAY_KEY, OWNER, SURETY, UNKNOWN_NUMBER, issue, verify
+from tests.support.portal import C1, C2, CSP, Browser, path_of, signed_in
+from tests.support.world import DROP
 
 XSS = "<script>alert(1)</script>港湾工事"
-
-
-def issue(api, **overrides) -> str:
-    response = api.issue(**overrides)
-    assert response.status_code == 201, response.json_body
-    return response.json_body["contract_number"]
 
 
 def routes(number: str) -> list[str]:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.test_amendments import amend, cancel, issue
-from tests.test_documents import CONTRACTOR, certificate_object, fetch, pdf_text, s3_client
+from tests.support.api import CONTRACTOR, amend, cancel, issue
+from tests.support.stored import certificate_object, fetch, pdf_text, s3_client
 
 OWNER = "demo-sakaiminato"  # the owner of issue_body's certificates
 OTHER_OWNER = "demo-pref"
@@ -21,7 +21,7 @@ OTHER_OWNER = "demo-pref"
 
 def stored_pdf(api: Any, number: str, version: int = 1) -> bytes:
     assert api.get(f"/v1/certificates/{number}/pdf", user=CONTRACTOR).status_code == 200
-    return s3_client(api).get_object(Bucket=api.account.settings.bucket,
+    return s3_client().get_object(Bucket=api.account.settings.bucket,
                                      Key=certificate_object(number, version))["Body"].read()
 
 
@@ -344,7 +344,7 @@ def test_without_its_signing_certificate_a_stage_makes_no_unsigned_pdf_and_says_
         assert response.status_code == 503, response.json_body
         assert response.json_body["code"] == "signing_not_configured"
         assert "電子署名" in response.json_body["message"] and "url" not in str(response.json_body)
-    assert not s3_client(api).list_objects_v2(Bucket=settings.bucket).get("Contents")
+    assert not s3_client().list_objects_v2(Bucket=settings.bucket).get("Contents")
     refused = check(api, b"%PDF-1.7 anything")
     assert refused.status_code == 503 and refused.json_body["code"] == "signing_not_configured"
 

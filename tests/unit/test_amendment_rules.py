@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.domain.amendment import describe_changes, plan_amendment
 from chalicelib.domain.validation import ValidationFailed
-from tests.conftest import issue_body
+from tests.support.world import issue_body
 
 # The guarantee as it stands, in the shape of an issue request (as chalicelib.services.amendments builds it).
 CURRENT: dict[str, Any] = issue_body(contract_amount_covered=100_000_000, guarantee_period_end="2025-03-31")

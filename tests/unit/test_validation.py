@@ -13,23 +13,9 @@ from chalicelib.domain.validation import (
     ValidationFailed,
     parse_issue_request,
 )
+from tests.support.api import FIELD_NAMES, JAPANESE
 
-# The Japanese name each message must carry, written out here so a wrong name fails the test.
-NAMES = {
-    "guarantee_type": "保証区分",
-    "contractor_id": "保証契約者ID",
-    "obligee_id": "発注者ID",
-    "work_category": "工事等の種別",
-    "project_name": "工事名",
-    "contract_date": "契約日",
-    "completion_date": "工期末日",
-    "contract_amount_total": "請負金額(総額)",
-    "contract_amount_covered": "請負金額(対象額)",
-    "guarantee_amount": "保証金額",
-    "guarantee_period_end": "保証期間の末日",
-    "deposit_bank": "預託金融機関",
-    "delivery": "交付方法",
-}
+NAMES = FIELD_NAMES  # the Japanese name each message must carry (tests/support/api.py writes them out)
 REQUIRED = [
     "guarantee_type",
     "contractor_id",
@@ -43,7 +29,6 @@ REQUIRED = [
     "delivery",
 ]
 AMOUNTS = ["contract_amount_total", "contract_amount_covered", "guarantee_amount"]
-JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def valid_body(**changes):
