@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
@@ -92,3 +93,48 @@ def atomic_dynamodb() -> Iterator[None]:
 
     with mock.patch.object(DynamoHandler, "call_action", call_action):
         yield
+
+
+@dataclass
+class DynamoCalls:
+    """The DynamoDB operations made while counting, and what each Query read (ScannedCount)."""
+
+    operations: list[str] = field(default_factory=list)
+    query_scanned_counts: list[int] = field(default_factory=list)
+
+    def before(self, event_name: str, **_: Any) -> None:
+        self.operations.append(event_name.rsplit(".", 1)[-1])
+
+    def after_query(self, parsed: dict[str, Any], **_: Any) -> None:
+        self.query_scanned_counts.append(parsed["ScannedCount"])
+
+    def clear(self) -> None:
+        self.operations.clear()
+        self.query_scanned_counts.clear()
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[DynamoCalls]:
+    """Every DynamoDB operation the service makes while the block runs, seen through botocore's event hooks (the
+    store bound to the stage's tables first).
+
+    botocore copies a session's handlers into each client when the client is made, so the hooks go on the
+    shared session (for clients made later) and on the clients the models already use.
+    """
+    from chalicelib.adapters import aws
+    from chalicelib.services.tables import use_tables
+    from chalicelib.store import models
+
+    use_tables()
+    calls = DynamoCalls()
+    emitters = [aws.session()._session]
+    emitters += [m._get_connection().connection.client.meta.events for m in models.ALL_MODELS]
+    for emitter in emitters:
+        emitter.register("before-call.dynamodb", calls.before, unique_id="test-dynamodb-before")
+        emitter.register("after-call.dynamodb.Query", calls.after_query, unique_id="test-dynamodb-after")
+    try:
+        yield calls
+    finally:
+        for emitter in emitters:
+            emitter.unregister("before-call.dynamodb", unique_id="test-dynamodb-before")
+            emitter.unregister("after-call.dynamodb.Query", unique_id="test-dynamodb-after")
