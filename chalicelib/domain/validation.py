@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from enum import Enum
 from typing import Any, TypeVar
@@ -258,16 +258,9 @@ class IssueRequest:
 
     @property
     def terms(self) -> StatedTerms:
-        """What a certificate issued for this request states that an amendment may change."""
-        return StatedTerms(
-            project_name=self.project_name,
-            completion_date=self.completion_date,
-            guarantee_period_end=self.guarantee_period_end,
-            contract_amount_total=self.contract_amount_total,
-            contract_amount_covered=self.contract_amount_covered,
-            guarantee_amount=self.guarantee_amount,
-            deposit_bank=self.deposit_bank,
-        )
+        """What a certificate issued for this request states that an amendment may change (the request names every
+        stated term as StatedTerms does)."""
+        return StatedTerms(**{term.name: getattr(self, term.name) for term in fields(StatedTerms)})
 
 
 def issue_body(item: CertificateVersion) -> dict[str, Any]:

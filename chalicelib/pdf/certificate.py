@@ -177,27 +177,8 @@ def _layout(fields: dict[str, str], scale: float) -> PageLayout | None:
 
     # The table: label column and value column, values wrapped inside their cell.
     top = y - title_size * DESCENT - 30 * scale
-    value_left = left + LABEL_COL
-    value_width = right - value_left - 2 * CELL_PAD_X
-    pad_y = CELL_PAD_Y * scale
-    row_top = top
-    for label in TABLE_LABELS:
-        if label not in fields:
-            continue
-        lines = wrap_text(fields[label], value_width, body)
-        row_h = 2 * pad_y + body + (len(lines) - 1) * leading
-        # The label sits in the middle of its row's height; drawn first so text extraction reads label, value.
-        label_y = row_top - row_h / 2 - body * (ASCENT - DESCENT) / 2
-        page.text(label, left + CELL_PAD_X, label_y, body)
-        first = row_top - pad_y - body * ASCENT
-        for i, line in enumerate(lines):
-            page.text(line, value_left + CELL_PAD_X, first - i * leading, body, label)
-        row_top -= row_h
-        page.rule(left, row_top, right, row_top)
-    page.rule(left, top, right, top)
-    page.rule(left, top, left, row_top)
-    page.rule(right, top, right, row_top)
-    page.rule(value_left, top, value_left, row_top)
+    row_top = page.table([(label, fields[label], body) for label in TABLE_LABELS if label in fields], left, right,
+                         left + LABEL_COL, top, body, CELL_PAD_X, CELL_PAD_Y * scale)
 
     # The surety's statement.
     y = row_top - 24 * scale - body * ASCENT
