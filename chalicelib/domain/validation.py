@@ -53,8 +53,8 @@ class ValidationFailed(Exception):
     def __init__(self, errors: list[FieldError], message: str | None = None) -> None:
         self.errors = list(errors)
         self.message = message
-        fields = ", ".join(dict.fromkeys(e.field for e in self.errors))
-        super().__init__(f"入力内容に誤りがあります: {fields}")
+        names = ", ".join(dict.fromkeys(e.field for e in self.errors))
+        super().__init__(f"入力内容に誤りがあります: {names}")
 
 
 class Invalid(Exception):
