@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters.identity import (
+    CODE_RULES,
     NEW_PASSWORD_RULES,
     InvalidNewPassword,
     SignIn,
@@ -50,7 +51,6 @@ def new_password() -> dict[str, Any]:
     return _signed_in(signed_in)
 
 
-_CODE_MESSAGE = "認証アプリに表示された6桁のコードを入力してください"
 
 
 @bp.route("/v1/auth/mfa-setup", methods=["POST"])
@@ -60,7 +60,7 @@ def mfa_setup() -> dict[str, Any]:
     try:
         enrol_totp(body["setup_token"], body["code"])
     except WrongCode:
-        raise ValidationFailed([FieldError("code", _CODE_MESSAGE)]) from None
+        raise ValidationFailed([FieldError("code", CODE_RULES)]) from None
     return {"mfa": "totp"}
 
 
@@ -71,7 +71,7 @@ def mfa() -> dict[str, Any]:
     try:
         return _signed_in(answer_totp(body["username"], body["session"], body["code"]))
     except WrongCode:
-        raise ValidationFailed([FieldError("code", _CODE_MESSAGE)]) from None
+        raise ValidationFailed([FieldError("code", CODE_RULES)]) from None
 
 
 def _signed_in(signed_in: SignIn) -> dict[str, Any]:
