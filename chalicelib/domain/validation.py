@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from chalicelib.domain.auth_key import KEY_LENGTH, normalize_auth_key
 from chalicelib.domain.limits import (
     CONTRACT_NUMBER_DIGITS,
     DEPOSIT_BANK_MAX,
@@ -29,9 +28,11 @@ from chalicelib.domain.limits import (
     unprintable_characters,
 )
 from chalicelib.domain.normalize import normalize_contract_number
-from chalicelib.domain.records import CertificateVersion, StatedTerms
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
 from chalicelib.domain.wareki import format_wareki_text
+
+if TYPE_CHECKING:  # records and the key's rules are loaded when used: every Lambda start imports this module
+    from chalicelib.domain.records import CertificateVersion, StatedTerms
 
 T = TypeVar("T")
 
@@ -162,6 +163,8 @@ def contract_number(label: str, value: object) -> str:
 
 def typed_auth_key(label: str, value: object) -> str:
     """A 認証キー as typed, normalised (domain.auth_key)."""
+    from chalicelib.domain.auth_key import KEY_LENGTH, normalize_auth_key
+
     key = normalize_auth_key(value) if isinstance(value, str) else None
     if key is None:
         raise Invalid(f"{label}は英数字{KEY_LENGTH}文字(例: ABCDE-12345)で入力してください")
@@ -260,6 +263,8 @@ class IssueRequest:
     def terms(self) -> StatedTerms:
         """What a certificate issued for this request states that an amendment may change (the request names every
         stated term as StatedTerms does)."""
+        from chalicelib.domain.records import StatedTerms
+
         return StatedTerms(**{term.name: getattr(self, term.name) for term in fields(StatedTerms)})
 
 
