@@ -38,7 +38,7 @@ from tests.support.api import (
     verify,
 )
 from tests.support.clock import frozen
-from tests.support.stored import atomic_dynamodb, bucket, pdf_text, s3_client
+from tests.support.stored import atomic_dynamodb, bucket, dynamodb_calls, pdf_text, s3_client
 from tests.support.world import mails_about, recipients, sent_emails
 
 PROJECT = "境港市道 渡町線 道路改良工事"
@@ -469,6 +469,23 @@ def test_a_fault_at_any_dynamodb_call_leaves_the_old_or_the_new_state(api):
 
 
 # --- notifications ------------------------------------------------------------------------------------
+
+
+def test_a_change_reads_the_owner_and_its_verification_once(api):
+    """An amendment, a recorded change that tells the owner and a cancellation each read the owner and whether it
+    verified the certificate once, for the amount rule, the emails and the webhooks alike."""
+    number = issue(api)
+    assert verify(api, number, show_key(api, number)).status_code == 200
+    changes = [
+        lambda: amend(api, number, {"expected_version": 1, "guarantee_amount": 32_000_000}),
+        lambda: amend(api, number, {"expected_version": 2, "completion_date": "2025-06-30"}),
+        lambda: cancel(api, number, {"reason": "工事中止"}),
+    ]
+    api.token(SURETY)  # logged in before counting
+    for change in changes:
+        with dynamodb_calls() as calls:
+            assert change().status_code in (200, 201)
+        assert (calls.reads_of("obligees"), calls.reads_of("verifications")) == (1, 1), calls.tables
 
 
 def test_notifications_of_an_amendment(api):

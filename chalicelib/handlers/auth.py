@@ -75,9 +75,6 @@ def mfa() -> dict[str, Any]:
 
 
 def _signed_in(signed_in: SignIn) -> dict[str, Any]:
-    return {
-        "id_token": signed_in.id_token,
-        "expires_in": signed_in.expires_in,
-        "role": signed_in.principal.role,
-        "org_id": signed_in.principal.org_id,
-    }
+    from chalicelib.services.presenters import signed_in as presented  # off the start-up path (cold start)
+
+    return presented(signed_in)

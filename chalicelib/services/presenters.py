@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.files import LINK_SECONDS
 from chalicelib.domain.amendment import AmendmentPlan
@@ -18,6 +18,9 @@ from chalicelib.domain.records import (
     VerificationEntry,
     WebhookEndpoint,
 )
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.identity import SignIn
 
 
 def utc_text(moment: datetime) -> str:
@@ -224,4 +227,14 @@ def machine_client(entry: MachineClientEntry) -> dict[str, Any]:
         "scopes": list(entry.scopes),
         "created_at": utc_text(entry.created_at),
         "status": "revoked" if entry.revoked_at else "active",
+    }
+
+
+def signed_in(signed: SignIn) -> dict[str, Any]:
+    """A completed login: the ID token, its lifetime, the caller's role and organisation."""
+    return {
+        "id_token": signed.id_token,
+        "expires_in": signed.expires_in,
+        "role": signed.principal.role,
+        "org_id": signed.principal.org_id,
     }

@@ -97,19 +97,33 @@ def atomic_dynamodb() -> Iterator[None]:
 
 @dataclass
 class DynamoCalls:
-    """The DynamoDB operations made while counting, and what each Query read (ScannedCount)."""
+    """The DynamoDB operations made while counting (with the table of each single-table one), and what each Query
+    read (ScannedCount)."""
 
     operations: list[str] = field(default_factory=list)
+    tables: list[tuple[str, str]] = field(default_factory=list)  # (operation, table's base name)
     query_scanned_counts: list[int] = field(default_factory=list)
 
     def before(self, event_name: str, **_: Any) -> None:
         self.operations.append(event_name.rsplit(".", 1)[-1])
+
+    def parameters(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
+        from chalicelib.config import get_settings
+
+        if "TableName" in params:
+            table = params["TableName"].removeprefix(get_settings().table_prefix)
+            self.tables.append((event_name.rsplit(".", 1)[-1], table))
+
+    def reads_of(self, table: str) -> int:
+        """GetItem and Query calls on one table (by its base name, e.g. "verifications")."""
+        return sum(1 for operation, name in self.tables if name == table and operation in ("GetItem", "Query"))
 
     def after_query(self, parsed: dict[str, Any], **_: Any) -> None:
         self.query_scanned_counts.append(parsed["ScannedCount"])
 
     def clear(self) -> None:
         self.operations.clear()
+        self.tables.clear()
         self.query_scanned_counts.clear()
 
 
@@ -131,10 +145,12 @@ def dynamodb_calls() -> Iterator[DynamoCalls]:
     emitters += [m._get_connection().connection.client.meta.events for m in models.ALL_MODELS]
     for emitter in emitters:
         emitter.register("before-call.dynamodb", calls.before, unique_id="test-dynamodb-before")
+        emitter.register("before-parameter-build.dynamodb", calls.parameters, unique_id="test-dynamodb-params")
         emitter.register("after-call.dynamodb.Query", calls.after_query, unique_id="test-dynamodb-after")
     try:
         yield calls
     finally:
         for emitter in emitters:
             emitter.unregister("before-call.dynamodb", unique_id="test-dynamodb-before")
+            emitter.unregister("before-parameter-build.dynamodb", unique_id="test-dynamodb-params")
             emitter.unregister("after-call.dynamodb.Query", unique_id="test-dynamodb-after")
