@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.policy import GUESSING_LIMITS
@@ -141,6 +142,11 @@ def _ts(moment: datetime) -> str:
     return AuthKey.last_failure_at.serialize(moment)
 
 
+def _update_in(tx: TransactWrite, key: AuthKeyState, actions: list[Action]) -> None:
+    """Inside a transaction: change the key, only while it is the generation that was read."""
+    tx.update(AuthKey(key.contract_number), actions=actions, condition=AuthKey.generation == key.generation)
+
+
 class SuccessRefused(StrEnum):
     ACCOUNT_LIMITED = "account_limited"  # the account reached its hourly limit meanwhile
     KEY_CHANGED = "key_changed"  # the key was reissued meanwhile: the typed key is the old one
@@ -155,11 +161,7 @@ def record_success(key: AuthKeyState, username: str, verification: VerificationE
 
     def write(tx: TransactWrite) -> None:
         throttle.check_below_in(tx, window, LIMITS.account_failures_per_hour)
-        tx.update(
-            AuthKey(key.contract_number),
-            actions=[AuthKey.consecutive_failures.set(0), AuthKey.total_failures.add(-1)],
-            condition=AuthKey.generation == key.generation,
-        )
+        _update_in(tx, key, [AuthKey.consecutive_failures.set(0), AuthKey.total_failures.add(-1)])
         verifications.save_in(tx, verification)
         audit.save_in(tx, event)
 
@@ -184,21 +186,17 @@ def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEn
     """A re-issued key: the old digest is gone in the same write, counters and lock start afresh; the
     notices it owes (the owner's webhooks) are written to the outbox in the same transaction."""
     def write(tx: TransactWrite) -> None:
-        tx.update(
-            AuthKey(key.contract_number),
-            actions=[
-                AuthKey.digest.set(digest),
-                AuthKey.secret_version.set(secret_version),
-                AuthKey.encrypted_key.set(encrypted),
-                AuthKey.generation.add(1),
-                AuthKey.consecutive_failures.set(0),
-                AuthKey.total_failures.set(0),
-                AuthKey.last_failure_at.remove(),
-                AuthKey.disabled.set(False),
-                AuthKey.updated_at.set(now),
-            ],
-            condition=AuthKey.generation == key.generation,
-        )
+        _update_in(tx, key, [
+            AuthKey.digest.set(digest),
+            AuthKey.secret_version.set(secret_version),
+            AuthKey.encrypted_key.set(encrypted),
+            AuthKey.generation.add(1),
+            AuthKey.consecutive_failures.set(0),
+            AuthKey.total_failures.set(0),
+            AuthKey.last_failure_at.remove(),
+            AuthKey.disabled.set(False),
+            AuthKey.updated_at.set(now),
+        ])
         audit.save_in(tx, event)
         outbox.save_in(tx, notices)
 
