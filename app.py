@@ -1,4 +1,5 @@
-"""電子保証 service: the Chalice app. Routes live in chalicelib/handlers, one Blueprint per audience."""
+"""電子保証 service: the Chalice app. The JSON API's routes live in chalicelib/handlers, the portal's screens in
+chalicelib/portal, one Blueprint per audience."""
 
 import logging
 import time
@@ -17,15 +18,15 @@ from chalicelib.handlers import (
     guarantees,
     health,
     outbox,
-    portal_contractor,
-    portal_owner,
-    portal_session,
-    portal_surety,
     registry,
     verifications,
     webhooks,
 )
-from chalicelib.handlers.common import request_id
+from chalicelib.http import request_id
+from chalicelib.portal import contractor as portal_contractor
+from chalicelib.portal import owner as portal_owner
+from chalicelib.portal import session as portal_session
+from chalicelib.portal import surety as portal_surety
 
 logs.configure()
 access_log = logging.getLogger("denshi_hosho.access")

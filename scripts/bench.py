@@ -634,7 +634,7 @@ API_CHECK_REPEATS = 20
 def _probe_cases(directory: str, names: list[str], project: str) -> dict[str, dict[str, Any]]:
     """Each case in a process of its own, capped at HOSTILE_CAP_BYTES and HOSTILE_CASE_SECONDS, checked by the
     chalicelib of `project` (the working tree, or an older revision's export)."""
-    from tests.hostile_pdfs import probe_command
+    from tests.support.hostile_pdfs import probe_command
 
     results = {}
     for name in names:
@@ -714,13 +714,13 @@ def _check_function_layout() -> str:
 
 
 def bench_hostile_pdfs(args: argparse.Namespace) -> list[str]:
-    """The corpus of tests/hostile_pdfs.py (full-size bombs): bytes, verdict, time and memory of each case, each in
-    a process capped at 3 GB and 60 s (`--ref REV` checks with that revision's code instead, e.g. main before
+    """The corpus of tests/support/hostile_pdfs.py (full-size bombs): bytes, verdict, time and memory of each case,
+    each in a process capped at 3 GB and 60 s (`--ref REV` checks with that revision's code instead, e.g. main before
     issue 18); the check function's layout; the API's answer to the issue's file."""
     import tempfile
 
-    from tests.hostile_pdfs import corpus as build_corpus
-    from tests.hostile_pdfs import write
+    from tests.support.hostile_pdfs import corpus as build_corpus
+    from tests.support.hostile_pdfs import write
 
     corpus = build_corpus()
     with tempfile.TemporaryDirectory() as directory:

@@ -33,8 +33,7 @@ def _records() -> dict[str, Any]:
     """The sample records: the flyer's 2070004426 as seeded, its (変更) version 2, and a 境港市 guarantee."""
     from chalicelib.domain.amendment import describe_changes, plan_amendment
     from chalicelib.domain.records import CertificateVersion, Obligee
-    from chalicelib.domain.validation import parse_issue_request
-    from chalicelib.services.issuance import stated_terms
+    from chalicelib.domain.validation import issue_body, parse_issue_request
     from scripts import demo_data
 
     def version_1(number: str, issued_on: date, body: dict[str, Any]) -> CertificateVersion:
@@ -44,17 +43,15 @@ def _records() -> dict[str, Any]:
             contract_number=number, version=1, guarantee_type=req.guarantee_type, delivery=req.delivery,
             work_category=req.work_category, contractor_id=req.contractor_id, obligee_id=req.obligee_id,
             contractor_name=contractor["name"], contractor_address=contractor["address"],
-            obligee_name=obligee["name"], contract_date=req.contract_date, terms=stated_terms(req),
+            obligee_name=obligee["name"], contract_date=req.contract_date, terms=req.terms,
             issued_on=issued_on, issued_at=datetime(issued_on.year, issued_on.month, issued_on.day, tzinfo=UTC),
             issued_by="demo-surety")
 
     number, issued_on, body = demo_data.CERTIFICATES[0]
     flyer = version_1(number, issued_on, body)
     # 変更: the guarantee amount lowered (注1), as the surety would amend it through the API.
-    current = {**body, "contract_amount_covered": flyer.terms.contract_amount_covered,
-               "guarantee_period_end": flyer.terms.guarantee_period_end.isoformat()}
-    plan = plan_amendment(current, {"expected_version": 1, "guarantee_amount": 36_000_000})
-    amended = replace(flyer, version=2, terms=stated_terms(plan.state), issued_on=date(2022, 6, 15), amended=True,
+    plan = plan_amendment(issue_body(flyer), {"expected_version": 1, "guarantee_amount": 36_000_000})
+    amended = replace(flyer, version=2, terms=plan.state.terms, issued_on=date(2022, 6, 15), amended=True,
                       changes=tuple(describe_changes(plan.changed)))
     sakaiminato = version_1("2070500001", date(2024, 5, 10), {
         "guarantee_type": "advance_payment", "contractor_id": "contractor-1", "obligee_id": "sakaiminato",
@@ -71,9 +68,9 @@ def _records() -> dict[str, Any]:
 def sample_pages() -> dict[str, tuple[Any, bytes]]:
     """name -> (PageLayout, PDF bytes) of each sample, through the service's own mapping and renderers."""
     from chalicelib.config import DEMO_SURETY
-    from chalicelib.pdf.certificate import layout_certificate, render_certificate
+    from chalicelib.pdf.certificate import CertificateContent, layout_certificate, render_certificate
     from chalicelib.pdf.key_notice import layout_key_notice, render_key_notice
-    from chalicelib.services.documents import key_notice_content, pdf_content
+    from chalicelib.services.documents import key_notice_content
 
     previous = os.environ.get("APP_PORTAL_URL")
     os.environ["APP_PORTAL_URL"] = SAMPLE_PORTAL_URL
@@ -88,7 +85,7 @@ def sample_pages() -> dict[str, tuple[Any, bytes]]:
     notice = replace(notice, surety_name=DEMO_SURETY.name)  # the demo surety, whatever this shell sets
     pages = {}
     for name, record in (("certificate-sample", records["flyer"]), ("certificate-amended-sample", records["amended"])):
-        content = pdf_content(record)
+        content = CertificateContent.from_version(record)
         pages[name] = (layout_certificate(content, DEMO_SURETY), render_certificate(content, DEMO_SURETY))
     pages["key-notice-sample"] = (layout_key_notice(notice), render_key_notice(notice))
     return pages

@@ -38,7 +38,7 @@ LOGIN_THROTTLE = (5, 10)
 WAF_RATE_PER_5_MINUTES = 1000  # per client IP, over every route
 ACCOUNT_SUFFIX = "????????????"  # a bucket name ends in its 12-digit account id: unique per account
 
-# What the app does to each table at run time, and nothing else (tests/aws_calls.py checks every call of the
+# What the app does to each table at run time, and nothing else (tests/support/aws_calls.py checks every call of the
 # suite against the policy and lists grants no call used). pynamodb 6 reads table schemas from the models (no
 # DescribeTable); transactions are authorised per item (there is no IAM action for TransactWriteItems).
 # Nothing deletes items, and audit events and verifications are append-only: no UpdateItem there.

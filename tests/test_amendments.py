@@ -6,7 +6,6 @@ client is not thread-safe); the fault test fails DynamoDB calls underneath the A
 from __future__ import annotations
 
 import io
-import itertools
 import re
 import threading
 from collections.abc import Iterator
@@ -16,54 +15,36 @@ from typing import Any
 from unittest import mock
 
 import requests
-import time_machine
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from pypdf import PdfReader
 
-from tests.conftest import CONTRACTORS, OBLIGEES, sent_emails
+from scripts.demo_data import CONTRACTORS, OBLIGEES
+from tests.support.api import (
+    CONTRACTOR,
+    CONTRACTOR_EMAIL,
+    OWNER,
+    OWNER_EMAIL,
+    SURETY,
+    UNKNOWN_NUMBER,
+    amend,
+    assert_error,
+    cancel,
+    events_of,
+    issue,
+    listed,
+    read,
+    show_key,
+    verify,
+)
+from tests.support.clock import frozen
+from tests.support.stored import atomic_dynamodb, bucket, dynamodb_calls, pdf_text, s3_client
+from tests.support.world import mails_about, recipients, sent_emails
 
-SURETY = "demo-surety"
-CONTRACTOR = "demo-contractor-1"
-OWNER = "demo-sakaiminato"
-OWNER_EMAIL = OBLIGEES["sakaiminato"]["contact_email"]
-CONTRACTOR_EMAIL = CONTRACTORS["contractor-1"]["email"]
 PROJECT = "境港市道 渡町線 道路改良工事"
 AMENDED_SUBJECT = "電子証書(変更)発行のお知らせ"
 CANCELLED_SUBJECT = "保証契約解約のお知らせ"
-UNKNOWN_NUMBER = "2079999999"  # far past any number these tests issue
 KEY_PATTERN = re.compile(r"[0-9A-HJKMNP-TV-Z]{5}-?[0-9A-HJKMNP-TV-Z]{5}")
-
-_keys = itertools.count(1)
-
-
-# --- the API as integrators use it ------------------------------------------------------------------
-
-
-def issue(api: Any, **overrides: Any) -> str:
-    response = api.issue(**overrides)
-    assert response.status_code == 201, response.json_body
-    return response.json_body["contract_number"]
-
-
-def amend(api: Any, number: str, body: dict[str, Any], key: str | None = None, user: str = SURETY) -> Any:
-    headers = {"Idempotency-Key": key or f"amend-{next(_keys)}"}
-    return api.post(f"/v1/guarantees/{number}/amendments", body, user=user, headers=headers)
-
-
-def cancel(api: Any, number: str, body: dict[str, Any], key: str | None = None, user: str = SURETY) -> Any:
-    headers = {"Idempotency-Key": key or f"cancel-{next(_keys)}"}
-    return api.post(f"/v1/guarantees/{number}/cancel", body, user=user, headers=headers)
-
-
-def show_key(api: Any, number: str) -> str:
-    response = api.get(f"/v1/certificates/{number}/auth-key", user=CONTRACTOR)
-    assert response.status_code == 200, response.json_body
-    return response.json_body["auth_key"]
-
-
-def verify(api: Any, number: str, key: str) -> Any:
-    return api.post("/v1/verifications", {"contract_number": number, "auth_key": key}, user=OWNER)
 
 
 def verified_item(api: Any, number: str) -> dict[str, Any]:
@@ -71,33 +52,6 @@ def verified_item(api: Any, number: str) -> dict[str, Any]:
     assert response.status_code == 200, response.json_body
     (item,) = [i for i in response.json_body["items"] if i["contract_number"] == number]
     return item
-
-
-def read(api: Any, number: str, query: str = "", user: str = CONTRACTOR) -> Any:
-    return api.get(f"/v1/certificates/{number}{query}", user=user)
-
-
-def events(api: Any, number: str, kind: str) -> list[dict[str, Any]]:
-    """The audit events of one type, as the surety reads them."""
-    response = api.get(f"/v1/certificates/{number}/events?limit=100", user=SURETY)
-    assert response.status_code == 200, response.json_body
-    return [e for e in response.json_body["items"] if e["type"] == kind]
-
-
-def listed(api: Any, query: str = "", user: str = CONTRACTOR) -> dict[str, Any]:
-    response = api.get(f"/v1/certificates{query}", user=user)
-    assert response.status_code == 200, response.json_body
-    return response.json_body
-
-
-def assert_error(response: Any, status: int, code: str | None = None, fields: set[str] | None = None) -> None:
-    body = response.json_body
-    assert response.status_code == status, body
-    assert isinstance(body.get("message"), str) and body["message"], body
-    if code is not None:
-        assert body["code"] == code, body
-    if fields is not None:
-        assert {e["field"] for e in body.get("errors", [])} == fields, body
 
 
 # --- what is stored, as an auditor would look -------------------------------------------------------
@@ -121,23 +75,10 @@ def stored(number: str, key: str | None = None) -> dict[str, Any]:
     }
 
 
-def _s3() -> Any:
-    from chalicelib.adapters.aws import client
-    from chalicelib.config import get_settings
-
-    return client("s3", get_settings().region)
-
-
-def _bucket() -> str:
-    from chalicelib.config import get_settings
-
-    return get_settings().bucket
-
-
 def s3_objects(prefix: str) -> dict[str, str]:
     """Key -> VersionId of the current objects under the prefix, plus "key#VersionId" for any older version
     (the bucket is versioned: an overwritten certificate would show up here)."""
-    listed_versions = _s3().list_object_versions(Bucket=_bucket(), Prefix=prefix)
+    listed_versions = s3_client().list_object_versions(Bucket=bucket(), Prefix=prefix)
     return {v["Key"]: v["VersionId"] for v in listed_versions.get("Versions", [])} | {
         f"{v['Key']}#{v['VersionId']}": v["VersionId"] for v in listed_versions.get("Versions", [])
         if not v["IsLatest"]
@@ -145,38 +86,12 @@ def s3_objects(prefix: str) -> dict[str, str]:
 
 
 def s3_pdf(key: str) -> tuple[str, bytes]:
-    got = _s3().get_object(Bucket=_bucket(), Key=key)
+    got = s3_client().get_object(Bucket=bucket(), Key=key)
     return got["VersionId"], got["Body"].read()
-
-
-def pdf_text(data: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def pdf_title(data: bytes) -> str:
     return PdfReader(io.BytesIO(data)).metadata.title
-
-
-def mails_about(number: str, subject: str = AMENDED_SUBJECT) -> list[Any]:
-    return [m for m in sent_emails() if m.subject == subject and number in m.body]
-
-
-def recipients(mails: list[Any]) -> list[str]:
-    return sorted(to for m in mails for to in m.destinations["ToAddresses"])
-
-
-@contextmanager
-def frozen(api: Any, moment: datetime) -> Iterator[Any]:
-    """Frozen time; logins are dropped on every move (an ID token belongs to the moment it was issued)."""
-    with time_machine.travel(moment, tick=False) as traveller:
-        api.tokens.clear()
-
-        def move_to(when: datetime) -> None:
-            traveller.move_to(when)
-            api.tokens.clear()
-
-        yield move_to
-    api.tokens.clear()
 
 
 # --- a new certificate version -----------------------------------------------------------------------
@@ -207,7 +122,7 @@ def test_guarantee_amount_change_issues_version_2_and_keeps_version_1(api):
     assert stored(number) == {"versions": [1, 2], "marked": [2],
                               "events": ["amended", "issued", "key_shown", "verification_succeeded"],
                               "idempotency": [f"amend:{number}"]}
-    (event,) = events(api, number, "amended")
+    (event,) = events_of(api, number, "amended")
     assert event["actor"] == SURETY and event["role"] == "surety"
     assert event["detail"] == {"version": 2, "changed": {"guarantee_amount": [40_000_000, 30_000_000]}}
 
@@ -295,12 +210,12 @@ def test_amendment_ratio_rule_and_validation_write_nothing(api):
     ]
     for change, fields in refusals:
         response = amend(api, number, {"expected_version": 1, **change})
-        assert_error(response, 400, "validation_error", fields)
+        assert_error(response, 400, "validation_error", fields=fields)
     limit = amend(api, number, {"expected_version": 1, "guarantee_amount": 40_000_001})
     assert "40%以下" in limit.json_body["errors"][0]["message"]
     for expected in (None, 0, "1"):
         body = {"guarantee_amount": 30_000_000} | ({} if expected is None else {"expected_version": expected})
-        assert_error(amend(api, number, body), 400, "validation_error", {"expected_version"})
+        assert_error(amend(api, number, body), 400, "validation_error", fields={"expected_version"})
     assert_error(amend(api, UNKNOWN_NUMBER, {"expected_version": 1, "guarantee_amount": 30_000_000}), 404)
     assert_error(api.post(f"/v1/guarantees/{number}/amendments", {"expected_version": 1, "guarantee_amount": 1},
                           user=SURETY), 400, "idempotency_key_required")
@@ -353,7 +268,7 @@ def test_contract_amount_or_completion_date_alone_is_recorded_without_a_certific
     assert row["contract_amount_total"] == 120_000_000 and row["version"] == 1 and row["amended"] is False
     assert stored(number) == {"versions": [1], "marked": [1], "events": ["change_recorded", "issued"],
                               "idempotency": [f"amend:{number}"]}
-    (event,) = events(api, number, "change_recorded")
+    (event,) = events_of(api, number, "change_recorded")
     assert event["detail"]["changed"]["contract_amount_total"] == [100_000_000, 120_000_000]
     # No new certificate: the version's PDF is made again for the recorded state (it prints 請負金額(総額)).
     assert set(s3_objects(prefix)) == set(pdfs) | {f"{prefix}v1-c1.pdf"}
@@ -390,14 +305,14 @@ def test_contract_amount_or_completion_date_alone_is_recorded_without_a_certific
 
 
 def test_the_list_shows_the_amendment_and_sorts_by_the_latest_issue_date(api):
-    with frozen(api, datetime(2024, 5, 10, 3, 0, tzinfo=UTC)) as move_to:
+    with frozen(api, datetime(2024, 5, 10, 3, 0, tzinfo=UTC)) as clock:
         first = issue(api)  # 2024-05-10 in Japan
-        move_to(datetime(2024, 5, 11, 3, 0, tzinfo=UTC))
+        clock.move_to(datetime(2024, 5, 11, 3, 0, tzinfo=UTC))
         second = issue(api, project_name="境港市 第2期工事")  # 2024-05-11
         assert [i["contract_number"] for i in listed(api)["items"]] == [second, first]
         # 15:30 UTC on the 11th is already the 12th in Japan: the amended certificate is dated the 12th
         # (by the UTC date it would tie with the second guarantee and sort below it).
-        move_to(datetime(2024, 5, 11, 15, 30, tzinfo=UTC))
+        clock.move_to(datetime(2024, 5, 11, 15, 30, tzinfo=UTC))
         response = amend(api, first, {"expected_version": 1, "guarantee_amount": 35_000_000})
         assert response.status_code == 201, response.json_body
         assert response.json_body["issued_on"] == "2024-05-12"
@@ -421,23 +336,6 @@ def test_the_list_shows_the_amendment_and_sorts_by_the_latest_issue_date(api):
 
 
 # --- concurrency and faults --------------------------------------------------------------------------
-
-
-@contextmanager
-def atomic_dynamodb() -> Iterator[None]:
-    """Serialise moto's DynamoDB requests, as DynamoDB applies each request atomically (moto checks a
-    condition and applies the write without a lock). The service's code runs unchanged and concurrently."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-
-    def call_action(self: Any) -> Any:
-        with lock:
-            return original(self)
-
-    with mock.patch.object(DynamoHandler, "call_action", call_action):
-        yield
 
 
 def test_concurrent_amendments_of_one_version_one_wins(api):
@@ -481,7 +379,7 @@ def test_concurrent_amendments_of_one_version_one_wins(api):
     assert state["idempotency"] == [f"amend:{number}"]
     latest = read(api, number).json_body
     assert latest["guarantee_amount"] == body["guarantee_amount"] and latest["version"] == 2
-    assert recipients(mails_about(number)) == [CONTRACTOR_EMAIL]
+    assert recipients(mails_about(number, AMENDED_SUBJECT)) == [CONTRACTOR_EMAIL]
 
 
 @contextmanager
@@ -533,7 +431,7 @@ def test_a_fault_at_any_dynamodb_call_leaves_the_old_or_the_new_state(api):
     operations = list(calls)
     reads = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
     assert set(operations) - reads, operations
-    assert recipients(mails_about(number)) == [CONTRACTOR_EMAIL, OWNER_EMAIL]
+    assert recipients(mails_about(number, AMENDED_SUBJECT)) == [CONTRACTOR_EMAIL, OWNER_EMAIL]
 
     # Every call fails in turn before it reaches DynamoDB; every write also fails after taking effect
     # (for a read, losing the answer is the same as failing before).
@@ -561,7 +459,7 @@ def test_a_fault_at_any_dynamodb_call_leaves_the_old_or_the_new_state(api):
         assert amend(api, number, change, key=key).json_body == retried.json_body
         assert stored(number, key) == expected(new_state, number), case
         # Emails exactly once: they were written to the outbox with the change, whichever call failed.
-        sent = recipients(mails_about(number))
+        sent = recipients(mails_about(number, AMENDED_SUBJECT))
         assert sent == [CONTRACTOR_EMAIL, OWNER_EMAIL], (case, sent)
         # The version 2 document is there (made on first download if the fault came before it).
         pdf = api.get(f"/v1/certificates/{number}/pdf", user=CONTRACTOR)
@@ -571,6 +469,23 @@ def test_a_fault_at_any_dynamodb_call_leaves_the_old_or_the_new_state(api):
 
 
 # --- notifications ------------------------------------------------------------------------------------
+
+
+def test_a_change_reads_the_owner_and_its_verification_once(api):
+    """An amendment, a recorded change that tells the owner and a cancellation each read the owner and whether it
+    verified the certificate once, for the amount rule, the emails and the webhooks alike."""
+    number = issue(api)
+    assert verify(api, number, show_key(api, number)).status_code == 200
+    changes = [
+        lambda: amend(api, number, {"expected_version": 1, "guarantee_amount": 32_000_000}),
+        lambda: amend(api, number, {"expected_version": 2, "completion_date": "2025-06-30"}),
+        lambda: cancel(api, number, {"reason": "工事中止"}),
+    ]
+    api.token(SURETY)  # logged in before counting
+    for change in changes:
+        with dynamodb_calls() as calls:
+            assert change().status_code in (200, 201)
+        assert (calls.reads_of("obligees"), calls.reads_of("verifications")) == (1, 1), calls.tables
 
 
 def test_notifications_of_an_amendment(api):
@@ -586,7 +501,7 @@ def test_notifications_of_an_amendment(api):
     change = {"expected_version": 1, "guarantee_amount": 32_000_000}
     first = amend(api, verified_number, change, key="notify-1")
     assert first.status_code == 201, first.json_body
-    mails = mails_about(verified_number)
+    mails = mails_about(verified_number, AMENDED_SUBJECT)
     assert recipients(mails) == [CONTRACTOR_EMAIL, OWNER_EMAIL]
     for mail in mails:
         assert verified_number in mail.body and PROJECT in mail.body
@@ -603,15 +518,16 @@ def test_notifications_of_an_amendment(api):
 
     # A retried request sends nothing more.
     assert amend(api, verified_number, change, key="notify-1").json_body == first.json_body
-    assert recipients(mails_about(verified_number)) == [CONTRACTOR_EMAIL, OWNER_EMAIL]
+    assert recipients(mails_about(verified_number, AMENDED_SUBJECT)) == [CONTRACTOR_EMAIL, OWNER_EMAIL]
     # The next amendment notifies again, once each.
     second = amend(api, verified_number, {"expected_version": 2, "guarantee_amount": 33_000_000})
     assert second.status_code == 201, second.json_body
-    assert recipients(mails_about(verified_number)) == [CONTRACTOR_EMAIL, CONTRACTOR_EMAIL, OWNER_EMAIL, OWNER_EMAIL]
-    assert sum("第3版" in m.body for m in mails_about(verified_number)) == 2
+    assert recipients(mails_about(verified_number, AMENDED_SUBJECT)) == [CONTRACTOR_EMAIL, CONTRACTOR_EMAIL,
+                                                                         OWNER_EMAIL, OWNER_EMAIL]
+    assert sum("第3版" in m.body for m in mails_about(verified_number, AMENDED_SUBJECT)) == 2
     # A recorded change of the contract amount alone notifies no one.
     assert amend(api, verified_number, {"expected_version": 3, "contract_amount_total": 110_000_000}).status_code == 200
-    assert len(mails_about(verified_number)) == 4
+    assert len(mails_about(verified_number, AMENDED_SUBJECT)) == 4
     item = verified_item(api, verified_number)
     assert item["changed_since_verified"] is True and item["version"] == 3 and item["verified_version"] == 1
     assert verify(api, verified_number, key).status_code == 200
@@ -620,7 +536,7 @@ def test_notifications_of_an_amendment(api):
 
     # An owner that did not verify gets nothing; the contractor is told.
     assert amend(api, unverified_number, {"expected_version": 1, "guarantee_amount": 20_000_000}).status_code == 201
-    assert recipients(mails_about(unverified_number)) == [CONTRACTOR_EMAIL]
+    assert recipients(mails_about(unverified_number, AMENDED_SUBJECT)) == [CONTRACTOR_EMAIL]
     assert [i["contract_number"] for i in api.get("/v1/verifications", user=OWNER).json_body["items"]] == [
         verified_number]
 
@@ -634,9 +550,9 @@ def test_cancellation(api):
     assert verify(api, number, key).status_code == 200
     assert amend(api, number, {"expected_version": 1, "guarantee_amount": 30_000_000}).status_code == 201
 
-    assert_error(cancel(api, number, {}), 400, "validation_error", {"reason"})
-    assert_error(cancel(api, number, {"reason": "   "}), 400, "validation_error", {"reason"})
-    assert_error(cancel(api, number, {"reason": "工事中止", "refund": 1}), 400, "validation_error", {"refund"})
+    assert_error(cancel(api, number, {}), 400, "validation_error", fields={"reason"})
+    assert_error(cancel(api, number, {"reason": "   "}), 400, "validation_error", fields={"reason"})
+    assert_error(cancel(api, number, {"reason": "工事中止", "refund": 1}), 400, "validation_error", fields={"refund"})
     assert_error(cancel(api, number, {"reason": "工事中止"}, user=CONTRACTOR), 403)
     assert_error(cancel(api, number, {"reason": "工事中止"}, user=OWNER), 403)
     assert_error(cancel(api, UNKNOWN_NUMBER, {"reason": "工事中止"}), 404)

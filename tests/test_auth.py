@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -13,18 +12,8 @@ import time_machine
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from scripts.demo_data import DEMO_PASSWORD
-from tests.conftest import issue_body
-
-JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-
-
-def assert_error(response, status: int, code: str | None = None, context: object = "") -> None:
-    body = response.json_body
-    assert response.status_code == status, (context, response.status_code, body)
-    assert isinstance(body, dict) and isinstance(body.get("code"), str), (context, body)
-    assert isinstance(body.get("message"), str) and JAPANESE.search(body["message"]), (context, body)
-    if code is not None:
-        assert body["code"] == code, (context, body)
+from tests.support.api import assert_error
+from tests.support.world import issue_body
 
 
 def _b64(data: bytes) -> str:

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.auth_key_support import (
-    DISPLAY_KEY,
-    UNKNOWN_NUMBER,
-    events_of,
-    issue,
-    reissue,
-    show_key,
-    stored_key,
-    verify,
-    wrong_key_for,
-)
+from tests.support.api import DISPLAY_KEY, UNKNOWN_NUMBER, events_of, issue, reissue, show_key, verify, wrong_key_for
+from tests.support.stored import stored_key
 
 
 def test_own_contractor_sees_its_key_and_the_showing_is_audited_without_it(api):

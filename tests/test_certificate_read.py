@@ -4,8 +4,8 @@ Another contractor's certificate answers exactly as an unknown number does."""
 from __future__ import annotations
 
 from scripts.demo_data import CONTRACTORS
-from tests.conftest import DROP, issue_body
-from tests.test_auth import assert_error
+from tests.support.api import assert_error
+from tests.support.world import DROP, issue_body
 
 C1, C2, SURETY = "demo-contractor-1", "demo-contractor-2", "demo-surety"
 UNKNOWN = "2079999999"

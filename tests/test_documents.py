@@ -20,17 +20,15 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import boto3
 import pytest
-import requests
 import time_machine
 from botocore.config import Config
 from pypdf import PdfReader
 
 from chalicelib.domain.wareki import format_wareki
-from tests.conftest import sent_emails
+from tests.support.api import CONTRACTOR, SURETY, UNKNOWN_NUMBER, events_of
+from tests.support.stored import certificate_object, fetch, pdf_text, s3_client
+from tests.support.world import sent_emails
 
-CONTRACTOR = "demo-contractor-1"
-SURETY = "demo-surety"
-UNKNOWN_NUMBER = "2079999999"
 LINK_MAX_SECONDS = 300
 
 
@@ -139,22 +137,6 @@ def test_the_link_checker_agrees_with_the_aws_documentation_example(monkeypatch)
 
 # --- helpers ---------------------------------------------------------------------------------------------
 
-def s3_client(api) -> Any:
-    return boto3.client("s3", region_name=api.account.settings.region)
-
-
-def certificate_object(number: str, version: int = 1) -> str:
-    return f"certificates/{number}/v{version}.pdf"
-
-
-def fetch(url: str) -> requests.Response:
-    return requests.get(url, timeout=10)
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
 def link_target(url: str) -> tuple[str, str, dict[str, str]]:
     """(bucket, key, query) a presigned link names, for virtual-hosted and path-style addresses."""
     parts = urlsplit(url)
@@ -183,17 +165,11 @@ def assert_no_link_leaked(caplog: pytest.LogCaptureFixture, urls: list[str]) -> 
             assert urlsplit(url).query not in text
 
 
-def events_of(api, number: str) -> list[dict[str, Any]]:
-    response = api.get(f"/v1/certificates/{number}/events?limit=100", user=SURETY)
-    assert response.status_code == 200, response.json_body
-    return response.json_body["items"]
-
-
 # --- the certificate PDF ---------------------------------------------------------------------------------
 
 def test_certificate_pdf_is_stored_once_per_version_in_a_private_bucket(api):
     number = api.issue().json_body["contract_number"]
-    s3 = s3_client(api)
+    s3 = s3_client()
     bucket = api.account.settings.bucket
     key = certificate_object(number)
 
@@ -243,7 +219,7 @@ def test_pdf_link_is_short_lived_names_one_object_and_only_its_readers_get_it(
     caplog.set_level(logging.DEBUG)
     number = api.issue().json_body["contract_number"]
     other = api.issue(contractor_id="contractor-2", project_name="□□川護岸工事").json_body["contract_number"]
-    s3 = s3_client(api)
+    s3 = s3_client()
     bucket = api.account.settings.bucket
     stored = s3.get_object(Bucket=bucket, Key=certificate_object(number))["Body"].read()
 
@@ -397,7 +373,7 @@ def test_key_notice_reissue_and_verification(api, s3_checks_presigned_links, cap
     issued = api.issue().json_body  # 境港市: submission by email
     number = issued["contract_number"]
     bucket = api.account.settings.bucket
-    s3 = s3_client(api)
+    s3 = s3_client()
 
     first, pdf = _notice(api, number)
     old_key = first["auth_key"]

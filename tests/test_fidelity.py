@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.test_amendments import (
+from tests.support.api import (
     CONTRACTOR,
     CONTRACTOR_EMAIL,
     OWNER,
@@ -19,16 +19,16 @@ from tests.test_amendments import (
     SURETY,
     amend,
     assert_error,
-    events,
-    frozen,
+    events_of,
     issue,
     listed,
-    mails_about,
-    pdf_text,
     read,
     show_key,
     verify,
 )
+from tests.support.clock import frozen
+from tests.support.stored import pdf_text
+from tests.support.world import mails_about
 
 RECORDED_SUBJECT = "保証期間等の変更のお知らせ"
 
@@ -89,7 +89,7 @@ def test_the_period_follows_the_works_and_every_reader_sees_the_same_one(in_2026
     history = read(api, number).json_body["versions"]
     assert [v["version"] for v in history] == [1]
     assert [r["changes"] for r in history[0]["recorded_changes"]] == [extended.json_body["changes"], body["changes"]]
-    trail = events(api, number, "change_recorded")
+    trail = events_of(api, number, "change_recorded")
     changes = [e["detail"]["changed"] for e in trail]  # one frozen moment: their order is not asserted
     assert len(changes) == 2 and {"guarantee_period_end": ["2027-03-31", "2027-05-31"]} in changes
     assert {"completion_date": ["2027-03-31", "2027-04-30"]} in changes
@@ -142,7 +142,7 @@ def test_a_guarantee_whose_period_has_ended_is_refused_and_nothing_is_written(ap
 
     # The world's clock reads 2024-05-10: works that ended on 2024-03-31 can no longer be guaranteed.
     response = api.issue(contract_date="2023-10-01", completion_date="2024-03-31", obligee_id="pref-demo")
-    assert_error(response, 422, "guarantee_period_ended", {"guarantee_period_end"})
+    assert_error(response, 422, "guarantee_period_ended", fields={"guarantee_period_end"})
     message = response.json_body["message"]
     assert "保証期間の末日(令和6年3月31日)が証書発行日(令和6年5月10日)より前" in message
     assert "延長後の工期末日" in message  # what to do
@@ -155,7 +155,7 @@ def test_a_guarantee_whose_period_has_ended_is_refused_and_nothing_is_written(ap
 def test_a_contract_years_back_needs_a_stated_reason_which_is_audited(api):
     old = {"obligee_id": "pref-demo", "completion_date": "2025-03-31"}  # ○○県 adopted 電子保証 in 2021
     refused = api.issue(contract_date="2023-05-09", **old)
-    assert_error(refused, 422, "late_registration_reason_required", {"contract_date"})
+    assert_error(refused, 422, "late_registration_reason_required", fields={"contract_date"})
     assert "契約日(令和5年5月9日)が証書発行日(令和6年5月10日)の1年以上前です" in refused.json_body["message"]
     assert "late_registration_reason" in refused.json_body["message"]
     # A year to the day is not late yet.
@@ -164,38 +164,40 @@ def test_a_contract_years_back_needs_a_stated_reason_which_is_audited(api):
     reason = "書面で交付済みの保証を電子化するため"
     issued = api.issue(contract_date="2023-05-09", late_registration_reason=reason, **old)
     assert issued.status_code == 201, issued.json_body
-    (event,) = events(api, issued.json_body["contract_number"], "issued")
+    (event,) = events_of(api, issued.json_body["contract_number"], "issued")
     assert event["detail"]["late_registration_reason"] == reason
-    assert_error(api.issue(late_registration_reason="x" * 201), 400, "validation_error", {"late_registration_reason"})
+    assert_error(api.issue(late_registration_reason="x" * 201), 400, "validation_error",
+                 fields={"late_registration_reason"})
 
 
-MISSING_ADVANCE = (422, "advance_payment_guarantee_missing", {"guarantee_type"})
+def assert_missing_advance(response: Any) -> None:
+    assert_error(response, 422, "advance_payment_guarantee_missing", fields={"guarantee_type"})
 
 
 def test_an_intermediate_advance_needs_the_advance_guarantee_of_the_same_works(api):
     intermediate = {"guarantee_type": "intermediate_advance_payment", "guarantee_amount": 20_000_000}
     refused = api.issue(**intermediate)
-    assert_error(refused, *MISSING_ADVANCE)
+    assert_missing_advance(refused)
     assert "境港市長の「境港市道 渡町線 道路改良工事」の前払金保証が見つかりません" in refused.json_body["message"]
     assert "先に前払金保証を発行する" in refused.json_body["message"]
 
     advance = issue(api)
     # Another owner's or another contractor's works do not count.
-    assert_error(api.issue(**intermediate, obligee_id="pref-demo"), *MISSING_ADVANCE)
-    assert_error(api.issue(**intermediate, contractor_id="contractor-2"), *MISSING_ADVANCE)
+    assert_missing_advance(api.issue(**intermediate, obligee_id="pref-demo"))
+    assert_missing_advance(api.issue(**intermediate, contractor_id="contractor-2"))
     # The same works, however its name is spaced or written (full-width), do.
     assert api.issue(**intermediate, project_name="境港市道　渡町線　道路改良工事").status_code == 201
     # A cancelled advance guarantee is no advance guarantee.
     api.post(f"/v1/guarantees/{advance}/cancel", {"reason": "工事中止"}, user=SURETY,
              headers={"Idempotency-Key": "cancel-advance"})
-    assert_error(api.issue(**intermediate), *MISSING_ADVANCE)
+    assert_missing_advance(api.issue(**intermediate))
 
 
 def test_every_refusal_is_listed_at_once(api):
     response = api.issue(guarantee_type="intermediate_advance_payment", guarantee_amount=20_000_000,
                          contract_date="2022-04-01", completion_date="2023-03-31", obligee_id="pref-demo")
     assert_error(response, 422, "guarantee_period_ended",
-                 {"guarantee_period_end", "contract_date", "guarantee_type"})
+                 fields={"guarantee_period_end", "contract_date", "guarantee_type"})
 
 
 # --- the owner's submission methods on the key notice -----------------------------------------------------------
@@ -227,12 +229,12 @@ def test_unknown_submission_methods_are_refused_in_japanese(api, methods):
 
     response = api.put("/v1/obligees/sakaiminato", {**OBLIGEES["sakaiminato"], "submission_method": methods},
                        user=SURETY)
-    assert_error(response, 400, "validation_error", {"submission_method"})
+    assert_error(response, 400, "validation_error", fields={"submission_method"})
     assert "電子契約システムへの登録・電子メールでの送信の一方または両方" in response.json_body["errors"][0]["message"]
 
 
 def test_the_portal_shows_the_recorded_change_in_the_history_and_the_current_period(api):
-    from tests.portal_support import signed_in
+    from tests.support.portal import signed_in
 
     number = issue(api)
     assert amend(api, number, {"expected_version": 1, "guarantee_period_end": "2025-05-31"}).status_code == 200
@@ -248,7 +250,7 @@ def test_the_key_notice_qr_code_opens_the_owner_verification_screen_with_the_num
 
     from pypdf import PdfReader
 
-    from tests.portal_support import Browser, path_of
+    from tests.support.portal import Browser, path_of
 
     number = issue(api)
     notice = api.get(f"/v1/certificates/{number}/auth-key", user=CONTRACTOR).json_body

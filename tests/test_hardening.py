@@ -14,19 +14,10 @@ from unittest import mock
 
 import pytest
 
-from tests.auth_key_support import (
-    atomic_dynamodb,
-    events_of,
-    frozen,
-    issue,
-    reissue,
-    show_key,
-    stored_key,
-    verify,
-    wrong_key_for,
-)
-from tests.conftest import issue_body
-from tests.test_auth import assert_error
+from tests.support.api import assert_error, events_of, issue, reissue, show_key, verify, wrong_key_for
+from tests.support.clock import frozen
+from tests.support.stored import atomic_dynamodb, stored_key
+from tests.support.world import issue_body
 
 SURETY, CONTRACTOR, OWNER = "demo-surety", "demo-contractor-1", "demo-sakaiminato"
 OTHER_CONTRACTOR = "demo-contractor-2"
@@ -45,7 +36,7 @@ def _post_raw(api, path: str, raw: str, user: str | None = None, headers: dict[s
 def test_d1_deeply_nested_json_is_a_400(api, path, user):
     for raw in (DEEP, '{"a":' * 2000 + "1" + "}" * 2000):
         response = _post_raw(api, path, raw, user=user, headers={"Idempotency-Key": "deep"})
-        assert_error(response, 400, "invalid_json", (path, raw[:10]))
+        assert_error(response, 400, "invalid_json", context=(path, raw[:10]))
 
 
 def test_d1_nesting_and_size_have_stated_bounds(api):
@@ -71,7 +62,7 @@ def test_d2_a_forged_cursor_of_nested_brackets_is_a_400_everywhere(api):
     for path, user in ((f"/v1/certificates?cursor={cursor}", CONTRACTOR),
                        (f"/v1/certificates/{number}/events?cursor={cursor}", SURETY),
                        (f"/v1/verifications?cursor={cursor}", OWNER)):
-        assert_error(api.get(path, user=user), 400, "invalid_cursor", path)
+        assert_error(api.get(path, user=user), 400, "invalid_cursor", context=path)
 
 
 # --- D3: parallel reissue --------------------------------------------------------------------------------------
@@ -146,7 +137,7 @@ def test_d5_dates_before_meiji_are_refused_with_a_japanese_message(api, field):
     if field != "contract_date":
         overrides = {field: "1867-12-31"}
     response = api.issue(delivery="paper", **overrides)
-    assert_error(response, 400, "validation_error", field)
+    assert_error(response, 400, "validation_error", context=field)
     messages = {e["field"]: e["message"] for e in response.json_body["errors"]}
     assert "明治元年10月23日から令和82年12月31日まで" in messages[field]
 
@@ -184,7 +175,7 @@ def test_d6_odd_digits_and_huge_numbers_in_the_query_are_400s(api):
              (f"/v1/verifications?limit={nines}", OWNER), (f"/v1/certificates/{number}?version=0", CONTRACTOR)]
     for path, user in cases:
         response = api.get(path, user=user)
-        assert_error(response, 400, "validation_error", path[:60])
+        assert_error(response, 400, "validation_error", context=path[:60])
 
 
 # --- D7: the same amendment retried in parallel ----------------------------------------------------------------
@@ -270,7 +261,7 @@ def test_d9_an_unknown_number_cannot_be_flooded_either(api):
 
 
 def test_d10_another_contractors_number_reads_nothing_from_dynamodb(api):
-    from tests.auth_key_support import aws_calls
+    from tests.support.stored import aws_calls
 
     number = issue(api)
     api.token(OTHER_CONTRACTOR)
@@ -300,7 +291,7 @@ def test_d10_another_contractors_number_reads_nothing_from_dynamodb(api):
 def test_d11_printed_fields_refuse_control_and_format_characters(api, text):
     for field in ("project_name", "deposit_bank"):
         response = api.issue(**{field: text})
-        assert_error(response, 400, "validation_error", (field, text))
+        assert_error(response, 400, "validation_error", context=(field, text))
         message = {e["field"]: e["message"] for e in response.json_body["errors"]}[field]
         assert "使用できない文字" in message or "入力してください" in message, message
 
@@ -312,7 +303,7 @@ def test_d11_printed_fields_refuse_control_and_format_characters(api, text):
     ("/v1/contractors/c9", {"name": "株式会社建設", "address": "境港市", "email": "a\u0007@example.jp"}),
 ])
 def test_d11_registry_fields_and_emails_refuse_them_too(api, path, body):
-    assert_error(api.put(path, body, user=SURETY), 400, "validation_error", body)
+    assert_error(api.put(path, body, user=SURETY), 400, "validation_error", context=body)
 
 
 def test_d11_a_cancel_reason_must_print(api):
@@ -358,7 +349,7 @@ def test_d14_a_validly_signed_token_with_malformed_claims_is_a_401(api, claims):
     token = _mint_token(api, **claims)
     response = api.get("/v1/certificates?contractor_id=contractor-1",
                        headers={"Authorization": f"Bearer {token}"})
-    assert_error(response, 401, "unauthorized", claims)
+    assert_error(response, 401, "unauthorized", context=claims)
 
 
 def test_d14_the_same_signing_path_accepts_a_well_formed_token(api):
@@ -407,7 +398,7 @@ def test_d13_parallel_issues_with_one_key_issue_one_guarantee(api):
 
 
 def test_d9_a_refused_attempt_still_costs_at_most_three_dynamodb_calls_and_no_kms(api):
-    from tests.auth_key_support import aws_calls
+    from tests.support.stored import aws_calls
 
     number = issue(api)
     wrong = wrong_key_for(show_key(api, number))

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests import hostile_pdfs
-from tests.test_signing import OWNER, check, stored_pdf, upload
+from tests.support import hostile_pdfs
+from tests.support.api import OWNER
+from tests.support.documents import check, stored_pdf, upload
 
 SECONDS_PER_CASE = 1.0
 GROWTH_MB_PER_CASE = 100.0
@@ -95,7 +96,7 @@ def test_memory_error_is_never_a_verdict(corpus, monkeypatch):
 def test_the_issues_upload_is_answered_in_milliseconds_by_the_api_and_the_portal(api):
     """POST /v1/documents/check and the portal's /check with the 375-byte-class file that cost 40 s and 2.7 GB,
     and with our own signed certificate carrying such an update, an overlay of another amount, 3,000 updates."""
-    from tests.portal_support import signed_in
+    from tests.support.portal import signed_in
 
     number = api.issue().json_body["contract_number"]
     genuine = stored_pdf(api, number)
@@ -121,7 +122,7 @@ def test_the_issues_upload_is_answered_in_milliseconds_by_the_api_and_the_portal
 def test_the_local_function_is_capped_in_memory_and_time_and_replaced_after_a_failure():
     from chalicelib.adapters.local_function import FunctionFailed, LocalFunction
 
-    function = LocalFunction("tests.misbehaving_function", timeout_seconds=1.0)
+    function = LocalFunction("tests.support.misbehaving_function", timeout_seconds=1.0)
     try:
         first = function.invoke({"print": "not an answer"})
         assert first["echo"] == {"print": "not an answer"}  # what the handler prints never becomes the answer
@@ -145,7 +146,7 @@ def test_a_check_that_fails_is_a_503_naming_the_check_and_writes_nothing(api, mo
 
     number = api.issue().json_body["contract_number"]
     genuine = stored_pdf(api, number)
-    failing = LocalFunction("tests.misbehaving_function", timeout_seconds=1.0)
+    failing = LocalFunction("tests.support.misbehaving_function", timeout_seconds=1.0)
     monkeypatch.setattr(check_function, "_local", lambda: failing)
     try:
         with monkeypatch.context() as patched:
@@ -204,7 +205,7 @@ def check_lambda(api: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 def test_on_aws_the_api_invokes_the_check_function_it_is_allowed_to(api, check_lambda):
     from chalicelib.adapters.aws import client
     from scripts.infra import check_function_name
-    from tests import aws_calls
+    from tests.support import aws_calls
 
     requests: list[dict[str, Any]] = []
     client("lambda", api.account.settings.region).meta.events.register(
@@ -219,7 +220,7 @@ def test_on_aws_the_api_invokes_the_check_function_it_is_allowed_to(api, check_l
     assert first["FunctionName"] == check_function_name("local") and first["InvocationType"] == "RequestResponse"
     event = json.loads(first["Payload"])
     assert base64.b64decode(event["pdf_base64"]) == genuine and len(event["ours"]) == 1
-    # The role may invoke that function (the autouse check of tests/aws_calls.py saw this call) and no other.
+    # The role may invoke that function (the autouse check of tests/support/aws_calls.py saw this call) and no other.
     other = aws_calls.Authorisation("lambda:InvokeFunction",
                                     "arn:aws:lambda:ap-northeast-1:123456789012:function:denshi-hosho-local-other")
     assert aws_calls.denied({other}, aws_calls.policy()) == [other]

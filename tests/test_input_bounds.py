@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from chalicelib.domain import limits
-from tests.test_signing import OWNER, upload
+from tests.support.api import OWNER
+from tests.support.documents import upload
 
 
 def _never_decoded(*args: Any, **kwargs: Any) -> Any:
@@ -24,7 +25,7 @@ def test_a_token_past_its_bound_is_a_401_before_anything_decodes_it(api, monkeyp
     import jwt
 
     from chalicelib.portal.security import SESSION_COOKIE
-    from tests.portal_support import Browser
+    from tests.support.portal import Browser
 
     huge = "e" * (limits.MAX_TOKEN_CHARS + 1)
     monkeypatch.setattr(jwt, "get_unverified_header", _never_decoded)
@@ -38,7 +39,7 @@ def test_a_token_past_its_bound_is_a_401_before_anything_decodes_it(api, monkeyp
 
 
 def test_a_portal_form_with_more_fields_than_any_of_ours_is_a_400(api):
-    from tests.portal_support import Browser
+    from tests.support.portal import Browser
 
     browser = Browser(api)
     form = browser.get("/login")
@@ -56,8 +57,8 @@ def _multipart(parts: list[bytes], boundary: str = "b0und4ry") -> tuple[str, byt
 def test_a_multipart_upload_is_counted_before_it_is_parsed(api):
     """The standard library's MIME parser took 6.6 s for 11,000 parts in 700 KB and recursed into nested
     multiparts until it failed: the upload's parts are counted first and read flat."""
-    from chalicelib.portal.views import _multipart as read_multipart
-    from tests.portal_support import ORIGIN, signed_in
+    from chalicelib.portal.pages import _multipart as read_multipart
+    from tests.support.portal import ORIGIN, signed_in
 
     field = b'Content-Disposition: form-data; name="a"\r\n\r\nv'
     content_type, body = _multipart([field] * 11_000)

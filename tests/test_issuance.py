@@ -18,16 +18,12 @@ from pynamodb.connection.base import Connection
 from pynamodb.exceptions import TransactWriteError
 
 from scripts.demo_data import CONTRACTORS, OBLIGEES
-from tests.conftest import DROP, issue_body, sent_emails
-from tests.test_auth import JAPANESE, assert_error
-from tests.unit.test_validation import NAMES
+from tests.support.api import FIELD_NAMES, JAPANESE, SURETY, assert_error
+from tests.support.stored import atomic_dynamodb as serialised_dynamodb
+from tests.support.world import DROP, issue_body, sent_emails
 
-SURETY = "demo-surety"
 FIRST_NUMBER = "2070500001"  # APP_CONTRACT_NUMBER_BASE + 1 (.chalice/config.json)
 SUBJECT = "電子証書・認証キー登録のお知らせ"
-
-# How each field is called in the messages a clerk reads (written out once, in the unit tests).
-FIELD_NAMES = NAMES
 
 
 def stored() -> dict[str, int]:
@@ -43,7 +39,7 @@ def stored() -> dict[str, int]:
 
 
 def assert_field_errors(response, fields: set[str], context: object) -> None:
-    assert_error(response, 400, "validation_error", context)
+    assert_error(response, 400, "validation_error", context=context)
     errors = response.json_body.get("errors") or []
     assert {e["field"] for e in errors} == fields, (context, response.json_body)
     for e in errors:
@@ -58,23 +54,10 @@ def surety_principal() -> Any:
 
 
 @pytest.fixture
-def atomic_dynamodb(monkeypatch):
-    """Serialise moto's DynamoDB requests, as DynamoDB applies each request (and transaction) atomically.
-
-    moto checks a transaction's conditions and applies it without any lock (and restores whole-table
-    snapshots when one fails), so concurrent requests against it could interleave in ways DynamoDB never
-    does. Only the emulator is wrapped; the service's code runs unchanged and concurrently.
-    """
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-
-    def call_action(self):
-        with lock:
-            return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", call_action)
+def atomic_dynamodb():
+    """moto's DynamoDB serialised per request for the whole test (tests.support.stored.atomic_dynamodb)."""
+    with serialised_dynamodb():
+        yield
 
 
 def run_in_threads(count: int, target) -> list[Any]:

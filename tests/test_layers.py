@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_DIR
+from tests.support.world import PROJECT_DIR
 
 CHALICELIB = Path(PROJECT_DIR) / "chalicelib"
 
@@ -37,15 +37,22 @@ def test_import_contracts_are_kept() -> None:
     assert "0 broken" in result.stdout
 
 
-def test_a_contract_catches_a_handler_that_reaches_into_the_store(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("module", "bad_import", "reported"), [
+    ("handlers/health.py", "from chalicelib.store import models", "chalicelib.handlers.health -> chalicelib.store"),
+    # The two wings never import each other: what they share lives beneath both (chalicelib/http.py).
+    ("portal/filters.py", "from chalicelib.handlers import health", "chalicelib.portal.filters -> chalicelib.handlers"),
+    ("handlers/health.py", "from chalicelib.portal import filters", "chalicelib.handlers.health -> chalicelib.portal"),
+])
+def test_a_contract_catches_an_import_across_the_layers(tmp_path: Path, module: str, bad_import: str,
+                                                         reported: str) -> None:
     """The checker is not a no-op: the same contracts on a copy with one bad import fail."""
     shutil.copytree(CHALICELIB, tmp_path / "chalicelib", ignore=shutil.ignore_patterns("fonts", "__pycache__"))
     shutil.copy(Path(PROJECT_DIR) / "pyproject.toml", tmp_path / "pyproject.toml")
-    health = tmp_path / "chalicelib" / "handlers" / "health.py"
-    health.write_text(health.read_text() + "\nfrom chalicelib.store import models  # noqa\n")
+    source = tmp_path / "chalicelib" / module
+    source.write_text(source.read_text() + f"\n{bad_import}  # noqa\n")
     result = _lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "chalicelib.handlers.health -> chalicelib.store" in result.stdout
+    assert reported in result.stdout, result.stdout
 
 
 def test_every_log_call_goes_through_the_allow_list() -> None:
@@ -68,4 +75,18 @@ def test_log_context_refuses_a_field_it_would_drop() -> None:
 
 def test_docstrings_cite_only_files_of_this_repository() -> None:
     offenders = [str(p.relative_to(PROJECT_DIR)) for p in _sources() if "DESIGN.md" in p.read_text()]
+    assert offenders == []
+
+
+def test_tests_share_helpers_only_through_tests_support() -> None:
+    """No test module (nor conftest) imports another: what tests share lives in tests/support/."""
+    import ast
+
+    offenders = []
+    for path in sorted((Path(PROJECT_DIR) / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            offenders += [f"{path.relative_to(PROJECT_DIR)}: {name}" for name in names
+                          if name.startswith("tests.") and not name.startswith("tests.support")]
     assert offenders == []

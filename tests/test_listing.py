@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -13,8 +12,9 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 
-from tests.conftest import DROP
-from tests.test_auth import assert_error
+from tests.support.api import assert_error
+from tests.support.stored import dynamodb_calls as count_dynamodb_calls
+from tests.support.world import DROP
 
 C1, C2, SURETY = "demo-contractor-1", "demo-contractor-2", "demo-surety"
 ITEM_FIELDS = {"contract_number", "guarantee_type", "label", "issued_on", "amended", "version", "obligee_name",
@@ -50,42 +50,11 @@ def issue_on(api, day: str, **overrides: Any) -> dict[str, Any]:
     return response.json_body
 
 
-@dataclass
-class DynamoCalls:
-    operations: list[str] = field(default_factory=list)
-    query_scanned_counts: list[int] = field(default_factory=list)
-
-    def before(self, event_name: str, **_: Any) -> None:
-        self.operations.append(event_name.rsplit(".", 1)[-1])
-
-    def after_query(self, parsed: dict[str, Any], **_: Any) -> None:
-        self.query_scanned_counts.append(parsed["ScannedCount"])
-
-    def clear(self) -> None:
-        self.operations.clear()
-        self.query_scanned_counts.clear()
-
-
 @pytest.fixture
 def dynamodb_calls(api):
-    """Every DynamoDB operation the service makes, seen through botocore's event hooks.
-
-    botocore copies a session's handlers into each client when the client is made, so the hooks go on the
-    shared session (for clients made later) and on the clients the models already use.
-    """
-    from chalicelib.adapters import aws
-    from chalicelib.store import models
-
-    calls = DynamoCalls()
-    emitters = [aws.session()._session]
-    emitters += [m._get_connection().connection.client.meta.events for m in models.ALL_MODELS]
-    for emitter in emitters:
-        emitter.register("before-call.dynamodb", calls.before, unique_id="test-listing-before")
-        emitter.register("after-call.dynamodb.Query", calls.after_query, unique_id="test-listing-after")
-    yield calls
-    for emitter in emitters:
-        emitter.unregister("before-call.dynamodb", unique_id="test-listing-before")
-        emitter.unregister("after-call.dynamodb.Query", unique_id="test-listing-after")
+    """Every DynamoDB operation the service makes in the test (tests.support.stored.dynamodb_calls)."""
+    with count_dynamodb_calls() as calls:
+        yield calls
 
 
 def test_contractor_sees_only_its_own_certificates_newest_first(api):

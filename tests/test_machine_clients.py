@@ -12,8 +12,7 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.test_amendments import OWNER, SURETY, issue, show_key
-from tests.test_auth import assert_error
+from tests.support.api import OWNER, SURETY, assert_error, issue, show_key
 
 CLIENTS = "/v1/obligees/{}/machine-clients"
 
@@ -73,7 +72,7 @@ def test_the_surety_registers_lists_and_revokes_an_owners_clients(api, certifica
                  404, "obligee_not_found")
     for body in ({"name": "x", "scopes": ["aws.cognito.signin.user.admin"]}, {"name": "", "scopes": []},
                  {"name": "x", "scopes": ["verifications/read"], "org": "pref-demo"}):
-        assert_error(api.post(CLIENTS.format("sakaiminato"), body, user=SURETY), 400, "validation_error", body)
+        assert_error(api.post(CLIENTS.format("sakaiminato"), body, user=SURETY), 400, "validation_error", context=body)
     # Nothing refused left a client behind in the pool: the people's app client and the one registered.
     from chalicelib.adapters import aws
 

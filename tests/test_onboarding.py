@@ -117,7 +117,7 @@ def test_other_roles_sign_in_without_totp_where_surety_staff_need_it(bare_api, m
 
 def test_on_the_portal_the_first_login_sets_a_password_then_goes_home(new_user):
     """The clerk of a new account never needs the API: the login form leads to 「パスワードの設定」."""
-    from tests.portal_support import Browser
+    from tests.support.portal import Browser
 
     browser = Browser(new_user)
     form = browser.login("new-staff", TEMPORARY)
@@ -145,7 +145,7 @@ def test_on_the_portal_the_first_login_sets_a_password_then_goes_home(new_user):
 
 
 def test_on_the_portal_an_expired_first_login_starts_again_at_the_login(new_user):
-    from tests.portal_support import Browser
+    from tests.support.portal import Browser
 
     browser = Browser(new_user)
     form = browser.login("new-staff", TEMPORARY)
@@ -159,7 +159,7 @@ def test_on_the_portal_an_expired_first_login_starts_again_at_the_login(new_user
 def test_on_the_portal_surety_staff_enrol_an_authenticator_then_log_in_with_its_code(new_user, monkeypatch):
     """Deployed stages (APP_REQUIRE_SURETY_MFA): the portal walks a new staff member through its own password,
     the authenticator's enrolment and, at every later login, the code — never the API."""
-    from tests.portal_support import Browser
+    from tests.support.portal import Browser
 
     monkeypatch.setenv("APP_REQUIRE_SURETY_MFA", "1")
     browser = Browser(new_user)

@@ -12,20 +12,17 @@ import base64
 import copy
 import functools
 import json
-import os
 import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-import yaml
-from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate
 
-from tests.conftest import DROP, PROJECT_DIR, Api, issue_body
+from tests.support.api import CONTRACTOR, OTHER_CONTRACTOR, OWNER, SURETY
+from tests.support.openapi import deref, operations, schema_errors, spec, strict
+from tests.support.world import DROP, Api, issue_body
 
-SPEC_PATH = os.path.join(PROJECT_DIR, "openapi.yaml")
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PUBLIC = {("GET", "/v1/health"), ("POST", "/v1/auth/login"), ("POST", "/v1/auth/new-password"),
           ("POST", "/v1/auth/mfa-setup"), ("POST", "/v1/auth/mfa")}
 IDEMPOTENT = {
@@ -33,23 +30,6 @@ IDEMPOTENT = {
     ("POST", "/v1/guarantees/{contract_number}/amendments"),
     ("POST", "/v1/guarantees/{contract_number}/cancel"),
 }
-SURETY, CONTRACTOR, OTHER_CONTRACTOR = "demo-surety", "demo-contractor-1", "demo-contractor-2"
-OWNER = "demo-sakaiminato"
-
-
-@functools.cache
-def spec() -> dict[str, Any]:
-    with open(SPEC_PATH, encoding="utf-8") as f:
-        return yaml.safe_load(f)
-
-
-def operations() -> dict[tuple[str, str], dict[str, Any]]:
-    return {
-        (method.upper(), path): operation
-        for path, item in spec()["paths"].items()
-        for method, operation in item.items()
-        if method in HTTP_METHODS
-    }
 
 
 def app_routes() -> dict[tuple[str, str], Any]:
@@ -58,49 +38,6 @@ def app_routes() -> dict[tuple[str, str], Any]:
 
     return {(method.upper(), path): entry for path, methods in app.routes.items() for method, entry in methods.items()
             if path.startswith("/v1/")}
-
-
-def deref(node: Any) -> Any:
-    """Follow local `$ref`s ("#/components/...") to the node they name."""
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = spec()
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def strict(schema: Any) -> dict[str, Any]:
-    """The schema with refs inlined, allOf merged, and listed-property objects closed (see the module doc)."""
-    schema = dict(deref(schema))
-    if "properties" in schema:
-        schema["properties"] = {name: strict(sub) for name, sub in schema["properties"].items()}
-    if isinstance(schema.get("additionalProperties"), dict):
-        schema["additionalProperties"] = strict(schema["additionalProperties"])
-    if "items" in schema:
-        schema["items"] = strict(schema["items"])
-    for keyword in ("oneOf", "anyOf"):
-        if keyword in schema:
-            schema[keyword] = [strict(sub) for sub in schema[keyword]]
-    if "allOf" in schema:
-        merged: dict[str, Any] = {}
-        for part in [strict(sub) for sub in schema.pop("allOf")] + [schema]:
-            for key, value in part.items():
-                if key == "properties":
-                    merged.setdefault("properties", {}).update(value)
-                elif key == "required":
-                    merged["required"] = sorted({*merged.get("required", []), *value})
-                elif key != "additionalProperties":  # the merged object is closed below, once
-                    merged[key] = value
-        schema = merged
-    if schema.get("type") == "object" and "properties" in schema and "additionalProperties" not in schema:
-        schema["additionalProperties"] = False
-    return schema
-
-
-def schema_errors(schema: Any, instance: Any) -> list[str]:
-    validator = OAS30Validator(strict(schema), format_checker=oas30_format_checker)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(instance)]
 
 
 @functools.cache

@@ -10,7 +10,8 @@ import secrets
 
 import boto3
 
-from tests.auth_key_support import issue, reissue, show_key, stored_key, verify
+from tests.support.api import issue, reissue, show_key, verify
+from tests.support.stored import stored_key
 
 
 def _rotate_app_secret(settings) -> str:

@@ -8,17 +8,11 @@ import re
 
 import pytest
 
-from tests.auth_key_support import DISPLAY_KEY, UNKNOWN_NUMBER, verify
-from tests.conftest import DROP
-from tests.portal_support import C1, C2, CSP, OWNER, SURETY, Browser, path_of, signed_in
+from tests.support.api import DISPLAY_KEY, OWNER, SURETY, UNKNOWN_NUMBER, issue, verify
+from tests.support.portal import C1, C2, CSP, Browser, path_of, signed_in
+from tests.support.world import DROP
 
 XSS = "<script>alert(1)</script>港湾工事"
-
-
-def issue(api, **overrides) -> str:
-    response = api.issue(**overrides)
-    assert response.status_code == 201, response.json_body
-    return response.json_body["contract_number"]
 
 
 def routes(number: str) -> list[str]:
@@ -51,9 +45,9 @@ def test_list_shows_hints_search_pager_and_columns(api):
 
 
 def test_pager_moves_by_page_and_keeps_the_search(api, monkeypatch):
-    from chalicelib.handlers import portal_contractor
+    from chalicelib.portal import contractor as portal_contractor
 
-    monkeypatch.setattr(portal_contractor, "PER_PAGE", 2)
+    monkeypatch.setattr(portal_contractor, "PORTAL_PER_PAGE", 2)
     for i in range(5):
         issue(api, project_name=f"工事{i}")
     browser = signed_in(api, C1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from tests.conftest import PROJECT_DIR
+from tests.support.world import PROJECT_DIR
 
 PORTAL_DIR = os.path.join(PROJECT_DIR, "chalicelib", "portal")
 

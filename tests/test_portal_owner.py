@@ -4,16 +4,10 @@ prefilled number, and 確認済み一覧 with 「確認後に変更あり」 and
 
 from __future__ import annotations
 
-from tests.auth_key_support import UNKNOWN_NUMBER, show_key, wrong_key_for
-from tests.portal_support import C1, CSP, OTHER_OWNER, OWNER, SURETY, Browser, path_of, signed_in
+from tests.support.api import OTHER_OWNER, OWNER, SURETY, UNKNOWN_NUMBER, issue, show_key, wrong_key_for
+from tests.support.portal import C1, CSP, Browser, path_of, signed_in
 
 GENERIC = "保証契約番号または認証キーに誤りがあるか、確認できない保証証書です。入力内容をご確認ください。"
-
-
-def issue(api, **overrides) -> str:
-    response = api.issue(**overrides)
-    assert response.status_code == 201, response.json_body
-    return response.json_body["contract_number"]
 
 
 def check(browser: Browser, number: str, key: str):

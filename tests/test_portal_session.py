@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 
-from tests.conftest import PROJECT_DIR
-from tests.portal_support import C1, CSP, OWNER, SURETY, Browser, path_of, signed_in
+from tests.support.api import OWNER, SURETY
+from tests.support.portal import C1, CSP, Browser, path_of, signed_in
+from tests.support.world import PROJECT_DIR
 
 SESSION = "__Host-denshi-session"
 

@@ -3,8 +3,8 @@ versions and audit trail; other roles get the 403 page."""
 
 from __future__ import annotations
 
-from tests.auth_key_support import UNKNOWN_NUMBER, show_key
-from tests.portal_support import C1, OWNER, SURETY, Browser, signed_in
+from tests.support.api import OWNER, SURETY, UNKNOWN_NUMBER, show_key
+from tests.support.portal import C1, Browser, signed_in
 
 
 def test_console_leads_from_a_contractor_to_its_certificates_and_their_trail(api):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scripts.demo_data import CONTRACTORS, OBLIGEES
-from tests.test_auth import assert_error
+from tests.support.api import assert_error
 
 SURETY = "demo-surety"
 
@@ -93,8 +93,9 @@ def test_registry_is_written_only_by_the_surety_with_valid_ids(bare_api):
     contractor = CONTRACTORS["contractor-1"]
     obligee = OBLIGEES["sakaiminato"]
     for user in ("demo-contractor-1", "demo-contractor-2", "demo-sakaiminato", "demo-pref"):
-        assert_error(bare_api.put("/v1/contractors/contractor-1", contractor, user=user), 403, "forbidden", user)
-        assert_error(bare_api.put("/v1/obligees/sakaiminato", obligee, user=user), 403, "forbidden", user)
+        assert_error(bare_api.put("/v1/contractors/contractor-1", contractor, user=user), 403, "forbidden",
+                     context=user)
+        assert_error(bare_api.put("/v1/obligees/sakaiminato", obligee, user=user), 403, "forbidden", context=user)
     assert_error(bare_api.put("/v1/contractors/contractor-1", contractor), 401, context="anonymous")
 
     for bad_id in ("bad.id", "a" * 65, "%E5%A2%83%E6%B8%AF", "x%20y"):

@@ -12,17 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.test_amendments import amend, cancel, issue
-from tests.test_documents import CONTRACTOR, certificate_object, fetch, pdf_text, s3_client
-
-OWNER = "demo-sakaiminato"  # the owner of issue_body's certificates
-OTHER_OWNER = "demo-pref"
-
-
-def stored_pdf(api: Any, number: str, version: int = 1) -> bytes:
-    assert api.get(f"/v1/certificates/{number}/pdf", user=CONTRACTOR).status_code == 200
-    return s3_client(api).get_object(Bucket=api.account.settings.bucket,
-                                     Key=certificate_object(number, version))["Body"].read()
+from tests.support.api import CONTRACTOR, OTHER_OWNER, OWNER, amend, cancel, issue
+from tests.support.documents import check, stored_pdf, upload
+from tests.support.stored import fetch, pdf_text, s3_client
 
 
 def key_notice_pdf(api: Any, number: str) -> bytes:
@@ -142,9 +134,6 @@ def with_appended_update(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def check(api: Any, data: bytes, user: str = OWNER) -> Any:
-    return api.post("/v1/documents/check", {"pdf_base64": base64.b64encode(data).decode()}, user=user)
-
 
 def test_a_flipped_byte_or_an_appended_update_is_detected(api):
     number = issue(api)
@@ -261,13 +250,12 @@ def _self_signed_pdf(data: bytes) -> bytes:
 
 
 def test_unsigned_foreign_and_broken_uploads_get_a_japanese_answer_never_a_500(api):
-    from chalicelib.pdf.certificate import render_certificate
-    from chalicelib.services.documents import pdf_content
+    from chalicelib.pdf.certificate import CertificateContent, render_certificate
     from chalicelib.store import guarantees as guarantee_store
 
     number = issue(api)
     (version,) = guarantee_store.get_versions(number)
-    unsigned = render_certificate(pdf_content(version), api.account.settings.surety)
+    unsigned = render_certificate(CertificateContent.from_version(version), api.account.settings.surety)
     answers = {
         "unsigned": check(api, unsigned).json_body,
         "foreign": check(api, _self_signed_pdf(unsigned)).json_body,
@@ -345,7 +333,7 @@ def test_without_its_signing_certificate_a_stage_makes_no_unsigned_pdf_and_says_
         assert response.status_code == 503, response.json_body
         assert response.json_body["code"] == "signing_not_configured"
         assert "電子署名" in response.json_body["message"] and "url" not in str(response.json_body)
-    assert not s3_client(api).list_objects_v2(Bucket=settings.bucket).get("Contents")
+    assert not s3_client().list_objects_v2(Bucket=settings.bucket).get("Contents")
     refused = check(api, b"%PDF-1.7 anything")
     assert refused.status_code == 503 and refused.json_body["code"] == "signing_not_configured"
 
@@ -438,24 +426,9 @@ def test_moto_kms_signs_raw_messages_that_verify_against_its_public_key(api):
 
 # --- the owner's portal screen --------------------------------------------------------------------------
 
-def upload(browser: Any, pdf: bytes | None, csrf: str) -> Any:
-    """POST /check as a browser sends a file form: multipart/form-data with the CSRF token."""
-    from tests.portal_support import ORIGIN, Page
-
-    boundary = "----denshihoshoboundary7MA4YWxkTrZu0gW"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'.encode()]
-    if pdf is not None:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="pdf"; filename="証書.pdf"\r\n'
-                     f"Content-Type: application/pdf\r\n\r\n".encode() + pdf + b"\r\n")
-    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Origin": ORIGIN,
-               "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())}
-    response = browser.api.client.http.request("POST", "/check", headers=headers, body=body)
-    return Page(response.status_code, dict(response.headers), response.body.decode("utf-8"))
-
 
 def test_the_owner_checks_a_pdf_on_the_portal(api):
-    from tests.portal_support import signed_in
+    from tests.support.portal import signed_in
 
     number = issue(api)
     genuine = stored_pdf(api, number)

@@ -20,21 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.auth_key_support import (
-    CROCKFORD,
-    UNKNOWN_NUMBER,
-    atomic_dynamodb,
-    aws_calls,
-    events_of,
-    frozen,
-    issue,
-    reissue,
-    show_key,
-    stored_key,
-    verify,
-    wrong_key_for,
-)
-from tests.conftest import sent_emails
+from tests.support.api import CROCKFORD, UNKNOWN_NUMBER, events_of, issue, reissue, show_key, verify, wrong_key_for
+from tests.support.clock import frozen
+from tests.support.stored import atomic_dynamodb, aws_calls, stored_key
+from tests.support.world import sent_emails
 
 OWNER = "demo-sakaiminato"
 

@@ -1,5 +1,5 @@
 """Webhooks and the outbox end to end: a real HTTP receiver on 127.0.0.1, the consumer run as its queue's
-Lambda would run it (tests.outbox_support), the clock passed in (no test sleeps for the backoff)."""
+Lambda would run it (tests.support.outbox), the clock passed in (no test sleeps for the backoff)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.outbox_support import delete, drain, queue, receive
-from tests.test_amendments import CONTRACTOR, OWNER, SURETY, amend, cancel, issue, show_key, verify
-from tests.webhook_receiver import Receiver, start_receiver
+from tests.support.api import CONTRACTOR, OWNER, SURETY, amend, cancel, issue, show_key, verify
+from tests.support.outbox import delete, drain, queue, receive
+from tests.support.webhook_receiver import Receiver, start_receiver
 
 ENDPOINTS = "/v1/webhooks/endpoints"
 
@@ -199,7 +199,7 @@ def test_the_retry_schedule():
 def test_a_consumer_killed_between_receive_and_delete_sends_nothing_twice(api, receiver):
     """The fault run: N notices received and processed, the consumer dies before deleting any message; SQS
     delivers them all again; every email and webhook reached its receiver exactly once."""
-    from tests.conftest import sent_emails
+    from tests.support.world import sent_emails
 
     assert register(api, receiver.url).status_code == 201
     numbers = [verified_certificate(api) for _ in range(int(os.environ.get("FAULT_RUN_CERTIFICATES", "4")))]
@@ -320,7 +320,7 @@ def test_endpoints_are_the_owners_own(api, receiver):
 def test_an_email_ses_refuses_is_retried_and_then_sent_once(api):
     """SES refusing (here: the sender's identity withdrawn) leaves the notice due again, not lost."""
     from chalicelib.adapters import aws
-    from tests.conftest import sent_emails
+    from tests.support.world import sent_emails
 
     ses = aws.client("ses", api.account.settings.region)
     sent_emails()

@@ -374,5 +374,8 @@ def answer_totp(username: str, session: str, code: str) -> SignIn:
     return SignIn(tokens["IdToken"], int(tokens.get("ExpiresIn", 3600)), principal)
 
 
+CODE_RULES = "認証アプリに表示された6桁のコードを入力してください"  # TOTP as Cognito makes it: 6 digits
+
+
 class WrongCode(Exception):
     """The TOTP code was not accepted."""

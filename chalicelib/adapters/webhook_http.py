@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.domain.limits import WEBHOOK_ANSWER_MAX_BYTES, WEBHOOK_DELIVERY_SECONDS
-
-MAX_URL = 2048
+from chalicelib.domain.limits import WEBHOOK_ANSWER_MAX_BYTES, WEBHOOK_DELIVERY_SECONDS, WEBHOOK_URL_MAX
 
 
 class UnsafeDestination(Exception):
@@ -46,8 +44,8 @@ def _allowed(address: str, allow_loopback: bool) -> bool:
 
 def resolve(url: str, allow_loopback: bool) -> Target:
     """Check a webhook URL and pick the address to connect to; raises UnsafeDestination."""
-    if len(url) > MAX_URL or not url.isprintable():
-        raise UnsafeDestination("URL は2048文字以内の印字可能な文字列としてください")
+    if len(url) > WEBHOOK_URL_MAX or not url.isprintable():
+        raise UnsafeDestination(f"URL は{WEBHOOK_URL_MAX}文字以内の印字可能な文字列としてください")
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -14,6 +14,7 @@ from chalicelib.domain.validation import (
     ValidationFailed,
     iso_date,
     parse_issue_request,
+    unknown_fields,
 )
 from chalicelib.domain.wareki import format_wareki_text
 
@@ -63,9 +64,11 @@ class AmendmentPlan:
 
 def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> AmendmentPlan:
     """`current` is the guarantee as an issue body (JSON values); `body` the requested change."""
-    errors: list[FieldError] = []
-    for name in sorted(set(body) - set(AMENDABLE_FIELDS) - {"expected_version", "expected_revision"}):
-        errors.append(FieldError(name, f"{name}は変更できない項目です"))
+    # A field of the guarantee that no amendment changes (the contractor, the owner, ...) says so; any other
+    # unknown field is refused as every body refuses one.
+    errors = [FieldError(name, f"「{name}」は変更できない項目です")
+              for name in sorted(set(body) & set(FIELD_NAMES_JA) - set(AMENDABLE_FIELDS))]
+    errors += unknown_fields(body, (*FIELD_NAMES_JA, "expected_version", "expected_revision"))
     expected = body.get("expected_version")
     if not _positive_int(expected):
         errors.append(FieldError("expected_version", "expected_version(確認した版)は1以上の整数で指定してください"))
@@ -93,7 +96,7 @@ def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> Amend
             and new_completion >= (iso_date(current.get("contract_date")) or new_completion) else None)
     state = parse_issue_request(merged)
 
-    after = _as_json(state)
+    after = state.terms.as_json()
     changed = {k: (current.get(k), after[k]) for k in AMENDABLE_FIELDS if current.get(k) != after[k]}
     if not changed:
         raise ValidationFailed([FieldError("body", "変更内容がありません。変更する項目を指定してください")])
@@ -107,18 +110,6 @@ def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> Amend
 
 def _positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def _as_json(state: IssueRequest) -> dict[str, Any]:
-    return {
-        "guarantee_amount": state.guarantee_amount,
-        "contract_amount_total": state.contract_amount_total,
-        "contract_amount_covered": state.contract_amount_covered,
-        "completion_date": state.completion_date.isoformat(),
-        "guarantee_period_end": state.guarantee_period_end.isoformat(),
-        "project_name": state.project_name,
-        "deposit_bank": state.deposit_bank,
-    }
 
 
 def describe_changes(changed: Mapping[str, tuple[Any, Any]]) -> list[str]:

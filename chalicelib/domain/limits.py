@@ -24,6 +24,7 @@ MAX_TOKEN_CHARS = 8 * 1024
 MAX_IDEMPOTENCY_KEY = 128  # characters of the Idempotency-Key header
 MAX_CURSOR = 2048  # characters of a paging cursor
 MAX_LIMIT = 100  # items per page (?limit=)
+DEFAULT_LIMIT = 20  # items per page when ?limit= is not given
 MAX_VERSION_DIGITS = 6  # ?version=
 
 # --- a PDF handed in for checking (docs/ARCHITECTURE.md, signing) ---------------------------------------------
@@ -59,7 +60,18 @@ CHECK_LOCAL_ADDRESS_SPACE_BYTES = CHECK_FUNCTION_MEMORY_MB * 1024 * 1024
 WEBHOOK_ANSWER_MAX_BYTES = 64 * 1024
 WEBHOOK_DELIVERY_SECONDS = 10.0
 
+# --- the portal's screens ------------------------------------------------------------------------------------
+PORTAL_PER_PAGE = 20  # rows of 保証工事一覧 per page
+MAX_PAGE_NUMBER = 99_999  # ?page= beyond this is the first page
+MAX_TYPED_CONTRACT_NUMBER = 40  # characters of a 保証契約番号 taken from a link (full-width, hyphens and all)
+MAX_TYPED_FIELD = 100  # characters of a field typed into the verification form
+
+# --- an owner's integrations ----------------------------------------------------------------------------------
+MAX_WEBHOOK_ENDPOINTS = 5  # live webhook endpoints per owner
+MAX_MACHINE_CLIENTS = 5  # live machine clients per owner
+
 # --- fields --------------------------------------------------------------------------------------------------
+CONTRACT_NUMBER_DIGITS = 10  # 保証契約番号
 ID_MAX = 64  # contractor_id, obligee_id
 PROJECT_NAME_MAX = 200
 DEPOSIT_BANK_MAX = 100
@@ -69,6 +81,8 @@ CANCEL_REASON_MAX = 200
 LATE_REGISTRATION_REASON_MAX = 200
 EMAIL_LOCAL_MAX = 64
 EMAIL_DOMAIN_MAX = 253
+MACHINE_CLIENT_NAME_MAX = 64
+WEBHOOK_URL_MAX = 2048
 MAX_AMOUNT = 10**13  # yen; far above any real contract, small enough to catch a slipped key
 
 # Business dates (contract, completion, guarantee period, adoption) must print in 和暦 on the certificate:
@@ -85,8 +99,3 @@ _UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 def unprintable_characters(text: str) -> list[str]:
     """The characters of `text` that cannot be printed on a certificate, as U+XXXX (empty when all can)."""
     return [f"U+{ord(ch):04X}" for ch in dict.fromkeys(text) if unicodedata.category(ch) in _UNPRINTABLE]
-
-
-def is_printable_text(text: str) -> bool:
-    """True when every character prints and at least one is visible (not only spaces)."""
-    return not unprintable_characters(text) and any(not ch.isspace() for ch in text)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from chalicelib.domain.limits import CONTRACT_NUMBER_DIGITS
+
 # Hyphen-like characters people put in codes. NFKC already folds U+FF0D (full-width hyphen-minus) and
 # U+FE63 to '-', U+2011 to U+2010 and U+FF70 (half-width ｰ) to U+30FC. U+30FC (ー) is here because a
 # Japanese IME turns the minus key into it; normalize_typed is only for codes, never for free text.
@@ -14,7 +16,7 @@ _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70")
 # Invisible characters that ride along when a code is copied from a PDF or an email.
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 
-_CONTRACT_NUMBER = re.compile(r"[0-9]{10}")
+_CONTRACT_NUMBER = re.compile(rf"[0-9]{{{CONTRACT_NUMBER_DIGITS}}}")
 
 
 def _is_separator(ch: str) -> bool:
@@ -28,7 +30,7 @@ def normalize_typed(text: str) -> str:
 
 
 def normalize_contract_number(text: str) -> str | None:
-    """The 10-digit 保証契約番号 as typed, or None when it cannot be one."""
+    """The 保証契約番号 (CONTRACT_NUMBER_DIGITS digits) as typed, or None when it cannot be one."""
     candidate = normalize_typed(text)
     # [0-9], not \d: \d would also accept e.g. Arabic-Indic digits that NFKC leaves alone.
     return candidate if _CONTRACT_NUMBER.fullmatch(candidate) else None

@@ -1,5 +1,5 @@
 """Named policy of the service, defined once (docs/ARCHITECTURE.md, where each rule lives):
-the owners' amount rules (保証金額 against 請負金額(対象額)) and the limits on guessing 認証キー."""
+the owners' amount rules (保証金額 against 請負金額(対象額)) with their message, and the limits on guessing 認証キー."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from chalicelib.domain.types import GuaranteeType
+from chalicelib.domain.validation import FIELD_NAMES_JA, FieldError, IssueRequest, ValidationFailed
 
 # --- amount rules -------------------------------------------------------------------------------------------
 
@@ -74,6 +75,25 @@ def within_rule(rule: RatioRule, guarantee_amount: int, covered: int) -> bool:
     if rule.kind == "max":
         return guarantee_amount * 100 <= covered * rule.percent
     return guarantee_amount * 100 >= covered * rule.percent
+
+
+def check_amount_rule(guarantee_amount: int, covered: int, rule: RatioRule) -> FieldError | None:
+    """The rule's ratio of 保証金額 to 請負金額(対象額) as a field error naming the bound in yen (None: kept)."""
+    if within_rule(rule, guarantee_amount, covered):
+        return None
+    name = FIELD_NAMES_JA["guarantee_amount"]
+    base = FIELD_NAMES_JA["contract_amount_covered"]
+    bound = amount_bound(rule, covered)
+    limit = "以下としてください(上限" if rule.kind == "max" else "以上としてください(下限"
+    return FieldError("guarantee_amount", f"{name}は{base}の{rule.percent}%{limit} {bound:,}円)")
+
+
+def check_owner_amount_rule(req: IssueRequest, overrides: Mapping[str, Mapping[str, Any]] | None) -> None:
+    """An issue or an amendment against its owner's rule (its registered override, else the type's default)."""
+    error = check_amount_rule(req.guarantee_amount, req.contract_amount_covered,
+                              ratio_rules(overrides)[req.guarantee_type])
+    if error is not None:
+        raise ValidationFailed([error])
 
 
 # --- guessing limits of 認証キー ------------------------------------------------------------------------------

@@ -30,6 +30,18 @@ class StatedTerms:
     guarantee_amount: int
     deposit_bank: str | None
 
+    def as_json(self) -> dict[str, Any]:
+        """The terms as the API's fields (the issue request's, an amendment's before and after)."""
+        return {
+            "project_name": self.project_name,
+            "completion_date": self.completion_date.isoformat(),
+            "guarantee_period_end": self.guarantee_period_end.isoformat(),
+            "contract_amount_total": self.contract_amount_total,
+            "contract_amount_covered": self.contract_amount_covered,
+            "guarantee_amount": self.guarantee_amount,
+            "deposit_bank": self.deposit_bank,
+        }
+
 
 @dataclass(frozen=True)
 class RecordedChange:

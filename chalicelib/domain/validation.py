@@ -1,4 +1,7 @@
-"""Validation of the issue request of POST /v1/guarantees (docs/ARCHITECTURE.md, where each rule lives).
+"""How a request body is checked (docs/ARCHITECTURE.md, where each rule lives): the one set of field parsers
+every parser of the service uses (unknown fields, required/printable/bounded text, identifiers, dates, amounts,
+保証契約番号, 認証キー), each message worded once and built from its bound in chalicelib.domain.limits; and the
+issue request of POST /v1/guarantees read with them.
 
 Every bad field is reported at once, each with a Japanese message that names the item, so a clerk can fix
 the whole form in one go.
@@ -7,13 +10,14 @@ the whole form in one go.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.domain.limits import (
+    CONTRACT_NUMBER_DIGITS,
     DEPOSIT_BANK_MAX,
     EARLIEST_DATE,
     ID_MAX,
@@ -21,12 +25,190 @@ from chalicelib.domain.limits import (
     LATEST_DATE,
     MAX_AMOUNT,
     PROJECT_NAME_MAX,
-    is_printable_text,
     unprintable_characters,
 )
-from chalicelib.domain.policy import RatioRule, amount_bound, within_rule
+from chalicelib.domain.normalize import normalize_contract_number
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
 from chalicelib.domain.wareki import format_wareki_text
+
+if TYPE_CHECKING:  # records and the key's rules are loaded when used: every Lambda start imports this module
+    from chalicelib.domain.records import CertificateVersion, StatedTerms
+
+T = TypeVar("T")
+
+_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{ID_MAX}}}")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+DATE_RANGE_JA = f"{format_wareki_text(EARLIEST_DATE)}から{format_wareki_text(LATEST_DATE)}まで"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # API field name
+    message: str  # Japanese, names the item
+
+
+class ValidationFailed(Exception):
+    """Input that cannot be accepted: every bad field with its Japanese message; `message` (optional) is the
+    summary when one field alone is at fault. Handlers turn it into a 400 in one place (chalicelib.errors)."""
+
+    def __init__(self, errors: list[FieldError], message: str | None = None) -> None:
+        self.errors = list(errors)
+        self.message = message
+        names = ", ".join(dict.fromkeys(e.field for e in self.errors))
+        super().__init__(f"入力内容に誤りがあります: {names}")
+
+
+class Invalid(Exception):
+    """Why one value cannot be accepted, naming the item; BodyCheck (or parse_issue_request) files it under
+    its field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- the field parsers: each returns the value or raises Invalid with the one wording of its message -------
+
+
+def required_message(label: str) -> str:
+    return f"{label}は必須です"
+
+
+def unknown_fields(body: Mapping[str, Any], allowed: Iterable[str]) -> list[FieldError]:
+    """An error for every field of `body` that is not one of `allowed` (by name, in name order)."""
+    known = set(allowed)
+    return [FieldError(str(name), f"「{name}」は受け付けられない項目です")
+            for name in sorted(map(str, body)) if name not in known]
+
+
+def optional_text(label: str, value: object, max_len: int) -> str | None:
+    """Text that prints on a certificate or a screen, stripped, at most `max_len` characters; absent or blank
+    is None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value.strip()) > max_len:
+        raise Invalid(f"{label}は{max_len}文字以内の文字列で入力してください")
+    stripped = value.strip()
+    bad = unprintable_characters(stripped)
+    if bad:
+        raise Invalid(f"{label}に使用できない文字(制御文字・書式文字: {', '.join(bad[:3])})が含まれています")
+    return stripped
+
+
+def required_text(label: str, value: object, max_len: int) -> str:
+    """optional_text that must be given."""
+    text = optional_text(label, value, max_len)
+    if text is None:
+        raise Invalid(required_message(label))
+    return text
+
+
+def is_identifier(value: object) -> bool:
+    """An id of the registry (発注者ID, 保証契約者ID): ASCII letters, digits, '-' and '_', at most ID_MAX."""
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def identifier(label: str, value: object) -> str:
+    if is_identifier(value):
+        assert isinstance(value, str)
+        return value
+    raise Invalid(f"{label}は半角英数字・ハイフン・アンダースコアの1〜{ID_MAX}文字で入力してください")
+
+
+def amount(label: str, value: object) -> int:
+    """Yen as a JSON integer, 1 to MAX_AMOUNT."""
+    # bool is an int in Python but never an amount; 1.0 and "1000" are refused so that no client relies
+    # on a conversion this API does not promise.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise Invalid(f"{label}は1円以上の整数(円)で入力してください")
+    if value > MAX_AMOUNT:
+        raise Invalid(f"{label}は{MAX_AMOUNT:,}円以下の整数(円)で入力してください")
+    return value
+
+
+def in_date_range(value: date) -> bool:
+    """Business dates print in 和暦: from the first day of 明治, up to LATEST_DATE."""
+    return EARLIEST_DATE <= value <= LATEST_DATE
+
+
+def iso_date(value: object) -> date | None:
+    """A real date written YYYY-MM-DD, else None."""
+    # Not date.fromisoformat: since 3.11 it also takes '20230101' and week dates, which the API does not.
+    match = _ISO_DATE.fullmatch(value) if isinstance(value, str) else None
+    if match:
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None
+    return None
+
+
+def business_date(label: str, value: object) -> date:
+    """A date people rely on (contract, completion, guarantee period, adoption): YYYY-MM-DD, printable in 和暦."""
+    parsed = iso_date(value)
+    if parsed is None:
+        raise Invalid(f"{label}は存在する日付をYYYY-MM-DD形式で入力してください")
+    if not in_date_range(parsed):
+        raise Invalid(f"{label}は{DATE_RANGE_JA}の日付で入力してください")
+    return parsed
+
+
+def contract_number(label: str, value: object) -> str:
+    """A 保証契約番号 as typed (full-width digits, spaces, hyphens), normalised to its digits."""
+    number = normalize_contract_number(value) if isinstance(value, str) else None
+    if number is None:
+        raise Invalid(f"{label}は{CONTRACT_NUMBER_DIGITS}桁の数字で入力してください")
+    return number
+
+
+def typed_auth_key(label: str, value: object) -> str:
+    """A 認証キー as typed, normalised (domain.auth_key)."""
+    from chalicelib.domain.auth_key import KEY_LENGTH, normalize_auth_key
+
+    key = normalize_auth_key(value) if isinstance(value, str) else None
+    if key is None:
+        raise Invalid(f"{label}は英数字{KEY_LENGTH}文字(例: ABCDE-12345)で入力してください")
+    return key
+
+
+def choice(enum_type: type[Enum]) -> Callable[[str, object], Any]:
+    """A parser of one of the enum's values; its message lists the Japanese labels (建設工事・測量等業務・物品),
+    never the API's codes (those are in openapi.yaml)."""
+
+    def parse(label: str, value: object) -> Any:
+        if isinstance(value, str) and value in [m.value for m in enum_type]:
+            return enum_type(value)
+        labels = "・".join(getattr(m, "name_ja", m.value) for m in enum_type)
+        raise Invalid(f"{label}は{labels}のいずれかを指定してください")
+
+    return parse
+
+
+class BodyCheck:
+    """One request body checked field by field with the parsers above: every fault is collected (unknown fields
+    first) and `done()` raises them all at once. `allowed` None: fields the API documents as free are ignored."""
+
+    def __init__(self, body: Mapping[str, Any], allowed: Iterable[str] | None) -> None:
+        self.body = body
+        self.errors: list[FieldError] = [] if allowed is None else unknown_fields(body, allowed)
+
+    def field(self, name: str, parse: Callable[..., T], label: str, *args: Any) -> T | None:
+        """`parse(label, value, *args)` of the field `name` (None when it failed: its error is kept)."""
+        try:
+            return parse(label, self.body.get(name), *args)
+        except Invalid as bad:
+            self.add(name, bad.message)
+            return None
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.append(FieldError(name, message))
+
+    def done(self, message: str | None = None) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors, message)
+
+
+# --- the issue request of POST /v1/guarantees -----------------------------------------------------------
 
 # Japanese names of the API fields, used in every message.
 FIELD_NAMES_JA: dict[str, str] = {
@@ -59,26 +241,6 @@ REQUIRED_FIELDS = (
     "delivery",
 )
 
-_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{ID_MAX}}}")
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str  # API field name
-    message: str  # Japanese, names the item
-
-
-class ValidationFailed(Exception):
-    """Input that cannot be accepted: every bad field with its Japanese message; `message` (optional) is the
-    summary when one field alone is at fault. Handlers turn it into a 400 in one place (chalicelib.errors)."""
-
-    def __init__(self, errors: list[FieldError], message: str | None = None) -> None:
-        self.errors = list(errors)
-        self.message = message
-        fields = ", ".join(dict.fromkeys(e.field for e in self.errors))
-        super().__init__(f"入力内容に誤りがあります: {fields}")
-
 
 @dataclass(frozen=True)
 class IssueRequest:
@@ -97,151 +259,43 @@ class IssueRequest:
     delivery: Delivery
     late_registration_reason: str | None = None  # why a contract long past is registered now (audited)
 
+    @property
+    def terms(self) -> StatedTerms:
+        """What a certificate issued for this request states that an amendment may change (the request names every
+        stated term as StatedTerms does)."""
+        from chalicelib.domain.records import StatedTerms
 
-def check_amount_rule(
-    guarantee_type: GuaranteeType, guarantee_amount: int, covered: int, rule: RatioRule
-) -> FieldError | None:
-    """The owner's ratio of 保証金額 to 請負金額(対象額) (chalicelib.domain.policy), as a field error."""
-    if within_rule(rule, guarantee_amount, covered):
-        return None
-    name = FIELD_NAMES_JA["guarantee_amount"]
-    base = FIELD_NAMES_JA["contract_amount_covered"]
-    bound = amount_bound(rule, covered)
-    limit = "以下としてください(上限" if rule.kind == "max" else "以上としてください(下限"
-    return FieldError("guarantee_amount", f"{name}は{base}の{rule.percent}%{limit} {bound:,}円)")
+        return StatedTerms(**{term.name: getattr(self, term.name) for term in fields(StatedTerms)})
 
 
-# --- field parsers: each returns the value or raises _Bad with the message ---------------------------
-
-
-class _Bad(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _enum(enum_type: type[Enum]) -> Callable[[str, object], Any]:
-    def parse(name: str, value: object) -> Any:
-        allowed = [m.value for m in enum_type]
-        if isinstance(value, str) and value in allowed:
-            return enum_type(value)
-        # Japanese labels for people (建設工事・測量等業務・物品); the values themselves are in openapi.yaml.
-        labels = "・".join(getattr(m, "name_ja", m.value) for m in enum_type)
-        raise _Bad(f"{name}は{labels}のいずれかを指定してください")
-
-    return parse
-
-
-def is_identifier(value: object) -> bool:
-    """An id of the registry (発注者ID, 保証契約者ID): 1–64 ASCII letters, digits, '-' and '_'."""
-    return isinstance(value, str) and _ID.fullmatch(value) is not None
-
-
-DATE_RANGE_JA = f"{format_wareki_text(EARLIEST_DATE)}から{format_wareki_text(LATEST_DATE)}まで"
-
-
-def unprintable_message(name: str, text: str) -> str | None:
-    """Why `text` cannot be printed as the item `name` (None when it can): control or format characters, or
-    nothing visible at all."""
-    bad = unprintable_characters(text)
-    if bad:
-        return f"{name}に使用できない文字(制御文字・書式文字: {', '.join(bad[:3])})が含まれています"
-    if not any(not ch.isspace() for ch in text):
-        return f"{name}を入力してください"
-    return None
-
-
-def in_date_range(value: date) -> bool:
-    """Business dates print in 和暦: from the first day of 明治, up to LATEST_DATE."""
-    return EARLIEST_DATE <= value <= LATEST_DATE
-
-
-def iso_date(value: object) -> date | None:
-    """A real date written YYYY-MM-DD, else None."""
-    # Not date.fromisoformat: since 3.11 it also takes '20230101' and week dates, which the API does not.
-    match = _ISO_DATE.fullmatch(value) if isinstance(value, str) else None
-    if match:
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            return None
-    return None
-
-
-def _identifier(name: str, value: object) -> str:
-    if is_identifier(value):
-        assert isinstance(value, str)
-        return value
-    raise _Bad(f"{name}は半角英数字・ハイフン・アンダースコアの1〜64文字で入力してください")
-
-
-def _project_name(name: str, value: object) -> str:
-    if isinstance(value, str):
-        stripped = value.strip()
-        if 1 <= len(stripped) <= PROJECT_NAME_MAX:
-            problem = unprintable_message(name, stripped)
-            if problem:
-                raise _Bad(problem)
-            return stripped
-    raise _Bad(f"{name}は1〜{PROJECT_NAME_MAX}文字で入力してください")
-
-
-def _deposit_bank(name: str, value: object) -> str | None:
-    if isinstance(value, str) and len(value.strip()) <= DEPOSIT_BANK_MAX:
-        stripped = value.strip()
-        if not stripped:
-            return None  # blank means not given
-        if not is_printable_text(stripped):
-            raise _Bad(unprintable_message(name, stripped) or f"{name}を入力してください")
-        return stripped
-    raise _Bad(f"{name}は{DEPOSIT_BANK_MAX}文字以内の文字列で入力してください")
-
-
-def _late_registration_reason(name: str, value: object) -> str | None:
-    if isinstance(value, str) and len(value.strip()) <= LATE_REGISTRATION_REASON_MAX:
-        stripped = value.strip()
-        if not stripped:
-            return None  # blank means not given
-        if problem := unprintable_message(name, stripped):
-            raise _Bad(problem)
-        return stripped
-    raise _Bad(f"{name}は{LATE_REGISTRATION_REASON_MAX}文字以内の文字列で入力してください")
-
-
-def _amount(name: str, value: object) -> int:
-    # bool is an int in Python but never an amount; 1.0 and "1000" are refused so that no client relies
-    # on a conversion this API does not promise.
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _Bad(f"{name}は1円以上の整数(円)で入力してください")
-    if value > MAX_AMOUNT:
-        raise _Bad(f"{name}は{MAX_AMOUNT:,}円以下の整数(円)で入力してください")
-    return value
-
-
-def _date(name: str, value: object) -> date:
-    parsed = iso_date(value)
-    if parsed is None:
-        raise _Bad(f"{name}は存在する日付をYYYY-MM-DD形式で入力してください")
-    if not in_date_range(parsed):
-        raise _Bad(f"{name}は{DATE_RANGE_JA}の日付で入力してください")
-    return parsed
+def issue_body(item: CertificateVersion) -> dict[str, Any]:
+    """A guarantee as it stands, in the JSON shape of its issue request (what an amendment is checked against)."""
+    return {
+        "guarantee_type": item.guarantee_type.value,
+        "contractor_id": item.contractor_id,
+        "obligee_id": item.obligee_id,
+        "work_category": item.work_category.value,
+        "contract_date": item.contract_date.isoformat(),
+        "delivery": item.delivery.value,
+        **item.terms.as_json(),
+    }
 
 
 _PARSERS: dict[str, Callable[[str, object], Any]] = {
-    "guarantee_type": _enum(GuaranteeType),
-    "contractor_id": _identifier,
-    "obligee_id": _identifier,
-    "work_category": _enum(WorkCategory),
-    "project_name": _project_name,
-    "contract_date": _date,
-    "completion_date": _date,
-    "contract_amount_total": _amount,
-    "contract_amount_covered": _amount,
-    "guarantee_amount": _amount,
-    "guarantee_period_end": _date,
-    "deposit_bank": _deposit_bank,
-    "delivery": _enum(Delivery),
-    "late_registration_reason": _late_registration_reason,
+    "guarantee_type": choice(GuaranteeType),
+    "contractor_id": identifier,
+    "obligee_id": identifier,
+    "work_category": choice(WorkCategory),
+    "project_name": lambda label, value: required_text(label, value, PROJECT_NAME_MAX),
+    "contract_date": business_date,
+    "completion_date": business_date,
+    "contract_amount_total": amount,
+    "contract_amount_covered": amount,
+    "guarantee_amount": amount,
+    "guarantee_period_end": business_date,
+    "deposit_bank": lambda label, value: optional_text(label, value, DEPOSIT_BANK_MAX),
+    "delivery": choice(Delivery),
+    "late_registration_reason": lambda label, value: optional_text(label, value, LATE_REGISTRATION_REASON_MAX),
 }
 
 
@@ -250,7 +304,7 @@ def parse_issue_request(body: object) -> IssueRequest:
 
     Optional fields (contract_amount_covered, guarantee_period_end, deposit_bank) given as null count as
     not given. Cross-field rules run only when the fields they involve are individually valid, so one
-    mistake is reported once. The owner's ratio rule is not checked here (see check_amount_rule).
+    mistake is reported once. The owner's ratio rule is not checked here (domain.policy.check_owner_amount_rule).
     """
     if not isinstance(body, Mapping):
         raise ValidationFailed([FieldError("body", "リクエスト本文はJSONオブジェクトで送信してください")])
@@ -261,15 +315,13 @@ def parse_issue_request(body: object) -> IssueRequest:
         name = FIELD_NAMES_JA[field]
         if field not in body or (field not in REQUIRED_FIELDS and body[field] is None):
             if field in REQUIRED_FIELDS:
-                errors.append(FieldError(field, f"{name}は必須です"))
+                errors.append(FieldError(field, required_message(name)))
             continue
         try:
             values[field] = parse(name, body[field])
-        except _Bad as bad:
+        except Invalid as bad:
             errors.append(FieldError(field, bad.message))
-    for field in body:
-        if field not in _PARSERS:
-            errors.append(FieldError(str(field), f"「{field}」は受け付けられない項目です"))
+    errors.extend(unknown_fields(body, _PARSERS))
 
     # From here `values` holds exactly the fields that are valid (or defaulted from a valid field).
     if "contract_amount_covered" not in values and body.get("contract_amount_covered") is None:

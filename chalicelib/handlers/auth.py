@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters.identity import (
+    CODE_RULES,
     NEW_PASSWORD_RULES,
     InvalidNewPassword,
     SignIn,
@@ -16,35 +17,33 @@ from chalicelib.adapters.identity import (
     enrol_totp,
     sign_in,
 )
-from chalicelib.domain.validation import FieldError, ValidationFailed
-from chalicelib.handlers.common import Blueprint, json_object
+from chalicelib.domain.validation import FieldError, ValidationFailed, required_message
+from chalicelib.handlers.common import json_object
+from chalicelib.http import Blueprint
 
 bp = Blueprint(__name__)
+
+
+def _required(body: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> None:
+    """Credentials are taken as typed (never stripped or judged as text): only their presence is checked.
+    Other fields are ignored (openapi.yaml)."""
+    errors = [FieldError(name, required_message(label)) for name, label in fields
+              if not isinstance(body.get(name), str) or not body[name]]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 @bp.route("/v1/auth/login", methods=["POST"])
 def login() -> dict[str, Any]:
     body = json_object(bp.current_request)
-    errors = [
-        FieldError(name, f"{label}を入力してください")
-        for name, label in (("username", "ユーザー名"), ("password", "パスワード"))
-        if not isinstance(body.get(name), str) or not body[name]
-    ]
-    if errors:
-        raise ValidationFailed(errors)
+    _required(body, (("username", "ユーザー名"), ("password", "パスワード")))
     return _signed_in(sign_in(body["username"], body["password"]))
 
 
 @bp.route("/v1/auth/new-password", methods=["POST"])
 def new_password() -> dict[str, Any]:
     body = json_object(bp.current_request)
-    errors = [
-        FieldError(name, f"{label}を入力してください")
-        for name, label in (("username", "ユーザー名"), ("session", "セッション"), ("new_password", "新しいパスワード"))
-        if not isinstance(body.get(name), str) or not body[name]
-    ]
-    if errors:
-        raise ValidationFailed(errors)
+    _required(body, (("username", "ユーザー名"), ("session", "セッション"), ("new_password", "新しいパスワード")))
     try:
         signed_in = complete_new_password(body["username"], body["session"], body["new_password"])
     except InvalidNewPassword:
@@ -52,14 +51,6 @@ def new_password() -> dict[str, Any]:
     return _signed_in(signed_in)
 
 
-_CODE_MESSAGE = "認証アプリに表示された6桁のコードを入力してください"
-
-
-def _required(body: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> None:
-    errors = [FieldError(name, f"{label}を入力してください") for name, label in fields
-              if not isinstance(body.get(name), str) or not body[name]]
-    if errors:
-        raise ValidationFailed(errors)
 
 
 @bp.route("/v1/auth/mfa-setup", methods=["POST"])
@@ -69,7 +60,7 @@ def mfa_setup() -> dict[str, Any]:
     try:
         enrol_totp(body["setup_token"], body["code"])
     except WrongCode:
-        raise ValidationFailed([FieldError("code", _CODE_MESSAGE)]) from None
+        raise ValidationFailed([FieldError("code", CODE_RULES)]) from None
     return {"mfa": "totp"}
 
 
@@ -80,13 +71,10 @@ def mfa() -> dict[str, Any]:
     try:
         return _signed_in(answer_totp(body["username"], body["session"], body["code"]))
     except WrongCode:
-        raise ValidationFailed([FieldError("code", _CODE_MESSAGE)]) from None
+        raise ValidationFailed([FieldError("code", CODE_RULES)]) from None
 
 
 def _signed_in(signed_in: SignIn) -> dict[str, Any]:
-    return {
-        "id_token": signed_in.id_token,
-        "expires_in": signed_in.expires_in,
-        "role": signed_in.principal.role,
-        "org_id": signed_in.principal.org_id,
-    }
+    from chalicelib.services.presenters import signed_in as presented  # off the start-up path (cold start)
+
+    return presented(signed_in)

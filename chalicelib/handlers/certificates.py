@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.principal import Role
-from chalicelib.handlers.common import Blueprint, authorized_call, contract_number_param
+from chalicelib.handlers.common import authorized_call
+from chalicelib.http import Blueprint, contract_number_param
 
 bp = Blueprint(__name__)
 

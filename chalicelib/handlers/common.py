@@ -1,14 +1,11 @@
-"""Small pieces every Blueprint uses to turn HTTP into service calls and back (docs/ARCHITECTURE.md, handlers)."""
+"""What the JSON API's Blueprints share: the authorised call and the JSON body within its limits
+(docs/ARCHITECTURE.md, layers). What the portal shares with them is chalicelib/http.py."""
 
 from __future__ import annotations
 
-import functools
 import json
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 import chalice
 from chalice.app import Request
@@ -21,31 +18,9 @@ from chalicelib.adapters.identity import (
     verify_id_token,
 )
 from chalicelib.domain.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
-from chalicelib.domain.normalize import normalize_contract_number
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.validation import FieldError, ValidationFailed
-from chalicelib.errors import BadRequest, PayloadTooLarge, from_validation
-
-
-class Blueprint(chalice.Blueprint):
-    """Chalice's Blueprint whose views turn a domain ValidationFailed into the API's 400: the one place
-    where that translation happens for every route."""
-
-    def route(self, path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        register = super().route(path, **kwargs)
-
-        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-            @functools.wraps(view)
-            def translated(*args: Any, **view_kwargs: Any) -> Any:
-                try:
-                    return view(*args, **view_kwargs)
-                except ValidationFailed as exc:
-                    raise from_validation(exc.errors, exc.message) from exc
-
-            register(translated)
-            return view
-
-        return decorator
+from chalicelib.errors import BadRequest, PayloadTooLarge
+from chalicelib.http import request_id
 
 
 @dataclass(frozen=True)
@@ -79,15 +54,6 @@ def authorized_call(bp: chalice.Blueprint, *roles: str, machine_scope: str | Non
         principal = require_role(verify_id_token(token), *roles)
     use_tables()
     return Call(request, principal, request_id(request, bp.lambda_context))
-
-
-def request_id(request: Request, lambda_context: Any = None) -> str:
-    """API Gateway's request id; where there is none (chalice local) one is made once per request and kept
-    in the request context, so the audit trail and the access log name the same id."""
-    context = request.context if request.context is not None else {}
-    if not context.get("requestId"):
-        context["requestId"] = getattr(lambda_context, "aws_request_id", None) or uuid.uuid4().hex
-    return str(context["requestId"])
 
 
 def _too_deep(value: Any, limit: int) -> bool:
@@ -125,12 +91,3 @@ def json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, 
         raise BadRequest("リクエスト本文はJSONオブジェクトとしてください。", code="invalid_json",
                          errors=[{"field": "body", "message": "JSONオブジェクトで送信してください"}])
     return body
-
-
-def contract_number_param(raw: str) -> str:
-    """A 保証契約番号 from the path, normalised; not 10 digits is a 400 naming the field."""
-    contract_number = normalize_contract_number(unquote(raw))
-    if contract_number is None:
-        message = "保証契約番号は10桁の数字で指定してください。"
-        raise ValidationFailed([FieldError("contract_number", message)], message)
-    return contract_number

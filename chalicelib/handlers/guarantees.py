@@ -8,7 +8,8 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.domain.principal import Principal, Role
-from chalicelib.handlers.common import Blueprint, authorized_call, contract_number_param, json_object
+from chalicelib.handlers.common import authorized_call, json_object
+from chalicelib.http import Blueprint, contract_number_param
 
 bp = Blueprint(__name__)
 

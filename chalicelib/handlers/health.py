@@ -1,4 +1,4 @@
-from chalicelib.handlers.common import Blueprint
+from chalicelib.http import Blueprint
 
 bp = Blueprint(__name__)
 

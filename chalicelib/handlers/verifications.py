@@ -6,7 +6,8 @@ from typing import Any
 
 from chalicelib.adapters.identity import SCOPE_READ, SCOPE_WRITE
 from chalicelib.domain.principal import Role
-from chalicelib.handlers.common import Blueprint, authorized_call, json_object
+from chalicelib.handlers.common import authorized_call, json_object
+from chalicelib.http import Blueprint
 
 bp = Blueprint(__name__)
 

@@ -7,7 +7,8 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.domain.principal import Role
-from chalicelib.handlers.common import Blueprint, authorized_call, json_object
+from chalicelib.handlers.common import authorized_call, json_object
+from chalicelib.http import Blueprint
 
 bp = Blueprint(__name__)
 

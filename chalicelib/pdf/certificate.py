@@ -13,6 +13,7 @@ from datetime import date
 
 from chalicelib.config import Surety
 from chalicelib.domain.money import format_yen_with_unit
+from chalicelib.domain.records import CertificateVersion
 from chalicelib.domain.types import GuaranteeType
 from chalicelib.domain.wareki import format_wareki
 from chalicelib.pdf.fonts import string_width
@@ -37,6 +38,28 @@ class CertificateContent:
     project_name: str
     contract_amount_total: int
     deposit_bank: str | None  # 預託金融機関, advance types only
+
+    @classmethod
+    def from_version(cls, item: CertificateVersion) -> CertificateContent:
+        """What this version states as it stands (with the changes recorded in it since, 注2, 注3): the one
+        source of the PDF and of the screens that show a certificate."""
+        t = item.terms
+        return cls(
+            contract_number=item.contract_number,
+            version=item.version,
+            amended=item.amended,
+            guarantee_type=item.guarantee_type,
+            issued_on=item.issued_on,
+            contractor_address=item.contractor_address,
+            contractor_name=item.contractor_name,
+            obligee_name=item.obligee_name,
+            guarantee_amount=t.guarantee_amount,
+            guarantee_period_end=t.guarantee_period_end,
+            completion_date=t.completion_date,
+            project_name=t.project_name,
+            contract_amount_total=t.contract_amount_total,
+            deposit_bank=t.deposit_bank,
+        )
 
 
 STATEMENTS: dict[GuaranteeType, str] = {
@@ -154,27 +177,8 @@ def _layout(fields: dict[str, str], scale: float) -> PageLayout | None:
 
     # The table: label column and value column, values wrapped inside their cell.
     top = y - title_size * DESCENT - 30 * scale
-    value_left = left + LABEL_COL
-    value_width = right - value_left - 2 * CELL_PAD_X
-    pad_y = CELL_PAD_Y * scale
-    row_top = top
-    for label in TABLE_LABELS:
-        if label not in fields:
-            continue
-        lines = wrap_text(fields[label], value_width, body)
-        row_h = 2 * pad_y + body + (len(lines) - 1) * leading
-        # The label sits in the middle of its row's height; drawn first so text extraction reads label, value.
-        label_y = row_top - row_h / 2 - body * (ASCENT - DESCENT) / 2
-        page.text(label, left + CELL_PAD_X, label_y, body)
-        first = row_top - pad_y - body * ASCENT
-        for i, line in enumerate(lines):
-            page.text(line, value_left + CELL_PAD_X, first - i * leading, body, label)
-        row_top -= row_h
-        page.rule(left, row_top, right, row_top)
-    page.rule(left, top, right, top)
-    page.rule(left, top, left, row_top)
-    page.rule(right, top, right, row_top)
-    page.rule(value_left, top, value_left, row_top)
+    row_top = page.table([(label, fields[label], body) for label in TABLE_LABELS if label in fields], left, right,
+                         left + LABEL_COL, top, body, CELL_PAD_X, CELL_PAD_Y * scale)
 
     # The surety's statement.
     y = row_top - 24 * scale - body * ASCENT

@@ -125,25 +125,8 @@ def _layout(fields: dict[str, str], url: str, scale: float) -> PageLayout | None
 
     # The table; the key is set larger so it is read (and typed) without mistakes.
     top = y + leading - body * ASCENT - 14 * scale
-    value_left = left + LABEL_COL
-    value_width = right - value_left - 2 * CELL_PAD_X
-    pad_y = CELL_PAD_Y * scale
-    row_top = top
-    for label in TABLE_LABELS:
-        size = body * 1.35 if label == "認証キー" else body
-        lines = wrap_text(fields[label], value_width, size)
-        row_h = 2 * pad_y + size + (len(lines) - 1) * size * 1.5
-        label_y = row_top - row_h / 2 - body * (ASCENT - DESCENT) / 2
-        page.text(label, left + CELL_PAD_X, label_y, body)
-        first = row_top - pad_y - size * ASCENT
-        for i, line in enumerate(lines):
-            page.text(line, value_left + CELL_PAD_X, first - i * size * 1.5, size, label)
-        row_top -= row_h
-        page.rule(left, row_top, right, row_top)
-    page.rule(left, top, right, top)
-    page.rule(left, top, left, row_top)
-    page.rule(right, top, right, row_top)
-    page.rule(value_left, top, value_left, row_top)
+    rows = [(label, fields[label], body * 1.35 if label == "認証キー" else body) for label in TABLE_LABELS]
+    row_top = page.table(rows, left, right, left + LABEL_COL, top, body, CELL_PAD_X, CELL_PAD_Y * scale)
 
     # Notices on the left, the QR code beside them on the right.
     qr_size = QR_SIZE * scale

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -103,6 +104,30 @@ class PageLayout:
             self.text(line, x, y, size, field)
             y -= leading
         return y
+
+    def table(self, rows: Sequence[tuple[str, str, float]], left: float, right: float, value_left: float,
+              top: float, label_size: float, pad_x: float, pad_y: float) -> float:
+        """A ruled two-column table from `top` down: (label, value, value's size) per row, the value wrapped in its
+        cell (leading 1.5 of its size), the label in the middle of its row's height and drawn first, so text
+        extraction reads label, value. Returns the table's bottom."""
+        value_width = right - value_left - 2 * pad_x
+        row_top = top
+        for label, value, size in rows:
+            lines = wrap_text(value, value_width, size)
+            leading = size * 1.5
+            row_h = 2 * pad_y + size + (len(lines) - 1) * leading
+            label_y = row_top - row_h / 2 - label_size * (ASCENT - DESCENT) / 2
+            self.text(label, left + pad_x, label_y, label_size)
+            first = row_top - pad_y - size * ASCENT
+            for i, line in enumerate(lines):
+                self.text(line, value_left + pad_x, first - i * leading, size, label)
+            row_top -= row_h
+            self.rule(left, row_top, right, row_top)
+        self.rule(left, top, right, top)
+        self.rule(left, top, left, row_top)
+        self.rule(right, top, right, row_top)
+        self.rule(value_left, top, value_left, row_top)
+        return row_top
 
     def rule(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.6) -> None:
         self.lines.append(DrawnLine(x1, y1, x2, y2, width))

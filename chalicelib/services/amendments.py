@@ -8,7 +8,7 @@ the revision they read, so of concurrent changes of the same version one wins an
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.adapters.mail import Email
@@ -16,46 +16,25 @@ from chalicelib.domain.amendment import AmendmentPlan, describe_changes, plan_am
 from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.limits import CANCEL_REASON_MAX
 from chalicelib.domain.outbox import WebhookEvent
+from chalicelib.domain.policy import check_owner_amount_rule
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import CertificateVersion, GuaranteeStatus, RecordedChange
-from chalicelib.domain.validation import FieldError, ValidationFailed, unprintable_message
+from chalicelib.domain.records import CertificateVersion, Contractor, GuaranteeStatus, Obligee, RecordedChange
+from chalicelib.domain.validation import BodyCheck, issue_body, required_text
 from chalicelib.domain.wareki import format_wareki_text
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import log_context
 from chalicelib.services import audit, documents, notices, outbox, webhooks
 from chalicelib.services.idempotency import Attempt, run_once
-from chalicelib.services.issuance import check_owner_amount_rule, stated_terms
-from chalicelib.services.presenters import certificate_content
-from chalicelib.store import auth_keys as auth_key_store
+from chalicelib.services.presenters import certificate_content, recorded_change
 from chalicelib.store import guarantees as guarantee_store
 from chalicelib.store import parties as party_store
+from chalicelib.store import verifications as verification_store
 
 logger = logging.getLogger(__name__)
 
 
-def _issue_body(item: CertificateVersion) -> dict[str, Any]:
-    """The guarantee as it stands, in the shape of an issue request (for validating a change)."""
-    t = item.terms
-    return {
-        "guarantee_type": item.guarantee_type.value,
-        "contractor_id": item.contractor_id,
-        "obligee_id": item.obligee_id,
-        "work_category": item.work_category.value,
-        "project_name": t.project_name,
-        "contract_date": item.contract_date.isoformat(),
-        "completion_date": t.completion_date.isoformat(),
-        "contract_amount_total": t.contract_amount_total,
-        "contract_amount_covered": t.contract_amount_covered,
-        "guarantee_amount": t.guarantee_amount,
-        "guarantee_period_end": t.guarantee_period_end.isoformat(),
-        "deposit_bank": t.deposit_bank,
-        "delivery": item.delivery.value,
-    }
-
-
 def _version_conflict(message: str, current: int) -> Conflict:
     return Conflict(message, code="version_conflict", extra_body={"current_version": current})
-
 
 
 def _latest_open(contract_number: str) -> CertificateVersion:
@@ -84,14 +63,16 @@ def amend(principal: Principal, contract_number: str, body: dict[str, Any], idem
 def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: dict[str, Any],
            request_id: str) -> tuple[int, dict[str, Any]]:
     latest = _latest_open(contract_number)
-    plan = plan_amendment(_issue_body(latest), body)
+    plan = plan_amendment(issue_body(latest), body)
     if plan.expected_version != latest.version or (
             plan.expected_revision is not None and plan.expected_revision != (latest.revision or 1)):
         raise _version_conflict("確認された版は最新ではありません。最新の内容を確認してから再度変更してください。",
                                 latest.version)
     obligee = party_store.get_obligee(latest.obligee_id)
     if obligee is not None:
-        check_owner_amount_rule(plan.state, obligee)
+        check_owner_amount_rule(plan.state, obligee.ratio_rules)
+    # Whom the change is told of, read once for the emails and the webhooks (a change no one is told of reads none).
+    concerned = _Concerned.of(latest, obligee) if plan.issues_certificate or plan.tells_owner else None
 
     now = utc_now()
     changes = describe_changes(plan.changed)
@@ -102,22 +83,25 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
             new = _new_version(latest, plan, changes, principal)
             status, response = 201, {**certificate_content(new), "certificate_issued": True}
             detail["version"] = new.version
-            outcome = attempt.outcome(status, response, now, _amended_emails(new, changes), webhooks.owner_notices(
-                new, WebhookEvent.AMENDED, {"version": new.version, "changes": changes}, now))
+            assert concerned is not None
+            outcome = attempt.outcome(status, response, now, _amended_emails(new, changes, concerned),
+                                      webhooks.owner_notices(new, WebhookEvent.AMENDED, {
+                                          "version": new.version, "changes": changes,
+                                      }, now, owner_verified=concerned.owner_verified))
             event = audit.event(contract_number, "amended", principal, request_id, detail=detail)
             stored = guarantee_store.commit_new_version(latest, new, outcome, event)
             documents.store_certificate_pdf_quietly(stored)
         else:
             status = 200
-            recorded = replace(latest, terms=stated_terms(plan.state), revision=(latest.revision or 0) + 1,
+            recorded = replace(latest, terms=plan.state.terms, revision=(latest.revision or 0) + 1,
                                pdf_stored=False, recorded_changes=(
                                    *latest.recorded_changes, RecordedChange(japan_today(), tuple(changes))))
-            response = _recorded_answer(recorded, plan, changes)
+            response = recorded_change(recorded, plan, changes)
             # The period and the works' end are what an owner relies on: told by email and by webhook.
-            emails = _recorded_emails(recorded, changes) if plan.tells_owner else []
+            emails = _recorded_emails(recorded, changes, concerned) if concerned is not None else []
             hooks = webhooks.owner_notices(recorded, WebhookEvent.TERMS_CHANGED, {
                 "version": recorded.version, "revision": recorded.revision, "changes": changes,
-            }, now) if plan.tells_owner else ()
+            }, now, owner_verified=concerned.owner_verified) if concerned is not None else ()
             outcome = attempt.outcome(status, response, now, emails, hooks)
             event = audit.event(contract_number, "change_recorded", principal, request_id, detail=detail)
             guarantee_store.commit_in_place(latest, recorded, outcome, event)
@@ -131,23 +115,12 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
     return status, response
 
 
-def _recorded_answer(recorded: CertificateVersion, plan: AmendmentPlan, changes: list[str]) -> dict[str, Any]:
-    """What a change without a certificate did, said plainly: every field before and after, in words too."""
-    t = recorded.terms
-    return {"contract_number": recorded.contract_number, "version": recorded.version,
-            "revision": recorded.revision, "certificate_issued": False, "changes": changes,
-            "changed": {k: {"before": v[0], "after": v[1]} for k, v in plan.changed.items()},
-            "completion_date": t.completion_date.isoformat(),
-            "guarantee_period_end": t.guarantee_period_end.isoformat(),
-            "period_shortened": plan.period_shortened}
-
-
 def _new_version(latest: CertificateVersion, plan: AmendmentPlan, changes: list[str],
                  principal: Principal) -> CertificateVersion:
     return replace(
         latest,
         version=latest.version + 1,
-        terms=stated_terms(plan.state),
+        terms=plan.state.terms,
         issued_on=japan_today(),
         issued_at=utc_now(),
         issued_by=principal.actor,
@@ -159,35 +132,47 @@ def _new_version(latest: CertificateVersion, plan: AmendmentPlan, changes: list[
     )
 
 
-def _notified_parties(item: CertificateVersion, *, contractor_only_if_electronic: bool
-                      ) -> list[tuple[str, str, bool]]:
-    """(email, addressee, is owner) of whom a change is told: the contractor, and the owner if it verified."""
-    parties = []
-    contractor = party_store.get_contractor(item.contractor_id)
-    if contractor is not None and (item.is_electronic or not contractor_only_if_electronic):
-        parties.append((contractor.email, contractor.name, False))
-    obligee = party_store.get_obligee(item.obligee_id)
-    if obligee is not None and auth_key_store.verification_of(item.obligee_id, item.contract_number) is not None:
-        parties.append((obligee.contact_email, obligee.name, True))
-    return parties
+@dataclass(frozen=True)
+class _Concerned:
+    """Whom a change of one guarantee is told of, each read once: its contractor, its owner, and whether the
+    owner verified the certificate (only then is the owner told, by email and by webhook)."""
+
+    contractor: Contractor | None
+    obligee: Obligee | None
+    owner_verified: bool
+
+    @classmethod
+    def of(cls, item: CertificateVersion, obligee: Obligee | None) -> _Concerned:
+        return cls(party_store.get_contractor(item.contractor_id), obligee,
+                   verification_store.get(item.obligee_id, item.contract_number) is not None)
+
+    def addressees(self, item: CertificateVersion, *, contractor_only_if_electronic: bool
+                   ) -> list[tuple[str, str, bool]]:
+        """(email, addressee, is owner) of each party told: the contractor, and the owner if it verified."""
+        parties = []
+        if self.contractor is not None and (item.is_electronic or not contractor_only_if_electronic):
+            parties.append((self.contractor.email, self.contractor.name, False))
+        if self.obligee is not None and self.owner_verified:
+            parties.append((self.obligee.contact_email, self.obligee.name, True))
+        return parties
 
 
-def _amended_emails(new: CertificateVersion, changes: list[str]) -> list[Email]:
+def _amended_emails(new: CertificateVersion, changes: list[str], concerned: _Concerned) -> list[Email]:
     return [
         notices.amended_notice(to=to, addressee=addressee, for_owner=for_owner,
                                contract_number=new.contract_number, label=new.guarantee_type.label,
                                project_name=new.terms.project_name, version=new.version, changes=changes)
-        for to, addressee, for_owner in _notified_parties(new, contractor_only_if_electronic=True)
+        for to, addressee, for_owner in concerned.addressees(new, contractor_only_if_electronic=True)
     ]
 
 
-def _recorded_emails(recorded: CertificateVersion, changes: list[str]) -> list[Email]:
+def _recorded_emails(recorded: CertificateVersion, changes: list[str], concerned: _Concerned) -> list[Email]:
     return [
         notices.recorded_change_notice(to=to, addressee=addressee, for_owner=for_owner,
                                        contract_number=recorded.contract_number,
                                        label=recorded.guarantee_type.label,
                                        project_name=recorded.terms.project_name, changes=changes)
-        for to, addressee, for_owner in _notified_parties(recorded, contractor_only_if_electronic=True)
+        for to, addressee, for_owner in concerned.addressees(recorded, contractor_only_if_electronic=True)
     ]
 
 
@@ -198,16 +183,11 @@ def cancel(principal: Principal, contract_number: str, body: dict[str, Any], ide
 
 
 def _cancel_reason(body: dict[str, Any]) -> str:
-    errors = [FieldError(f, f"{f}は受け付けられない項目です") for f in sorted(set(body) - {"reason"})]
-    reason = body.get("reason")
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text or len(text) > CANCEL_REASON_MAX:
-        errors.append(FieldError("reason", f"解約の理由(reason)を{CANCEL_REASON_MAX}文字以内で入力してください"))
-    elif problem := unprintable_message("解約の理由(reason)", text):
-        errors.append(FieldError("reason", problem))
-    if errors:
-        raise ValidationFailed(errors)
-    return text
+    check = BodyCheck(body, ("reason",))
+    reason = check.field("reason", required_text, "解約の理由(reason)", CANCEL_REASON_MAX)
+    check.done()
+    assert reason is not None
+    return reason
 
 
 def _cancel(attempt: Attempt, principal: Principal, contract_number: str, body: dict[str, Any],
@@ -218,15 +198,17 @@ def _cancel(attempt: Attempt, principal: Principal, contract_number: str, body: 
     cancelled = replace(latest, status=GuaranteeStatus.CANCELLED, cancelled_on=japan_today(), cancel_reason=reason,
                         revision=(latest.revision or 0) + 1)
     response = certificate_content(cancelled)
+    concerned = _Concerned.of(latest, party_store.get_obligee(latest.obligee_id))
     emails = [
         notices.cancelled_notice(to=to, addressee=addressee, contract_number=contract_number,
                                  label=latest.guarantee_type.label, project_name=latest.terms.project_name,
                                  cancelled_on=format_wareki_text(cancelled.cancelled_on or japan_today()),
                                  for_owner=for_owner)
-        for to, addressee, for_owner in _notified_parties(latest, contractor_only_if_electronic=False)
+        for to, addressee, for_owner in concerned.addressees(latest, contractor_only_if_electronic=False)
     ]
     hooks = webhooks.owner_notices(latest, WebhookEvent.CANCELLED, {
-        "version": latest.version, "cancelled_on": response["cancelled_on"]}, now)
+        "version": latest.version, "cancelled_on": response["cancelled_on"]}, now,
+        owner_verified=concerned.owner_verified)
     outcome = attempt.outcome(200, response, now, emails, hooks)
     event = audit.event(contract_number, "cancelled", principal, request_id,
                         detail={"version": latest.version, "reason": reason})

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AuditEntry
+from chalicelib.services import presenters
 from chalicelib.services.paging import PageRequest
 from chalicelib.store import audit as audit_store
 
@@ -34,26 +34,9 @@ def owner_trail(obligee_id: str) -> str:
     return f"obligee:{obligee_id}"
 
 
-def utc_text(moment: datetime) -> str:
-    """An instant as the API writes it: ISO 8601 in UTC with Z."""
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def list_events(contract_number: str, params: Mapping[str, str]) -> dict[str, Any]:
     """A trail, newest first: a guarantee's (its 保証契約番号) or an owner's (`owner_trail`)."""
     page = PageRequest.from_params(params, {"c": contract_number, "f": "events"})
     found, has_more = audit_store.page(contract_number, page.limit, page.after["sort"] if page.after else None)
-    items = [
-        {
-            "type": e.type,
-            "at": utc_text(e.at),
-            "actor": e.actor,
-            "role": e.role,
-            "org_id": e.org_id,
-            "result": e.result,
-            "request_id": e.request_id,
-            "detail": e.detail,
-        }
-        for e, _ in found
-    ]
-    return {"items": items, "next_cursor": page.next_cursor(found, has_more, lambda pair: {"sort": pair[1]})}
+    return {"items": [presenters.audit_event(e) for e, _ in found],
+            "next_cursor": page.next_cursor(found, has_more, lambda pair: {"sort": pair[1]})}

@@ -15,7 +15,7 @@ from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AuthKeyState, CertificateVersion
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import log_context
-from chalicelib.services import audit, documents, outbox, webhooks
+from chalicelib.services import audit, documents, outbox, presenters, webhooks
 from chalicelib.services.certificates import readable_versions
 from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import parties as party_store
@@ -36,13 +36,7 @@ def _key_answer(latest: CertificateVersion, plain: str, generation: int) -> dict
     """The key for display and a link to a key notice made for exactly this key."""
     display = format_auth_key(plain)
     url = documents.key_notice_link(latest, party_store.get_obligee(latest.obligee_id), display, generation)
-    return {
-        "contract_number": latest.contract_number,
-        "auth_key": display,
-        "generation": generation,
-        "notice_pdf_url": url,
-        "expires_in": files.LINK_SECONDS,
-    }
+    return presenters.auth_key(latest, display, generation, url)
 
 
 def show_auth_key(principal: Principal, contract_number: str, request_id: str) -> dict[str, Any]:
@@ -86,7 +80,8 @@ def reissue_auth_key(principal: Principal, contract_number: str, request_id: str
     generation = key_record.generation + 1
     event = audit.event(contract_number, "key_reissued", principal, request_id, detail={"generation": generation})
     now = utc_now()
-    hooks = webhooks.owner_notices(latest, WebhookEvent.KEY_REISSUED, {"generation": generation}, now)
+    hooks = webhooks.owner_notices(latest, WebhookEvent.KEY_REISSUED, {"generation": generation}, now,
+                                   owner_verified=webhooks.owner_verified(latest))
     key = seal_new_key(contract_number)
     try:
         auth_key_store.replace_key(key_record, key.digest, key.encrypted, event, now, hooks,

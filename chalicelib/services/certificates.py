@@ -12,8 +12,7 @@ from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.records import CertificateVersion
 from chalicelib.domain.validation import FieldError, ValidationFailed
 from chalicelib.errors import NotFound
-from chalicelib.services import audit, documents
-from chalicelib.services.presenters import certificate_detail
+from chalicelib.services import audit, documents, presenters
 from chalicelib.store import guarantees as guarantee_store
 
 
@@ -41,10 +40,16 @@ def pick_version(versions: list[CertificateVersion], raw: str | None) -> Certifi
     raise NotFound("指定された版の保証証書はありません。", code="version_not_found")
 
 
+def readable_version(principal: Principal, contract_number: str, version: str | None
+                     ) -> tuple[list[CertificateVersion], CertificateVersion]:
+    """All versions the caller may read (newest first) and the one asked for (the latest unless `version`)."""
+    versions = readable_versions(principal, contract_number)
+    return versions, pick_version(versions, version)
+
+
 def read_certificate(principal: Principal, contract_number: str, version: str | None) -> dict[str, Any]:
     """One version in full (the latest unless `version` names another) with the history."""
-    versions = readable_versions(principal, contract_number)
-    return certificate_detail(versions, pick_version(versions, version))
+    return presenters.certificate_detail(*readable_version(principal, contract_number, version))
 
 
 def certificate_pdf_link(principal: Principal, contract_number: str, version: str | None,
@@ -53,8 +58,7 @@ def certificate_pdf_link(principal: Principal, contract_number: str, version: st
     item = pick_version(readable_versions(principal, contract_number), version)
     url = files.presign(documents.ensure_certificate_pdf(item))
     audit.record(contract_number, "pdf_issued", principal, request_id, detail={"version": item.version})
-    return {"contract_number": contract_number, "version": item.version, "url": url,
-            "expires_in": files.LINK_SECONDS}
+    return presenters.pdf_link(item, url)
 
 
 def certificate_events(principal: Principal, contract_number: str, params: Mapping[str, str]) -> dict[str, Any]:

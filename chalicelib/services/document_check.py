@@ -19,7 +19,7 @@ from chalicelib.domain.principal import Principal
 from chalicelib.domain.validation import FieldError, ValidationFailed
 from chalicelib.errors import PayloadTooLarge
 from chalicelib.services import audit
-from chalicelib.services.audit import utc_text
+from chalicelib.services.presenters import utc_text
 from chalicelib.store import guarantees as guarantee_store
 
 if TYPE_CHECKING:

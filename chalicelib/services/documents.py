@@ -19,32 +19,17 @@ from chalicelib.services import notices
 from chalicelib.store import guarantees as guarantee_store
 
 if TYPE_CHECKING:
-    from chalicelib.pdf.certificate import CertificateContent
     from chalicelib.pdf.key_notice import KeyNoticeContent
 
 logger = logging.getLogger(__name__)
 
 
-def pdf_content(item: CertificateVersion) -> CertificateContent:
-    from chalicelib.pdf.certificate import CertificateContent
+def printed_fields(item: CertificateVersion) -> dict[str, str]:
+    """Every string the certificate of this version prints, keyed by its label (pdf.certificate, which needs no
+    reportlab for this): what the screens show, so they say exactly what the PDF says."""
+    from chalicelib.pdf.certificate import CertificateContent, certificate_text_fields
 
-    t = item.terms
-    return CertificateContent(
-        contract_number=item.contract_number,
-        version=item.version,
-        amended=item.amended,
-        guarantee_type=item.guarantee_type,
-        issued_on=item.issued_on,
-        contractor_address=item.contractor_address,
-        contractor_name=item.contractor_name,
-        obligee_name=item.obligee_name,
-        guarantee_amount=t.guarantee_amount,
-        guarantee_period_end=t.guarantee_period_end,
-        completion_date=t.completion_date,
-        project_name=t.project_name,
-        contract_amount_total=t.contract_amount_total,
-        deposit_bank=t.deposit_bank,
-    )
+    return certificate_text_fields(CertificateContent.from_version(item), get_settings().surety)
 
 
 def ensure_certificate_pdf(item: CertificateVersion, *, trust_stored_flag: bool = False) -> str:
@@ -57,9 +42,9 @@ def ensure_certificate_pdf(item: CertificateVersion, *, trust_stored_flag: bool 
     if item.pdf_stored and trust_stored_flag:
         return object_key
     if not files.exists(object_key):
-        from chalicelib.pdf.certificate import render_certificate
+        from chalicelib.pdf.certificate import CertificateContent, render_certificate
 
-        data = signed(render_certificate(pdf_content(item), get_settings().surety),
+        data = signed(render_certificate(CertificateContent.from_version(item), get_settings().surety),
                       "certificate", item, version=item.version)
         files.put_pdf_once(object_key, data, f"保証証書_{item.contract_number}_v{item.version}.pdf")
     if not item.pdf_stored:

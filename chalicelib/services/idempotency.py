@@ -38,9 +38,10 @@ def idempotency_scope(principal: Principal, operation: str, idempotency_key: str
         )
     if len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
         raise BadRequest(
-            "Idempotency-Key は128文字以内の印字可能な文字列としてください。",
+            f"Idempotency-Key は{MAX_IDEMPOTENCY_KEY}文字以内の印字可能な文字列としてください。",
             code="idempotency_key_invalid",
-            errors=[{"field": "Idempotency-Key", "message": "Idempotency-Key は128文字以内としてください"}],
+            errors=[{"field": "Idempotency-Key",
+                     "message": f"Idempotency-Key は{MAX_IDEMPOTENCY_KEY}文字以内としてください"}],
         )
     return f"{principal.actor}#{operation}#{key}"
 

@@ -10,9 +10,9 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.eligibility import ObligeePolicy, electronic_refusal
-from chalicelib.domain.policy import ratio_rules
+from chalicelib.domain.policy import check_owner_amount_rule
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import AuthKeyState, CertificateVersion, Contractor, Obligee, StatedTerms
+from chalicelib.domain.records import AuthKeyState, CertificateVersion, Contractor, Obligee
 from chalicelib.domain.types import Delivery, GuaranteeType
 from chalicelib.domain.underwriting import (
     Refusal,
@@ -20,7 +20,7 @@ from chalicelib.domain.underwriting import (
     late_registration_refusal,
     period_refusal,
 )
-from chalicelib.domain.validation import IssueRequest, ValidationFailed, check_amount_rule, parse_issue_request
+from chalicelib.domain.validation import IssueRequest, parse_issue_request
 from chalicelib.errors import Unprocessable
 from chalicelib.logs import log_context
 from chalicelib.services import audit, documents, notices, outbox
@@ -44,14 +44,6 @@ def _check_references(req: IssueRequest) -> tuple[Contractor, Obligee]:
     if contractor is None or obligee is None:
         raise Unprocessable("登録されていない保証契約者または発注者です。", code="unknown_reference", errors=errors)
     return contractor, obligee
-
-
-def check_owner_amount_rule(req: IssueRequest, obligee: Obligee) -> None:
-    """The owner's ratio of guarantee to covered amount (its own rule, or the default of the type)."""
-    rule = ratio_rules(obligee.ratio_rules)[req.guarantee_type]
-    error = check_amount_rule(req.guarantee_type, req.guarantee_amount, req.contract_amount_covered, rule)
-    if error is not None:
-        raise ValidationFailed([error])
 
 
 def _check_electronic(req: IssueRequest, obligee: Obligee) -> None:
@@ -96,24 +88,11 @@ def issue_guarantee(
                     lambda attempt: _issue(attempt, principal, body, request_id, existing_certificate))
 
 
-def stated_terms(req: IssueRequest) -> StatedTerms:
-    """The terms a certificate version states that an amendment may change."""
-    return StatedTerms(
-        project_name=req.project_name,
-        completion_date=req.completion_date,
-        guarantee_period_end=req.guarantee_period_end,
-        contract_amount_total=req.contract_amount_total,
-        contract_amount_covered=req.contract_amount_covered,
-        guarantee_amount=req.guarantee_amount,
-        deposit_bank=req.deposit_bank,
-    )
-
-
 def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
            existing_certificate: tuple[str, date] | None) -> tuple[int, dict[str, Any]]:
     req = parse_issue_request(body)
     contractor, obligee = _check_references(req)
-    check_owner_amount_rule(req, obligee)
+    check_owner_amount_rule(req, obligee.ratio_rules)
     _check_electronic(req, obligee)
     issued_on = japan_today() if existing_certificate is None else existing_certificate[1]
     _check_underwriting(req, obligee, issued_on)
@@ -135,7 +114,7 @@ def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
         contractor_address=contractor.address,
         obligee_name=obligee.name,
         contract_date=req.contract_date,
-        terms=stated_terms(req),
+        terms=req.terms,
         issued_on=issued_on,
         issued_at=now,
         issued_by=principal.actor,

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.limits import PORTAL_PER_PAGE
 from chalicelib.domain.normalize import normalize_search_text, normalize_typed
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.records import CertificateVersion
@@ -99,7 +100,7 @@ def list_certificates(principal: Principal, params: Mapping[str, str]) -> dict[s
             "next_cursor": page.next_cursor(found, has_more, _position)}
 
 
-def certificate_page(principal: Principal, params: Mapping[str, str], page: int, per_page: int = 20
+def certificate_page(principal: Principal, params: Mapping[str, str], page: int, per_page: int = PORTAL_PER_PAGE
                      ) -> dict[str, Any]:
     """The portal's list by page number (先頭 / 前 / 次 / 最後, 「N件中 a - b件」): `{total, items, page, pages,
     first, last}`; a page past the end shows the last page. Same search rules as the API's list."""

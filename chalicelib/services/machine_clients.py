@@ -14,45 +14,30 @@ from typing import Any
 
 from chalicelib.adapters import identity
 from chalicelib.domain.clock import utc_now
+from chalicelib.domain.limits import MACHINE_CLIENT_NAME_MAX, MAX_MACHINE_CLIENTS
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.records import MachineClientEntry
-from chalicelib.domain.validation import FieldError, ValidationFailed, unprintable_message
+from chalicelib.domain.validation import BodyCheck, Invalid, required_text
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthorized
-from chalicelib.services import audit
-from chalicelib.services.audit import utc_text
+from chalicelib.services import audit, presenters
 from chalicelib.store import machine_clients as client_store
 from chalicelib.store import parties as party_store
 
-MAX_CLIENTS = 5  # live clients per owner
-NAME_MAX = 64
 
-
-def _presented(entry: MachineClientEntry) -> dict[str, Any]:
-    return {
-        "client_id": entry.client_id,
-        "obligee_id": entry.obligee_id,
-        "name": entry.name,
-        "scopes": list(entry.scopes),
-        "created_at": utc_text(entry.created_at),
-        "status": "revoked" if entry.revoked_at else "active",
-    }
+def _scopes(label: str, value: object) -> list[str]:
+    if (not isinstance(value, list) or not value or len(set(value)) != len(value)
+            or not all(isinstance(s, str) and s in identity.MACHINE_SCOPES for s in value)):
+        raise Invalid(f"{label}は {', '.join(identity.MACHINE_SCOPES)} から選んでください")
+    return list(value)
 
 
 def _parse(body: Mapping[str, Any]) -> tuple[str, list[str]]:
-    errors = [FieldError(f, f"{f}は受け付けられない項目です") for f in sorted(set(body) - {"name", "scopes"})]
-    name = body.get("name")
-    text = name.strip() if isinstance(name, str) else ""
-    if not text or len(text) > NAME_MAX:
-        errors.append(FieldError("name", f"クライアント名(name)を{NAME_MAX}文字以内で入力してください"))
-    elif problem := unprintable_message("クライアント名(name)", text):
-        errors.append(FieldError("name", problem))
-    scopes = body.get("scopes")
-    if (not isinstance(scopes, list) or not scopes or len(set(scopes)) != len(scopes)
-            or not all(isinstance(s, str) and s in identity.MACHINE_SCOPES for s in scopes)):
-        errors.append(FieldError("scopes", f"権限(scopes)は {', '.join(identity.MACHINE_SCOPES)} から選んでください"))
-    if errors:
-        raise ValidationFailed(errors)
-    return text, list(scopes)  # type: ignore[arg-type]
+    check = BodyCheck(body, ("name", "scopes"))
+    name = check.field("name", required_text, "クライアント名(name)", MACHINE_CLIENT_NAME_MAX)
+    scopes = check.field("scopes", _scopes, "権限(scopes)")
+    check.done()
+    assert name is not None and scopes is not None
+    return name, scopes
 
 
 def register(principal: Principal, obligee_id: str, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
@@ -60,18 +45,19 @@ def register(principal: Principal, obligee_id: str, body: Mapping[str, Any], req
     name, scopes = _parse(body)
     if party_store.get_obligee(obligee_id) is None:
         raise NotFound("発注者が登録されていません。", code="obligee_not_found")
-    if sum(1 for c in client_store.of_obligee(obligee_id) if c.revoked_at is None) >= MAX_CLIENTS:
-        raise Conflict(f"クライアントは発注者ごとに{MAX_CLIENTS}件まで登録できます。", code="too_many_clients")
+    if sum(1 for c in client_store.of_obligee(obligee_id) if c.revoked_at is None) >= MAX_MACHINE_CLIENTS:
+        raise Conflict(f"クライアントは発注者ごとに{MAX_MACHINE_CLIENTS}件まで登録できます。",
+                       code="too_many_clients")
     client_id, secret = identity.create_machine_client(f"machine-{obligee_id}"[:128], scopes)
     entry = MachineClientEntry(client_id, obligee_id, name, tuple(scopes), utc_now(), principal.actor)
     client_store.create(entry)
     audit.record(audit.owner_trail(obligee_id), "machine_client_registered", principal, request_id,
                  detail={"client_id": client_id, "scopes": list(scopes)})
-    return {**_presented(entry), "client_secret": secret}
+    return {**presenters.machine_client(entry), "client_secret": secret}
 
 
 def list_clients(obligee_id: str) -> dict[str, Any]:
-    return {"items": [_presented(c) for c in client_store.of_obligee(obligee_id)]}
+    return {"items": [presenters.machine_client(c) for c in client_store.of_obligee(obligee_id)]}
 
 
 def revoke(principal: Principal, obligee_id: str, client_id: str, request_id: str) -> dict[str, Any]:
@@ -83,7 +69,7 @@ def revoke(principal: Principal, obligee_id: str, client_id: str, request_id: st
     identity.delete_machine_client(client_id)
     entry = client_store.get(client_id)
     assert entry is not None
-    return _presented(entry)
+    return presenters.machine_client(entry)
 
 
 def machine_principal(token: identity.MachineToken, scope: str) -> Principal:

@@ -17,7 +17,6 @@ import random as _random
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
 
 from chalicelib.adapters import key_material, mail, queue
 from chalicelib.config import get_settings
@@ -26,14 +25,12 @@ from chalicelib.domain.outbox import (
     DELIVERY_HEADER,
     EVENT_HEADER,
     SIGNATURE_HEADER,
-    DeliveryStatus,
     NoticeKind,
     next_attempt,
     sign,
 )
 from chalicelib.domain.records import Notice
 from chalicelib.logs import log_context
-from chalicelib.services.audit import utc_text
 from chalicelib.store import outbox as outbox_store
 from chalicelib.store import webhooks as webhook_store
 
@@ -136,19 +133,3 @@ def sweep(now: datetime | None = None) -> int:
     if ids:
         queue.enqueue(ids)
     return len(ids)
-
-
-def presented(notice: Notice) -> dict[str, Any]:
-    """A delivery as its owner sees it (the event, its status and attempts; never the secret)."""
-    return {
-        "delivery_id": notice.notice_id,
-        "event": notice.payload.get("type"),
-        "contract_number": (notice.payload.get("data") or {}).get("contract_number"),
-        "status": notice.status.value,
-        "attempts": notice.attempts,
-        "created_at": utc_text(notice.created_at),
-        "next_attempt_at": utc_text(notice.next_attempt_at)
-        if notice.next_attempt_at and notice.status is DeliveryStatus.PENDING else None,
-        "last_error": notice.last_error,
-        "sent_at": utc_text(notice.sent_at) if notice.sent_at else None,
-    }

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib.adapters.key_material import derived_key
-from chalicelib.domain.limits import MAX_CURSOR, MAX_LIMIT
+from chalicelib.domain.limits import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
 from chalicelib.domain.validation import FieldError, ValidationFailed
 from chalicelib.errors import BadRequest
-
-DEFAULT_LIMIT = 20
 
 T = TypeVar("T")
 

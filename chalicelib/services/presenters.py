@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.records import CertificateVersion
+from chalicelib.adapters.files import LINK_SECONDS
+from chalicelib.domain.amendment import AmendmentPlan
+from chalicelib.domain.outbox import DeliveryStatus, WebhookEvent
+from chalicelib.domain.records import (
+    AuditEntry,
+    CertificateVersion,
+    Contractor,
+    MachineClientEntry,
+    Notice,
+    Obligee,
+    VerificationEntry,
+    WebhookEndpoint,
+)
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.identity import SignIn
+
+
+def utc_text(moment: datetime) -> str:
+    """An instant as the API writes it: ISO 8601 in UTC with Z."""
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def certificate_summary(item: CertificateVersion) -> dict[str, Any]:
@@ -69,4 +90,151 @@ def certificate_detail(versions: list[CertificateVersion], shown: CertificateVer
             }
             for v in versions
         ],
+    }
+
+
+def recorded_change(recorded: CertificateVersion, plan: AmendmentPlan, changes: list[str]) -> dict[str, Any]:
+    """What a change without a certificate did (注2, 注3), said plainly: every field before and after, in words too."""
+    t = recorded.terms
+    return {"contract_number": recorded.contract_number, "version": recorded.version,
+            "revision": recorded.revision, "certificate_issued": False, "changes": changes,
+            "changed": {k: {"before": v[0], "after": v[1]} for k, v in plan.changed.items()},
+            "completion_date": t.completion_date.isoformat(),
+            "guarantee_period_end": t.guarantee_period_end.isoformat(),
+            "period_shortened": plan.period_shortened}
+
+
+def pdf_link(item: CertificateVersion, url: str) -> dict[str, Any]:
+    """A short-lived link to a version's certificate PDF."""
+    return {"contract_number": item.contract_number, "version": item.version, "url": url,
+            "expires_in": LINK_SECONDS}
+
+
+def auth_key(item: CertificateVersion, display: str, generation: int, notice_url: str) -> dict[str, Any]:
+    """The 認証キー for display, with a link to the key notice made for exactly this key."""
+    return {
+        "contract_number": item.contract_number,
+        "auth_key": display,
+        "generation": generation,
+        "notice_pdf_url": notice_url,
+        "expires_in": LINK_SECONDS,
+    }
+
+
+def verification(versions: list[CertificateVersion], verified_at: datetime, pdf_url: str) -> dict[str, Any]:
+    """D-Sure's answer: the certificate as it stands, when it was verified, and its PDF."""
+    return {
+        "certificate": certificate_detail(versions),
+        "verified_at": utc_text(verified_at),
+        "pdf_url": pdf_url,
+        "expires_in": LINK_SECONDS,
+    }
+
+
+def verified_item(entry: VerificationEntry, latest: CertificateVersion) -> dict[str, Any]:
+    """A row of 確認済み一覧: what the owner verified, and whether the guarantee changed since."""
+    return {
+        "contract_number": entry.contract_number,
+        "version": latest.version,
+        "verified_version": entry.verified_version,
+        "verified_at": utc_text(entry.verified_at),
+        # A new version, or a change recorded since in the version verified (a moved period, 注2).
+        "changed_since_verified": latest.version > entry.verified_version or (
+            latest.version == entry.verified_version
+            and len(latest.recorded_changes) > entry.verified_recorded_changes),
+        "status": latest.status.value,
+        "project_name": latest.terms.project_name,
+        "label": latest.guarantee_type.label,
+    }
+
+
+def audit_event(entry: AuditEntry) -> dict[str, Any]:
+    """An event of a trail (a guarantee's or an owner's integration settings')."""
+    return {
+        "type": entry.type,
+        "at": utc_text(entry.at),
+        "actor": entry.actor,
+        "role": entry.role,
+        "org_id": entry.org_id,
+        "result": entry.result,
+        "request_id": entry.request_id,
+        "detail": entry.detail,
+    }
+
+
+def obligee(item: Obligee) -> dict[str, Any]:
+    """An owner as registered."""
+    return {
+        "obligee_id": item.obligee_id,
+        "name": item.name,
+        "e_guarantee_start_date": item.e_guarantee_start_date.isoformat() if item.e_guarantee_start_date else None,
+        "eligible_work_categories": [c.value for c in item.eligible_work_categories],
+        # One method as a string (as registered before an owner could accept both), else the list.
+        "submission_method": (item.submission_methods[0].value if len(item.submission_methods) == 1
+                              else [m.value for m in item.submission_methods]),
+        "submission_methods": [m.value for m in item.submission_methods],
+        "contact_email": item.contact_email,
+        "ratio_rules": item.ratio_rules,
+    }
+
+
+def contractor(item: Contractor, *, with_count: bool = False) -> dict[str, Any]:
+    """A contractor as registered; with its number of certificates for the surety's console."""
+    shown = {"contractor_id": item.contractor_id, "name": item.name, "address": item.address, "email": item.email}
+    return {**shown, "certificate_count": item.certificate_count} if with_count else shown
+
+
+def webhook_endpoint(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """An owner's webhook receiver (never its secret)."""
+    return {
+        "endpoint_id": endpoint.endpoint_id,
+        "url": endpoint.url,
+        "created_at": utc_text(endpoint.created_at),
+        "status": "revoked" if endpoint.revoked_at else "active",
+        "revoked_at": utc_text(endpoint.revoked_at) if endpoint.revoked_at else None,
+    }
+
+
+def webhook_event(notice_id: str, event: WebhookEvent, at: datetime, contract_number: str,
+                  data: dict[str, Any]) -> dict[str, Any]:
+    """The body of a webhook delivery (docs/ARCHITECTURE.md, webhooks): never a key or a link."""
+    return {"id": notice_id, "type": event.value, "created_at": utc_text(at),
+            "data": {"contract_number": contract_number, **data}}
+
+
+def delivery(notice: Notice) -> dict[str, Any]:
+    """A delivery as its owner sees it (the event, its status and attempts; never the secret)."""
+    return {
+        "delivery_id": notice.notice_id,
+        "event": notice.payload.get("type"),
+        "contract_number": (notice.payload.get("data") or {}).get("contract_number"),
+        "status": notice.status.value,
+        "attempts": notice.attempts,
+        "created_at": utc_text(notice.created_at),
+        "next_attempt_at": utc_text(notice.next_attempt_at)
+        if notice.next_attempt_at and notice.status is DeliveryStatus.PENDING else None,
+        "last_error": notice.last_error,
+        "sent_at": utc_text(notice.sent_at) if notice.sent_at else None,
+    }
+
+
+def machine_client(entry: MachineClientEntry) -> dict[str, Any]:
+    """An owner's system's client (its secret only once, at registration)."""
+    return {
+        "client_id": entry.client_id,
+        "obligee_id": entry.obligee_id,
+        "name": entry.name,
+        "scopes": list(entry.scopes),
+        "created_at": utc_text(entry.created_at),
+        "status": "revoked" if entry.revoked_at else "active",
+    }
+
+
+def signed_in(signed: SignIn) -> dict[str, Any]:
+    """A completed login: the ID token, its lifetime, the caller's role and organisation."""
+    return {
+        "id_token": signed.id_token,
+        "expires_in": signed.expires_in,
+        "role": signed.principal.role,
+        "org_id": signed.principal.org_id,
     }

@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import files, key_material
-from chalicelib.domain.auth_key import auth_key_matches, normalize_auth_key
+from chalicelib.domain import validation
+from chalicelib.domain.auth_key import auth_key_matches
 from chalicelib.domain.clock import utc_now
-from chalicelib.domain.normalize import normalize_contract_number
 from chalicelib.domain.policy import GUESSING_LIMITS
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import VerificationEntry
-from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.domain.records import CertificateVersion, VerificationEntry
+from chalicelib.domain.validation import BodyCheck, typed_auth_key
 from chalicelib.errors import NotFound, TooManyRequests
-from chalicelib.services import audit, documents
-from chalicelib.services.audit import utc_text
+from chalicelib.services import audit, documents, presenters
 from chalicelib.services.paging import PageRequest
-from chalicelib.services.presenters import certificate_detail
 from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import guarantees as guarantee_store
+from chalicelib.store import throttle as throttle_store
+from chalicelib.store import verifications as verification_store
 from chalicelib.store.auth_keys import Refusal
 
 logger = logging.getLogger(__name__)
@@ -36,17 +37,13 @@ NOT_VERIFIED = "保証契約番号または認証キーに誤りがあるか、�
 
 
 def parse_verification_input(body: Mapping[str, Any]) -> tuple[str, str]:
-    """Normalised (contract number, typed key); malformed input is a 400 and never counts as a guess."""
-    errors = []
-    raw_number, raw_key = body.get("contract_number"), body.get("auth_key")
-    contract_number = normalize_contract_number(raw_number) if isinstance(raw_number, str) else None
-    typed_key = normalize_auth_key(raw_key) if isinstance(raw_key, str) else None
-    if contract_number is None:
-        errors.append(FieldError("contract_number", "保証契約番号は10桁の数字で入力してください"))
-    if typed_key is None:
-        errors.append(FieldError("auth_key", "認証キーは英数字10文字(例: ABCDE-12345)で入力してください"))
-    if contract_number is None or typed_key is None:
-        raise ValidationFailed(errors)
+    """Normalised (contract number, typed key); malformed input is a 400 and never counts as a guess. Other
+    fields are ignored (openapi.yaml, VerificationRequest)."""
+    check = BodyCheck(body, None)
+    contract_number = check.field("contract_number", validation.contract_number, "保証契約番号")
+    typed_key = check.field("auth_key", typed_auth_key, "認証キー")
+    check.done()
+    assert contract_number is not None and typed_key is not None
     return contract_number, typed_key
 
 
@@ -66,7 +63,7 @@ def _locked(refusal: Refusal, retry_after: int) -> TooManyRequests:
 
 
 def _account_limited(principal: Principal, now: datetime) -> TooManyRequests:
-    _, retry_after = auth_key_store.account_window(principal.actor, now)
+    _, retry_after = throttle_store.account_window(principal.actor, now)
     return TooManyRequests(
         "確認の失敗が多すぎるため、このアカウントでの確認を一時的に制限しています。しばらくしてから再度お試しください。",
         code="account_throttled",
@@ -79,7 +76,7 @@ def _count_refused_attempt(principal: Principal, contract_number: str, now: date
     """Count a refused attempt against the owner account and keep its audit event while the account is within
     its hourly limit; past it only the count grows (one event marks the crossing), so no account can flood
     any number's trail. Returns whether the account is now over its limit."""
-    failures = auth_key_store.count_account_failure(principal.actor, now)
+    failures = throttle_store.count_failure(principal.actor, now)
     limit = GUESSING_LIMITS.account_failures_per_hour
     if failures <= limit:
         audit.record(contract_number, event_type, principal, request_id, result=result, detail=detail)
@@ -89,7 +86,23 @@ def _count_refused_attempt(principal: Principal, contract_number: str, now: date
     return failures > limit
 
 
+@dataclass(frozen=True)
+class Verified:
+    """A certificate an owner verified: its versions (newest first), when, and a link to its PDF."""
+
+    versions: list[CertificateVersion]
+    verified_at: datetime
+    pdf_url: str
+
+
 def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
+    """POST /v1/verifications: the verified certificate in the API's shape."""
+    verified = verify_certificate(principal, body, request_id)
+    return presenters.verification(verified.versions, verified.verified_at, verified.pdf_url)
+
+
+def verify_certificate(principal: Principal, body: Mapping[str, Any], request_id: str) -> Verified:
+    """Verify a certificate with its number and key, or refuse (the one failure 404, a 429 while locked)."""
     contract_number, typed_key = parse_verification_input(body)
     now = utc_now()
     claim = auth_key_store.claim_attempt(contract_number, now, principal.org_id)
@@ -117,12 +130,7 @@ def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> di
             auth_key_store.release_claim(key_record)  # never judged: a right key must not count against it
             raise _account_limited(principal, now)
         pdf_object = documents.ensure_certificate_pdf(latest, trust_stored_flag=True)
-        return {
-            "certificate": certificate_detail(versions),
-            "verified_at": utc_text(now),
-            "pdf_url": files.presign(pdf_object),
-            "expires_in": files.LINK_SECONDS,
-        }
+        return Verified(versions, now, files.presign(pdf_object))
 
     if key_record is None:
         reason = "unknown"
@@ -138,25 +146,12 @@ def list_verified(principal: Principal, params: Mapping[str, str]) -> dict[str, 
     """What this owner verified, with whether the guarantee changed since."""
     obligee_id = principal.org_id or ""
     page = PageRequest.from_params(params, {"c": obligee_id, "f": "verifications"})
-    found, has_more = auth_key_store.verifications_of(obligee_id, page.limit,
-                                                      page.after["sort"] if page.after else None)
+    found, has_more = verification_store.of_owner(obligee_id, page.limit, page.after["sort"] if page.after else None)
     items = []
     for entry in found:
         latest = guarantee_store.latest_version(entry.contract_number)
         if latest is None:  # guarantees are never deleted; a verification outlives nothing
             continue
-        items.append({
-            "contract_number": entry.contract_number,
-            "version": latest.version,
-            "verified_version": entry.verified_version,
-            "verified_at": utc_text(entry.verified_at),
-            # A new version, or a change recorded since in the version verified (a moved period, 注2).
-            "changed_since_verified": latest.version > entry.verified_version or (
-                latest.version == entry.verified_version
-                and len(latest.recorded_changes) > entry.verified_recorded_changes),
-            "status": latest.status.value,
-            "project_name": latest.terms.project_name,
-            "label": latest.guarantee_type.label,
-        })
+        items.append(presenters.verified_item(entry, latest))
     return {"items": items,
             "next_cursor": page.next_cursor(found, has_more, lambda e: {"sort": e.contract_number})}

@@ -17,54 +17,45 @@ from urllib.parse import urlsplit
 from chalicelib.adapters import key_material
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import utc_now
+from chalicelib.domain.limits import MAX_WEBHOOK_ENDPOINTS, WEBHOOK_URL_MAX
 from chalicelib.domain.outbox import NoticeKind, WebhookEvent
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import CertificateVersion, Notice, WebhookEndpoint
-from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.domain.validation import BodyCheck, Invalid, required_text
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.services import audit, outbox
-from chalicelib.services.audit import utc_text
+from chalicelib.services import audit, outbox, presenters
 from chalicelib.services.paging import PageRequest
-from chalicelib.store import auth_keys as auth_key_store
 from chalicelib.store import outbox as outbox_store
+from chalicelib.store import verifications as verification_store
 from chalicelib.store import webhooks as webhook_store
 
-MAX_ENDPOINTS = 5  # live endpoints per owner
 
+def _safe_url(label: str, value: object) -> str:
+    """A receiver's URL that may be called (adapters.webhook_http: https, a public address)."""
+    from chalicelib.adapters.webhook_http import UnsafeDestination, resolve
 
-def _presented(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    return {
-        "endpoint_id": endpoint.endpoint_id,
-        "url": endpoint.url,
-        "created_at": utc_text(endpoint.created_at),
-        "status": "revoked" if endpoint.revoked_at else "active",
-        "revoked_at": utc_text(endpoint.revoked_at) if endpoint.revoked_at else None,
-    }
+    url = required_text(label, value, WEBHOOK_URL_MAX)
+    try:
+        resolve(url, get_settings().webhooks_allow_loopback)
+    except UnsafeDestination as exc:
+        raise Invalid(f"{label}: {exc}") from None
+    return url
 
 
 def _checked_url(body: Mapping[str, Any]) -> str:
-    from chalicelib.adapters.webhook_http import UnsafeDestination, resolve
-
-    errors = [FieldError(f, f"{f}は受け付けられない項目です") for f in sorted(set(body) - {"url"})]
-    url = body.get("url")
-    if not isinstance(url, str) or not url.strip():
-        errors.append(FieldError("url", "通知先URL(url)を入力してください"))
-    else:
-        try:
-            resolve(url.strip(), get_settings().webhooks_allow_loopback)
-        except UnsafeDestination as exc:
-            errors.append(FieldError("url", f"通知先URL(url): {exc}"))
-    if errors:
-        raise ValidationFailed(errors)
-    return str(url).strip()
+    check = BodyCheck(body, ("url",))
+    url = check.field("url", _safe_url, "通知先URL(url)")
+    check.done()
+    assert url is not None
+    return url
 
 
 def register(principal: Principal, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
     """A new endpoint; its signing secret is answered once and kept only under KMS."""
     obligee_id = principal.org_id or ""
     url = _checked_url(body)
-    if sum(1 for e in webhook_store.of_owner(obligee_id) if e.revoked_at is None) >= MAX_ENDPOINTS:
-        raise Conflict(f"通知先は{MAX_ENDPOINTS}件まで登録できます。不要な通知先を削除してください。",
+    if sum(1 for e in webhook_store.of_owner(obligee_id) if e.revoked_at is None) >= MAX_WEBHOOK_ENDPOINTS:
+        raise Conflict(f"通知先は{MAX_WEBHOOK_ENDPOINTS}件まで登録できます。不要な通知先を削除してください。",
                        code="too_many_endpoints")
     endpoint_id = uuid.uuid4().hex
     secret = "whsec_" + secrets.token_urlsafe(32)
@@ -74,7 +65,7 @@ def register(principal: Principal, body: Mapping[str, Any], request_id: str) -> 
     # The host only: a URL's path or query may carry the receiver's own credentials.
     _audit(principal, "webhook_endpoint_registered", request_id,
            {"endpoint_id": endpoint_id, "host": urlsplit(url).hostname})
-    return {**_presented(endpoint), "secret": secret}
+    return {**presenters.webhook_endpoint(endpoint), "secret": secret}
 
 
 def _audit(principal: Principal, event_type: str, request_id: str, detail: dict[str, Any]) -> None:
@@ -82,7 +73,7 @@ def _audit(principal: Principal, event_type: str, request_id: str, detail: dict[
 
 
 def list_endpoints(principal: Principal) -> dict[str, Any]:
-    return {"items": [_presented(e) for e in webhook_store.of_owner(principal.org_id or "")]}
+    return {"items": [presenters.webhook_endpoint(e) for e in webhook_store.of_owner(principal.org_id or "")]}
 
 
 def _own_endpoint(principal: Principal, endpoint_id: str) -> WebhookEndpoint:
@@ -97,7 +88,7 @@ def revoke(principal: Principal, endpoint_id: str, request_id: str) -> dict[str,
     _own_endpoint(principal, endpoint_id)
     if webhook_store.revoke(principal.org_id or "", endpoint_id, utc_now()):  # not again for a revoked one
         _audit(principal, "webhook_endpoint_revoked", request_id, {"endpoint_id": endpoint_id})
-    return _presented(_own_endpoint(principal, endpoint_id))
+    return presenters.webhook_endpoint(_own_endpoint(principal, endpoint_id))
 
 
 def deliveries(principal: Principal, endpoint_id: str, params: Mapping[str, str]) -> dict[str, Any]:
@@ -106,7 +97,7 @@ def deliveries(principal: Principal, endpoint_id: str, params: Mapping[str, str]
     _own_endpoint(principal, endpoint_id)
     found, has_more = outbox_store.page_of_endpoint(endpoint_id, page.limit,
                                                     page.after["sort"] if page.after else None)
-    return {"items": [outbox.presented(n) for n, _ in found],
+    return {"items": [presenters.delivery(n) for n, _ in found],
             "next_cursor": page.next_cursor(found, has_more, lambda pair: {"sort": pair[1]})}
 
 
@@ -124,21 +115,26 @@ def replay(principal: Principal, endpoint_id: str, delivery_id: str, request_id:
     assert notice is not None
     _audit(principal, "webhook_delivery_replayed", request_id, {"endpoint_id": endpoint_id, "delivery_id": delivery_id})
     outbox.hand_off([notice])
-    return outbox.presented(notice)
+    return presenters.delivery(notice)
 
 
-def owner_notices(item: CertificateVersion, event: WebhookEvent, data: dict[str, Any],
-                  now: datetime) -> tuple[Notice, ...]:
-    """The deliveries a change of `item` owes its owner's live endpoints, if the owner verified it."""
-    if auth_key_store.verification_of(item.obligee_id, item.contract_number) is None:
+def owner_verified(item: CertificateVersion) -> bool:
+    """Whether the owner the guarantee is addressed to has verified it (only then is it told of changes)."""
+    return verification_store.get(item.obligee_id, item.contract_number) is not None
+
+
+def owner_notices(item: CertificateVersion, event: WebhookEvent, data: dict[str, Any], now: datetime, *,
+                  owner_verified: bool) -> tuple[Notice, ...]:
+    """The deliveries a change of `item` owes its owner's live endpoints, if the owner verified it (the caller
+    has read that once, with whatever else the change tells the owner)."""
+    if not owner_verified:
         return ()
     notices = []
     for endpoint in webhook_store.of_owner(item.obligee_id):
         if endpoint.revoked_at is not None:
             continue
         notice_id = outbox.new_id()
-        payload = {"id": notice_id, "type": event.value, "created_at": utc_text(now),
-                   "data": {"contract_number": item.contract_number, **data}}
+        payload = presenters.webhook_event(notice_id, event, now, item.contract_number, data)
         notices.append(Notice(notice_id, NoticeKind.WEBHOOK, payload, now, obligee_id=item.obligee_id,
                               endpoint_id=endpoint.endpoint_id))
     return tuple(notices)

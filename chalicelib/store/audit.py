@@ -7,6 +7,7 @@ import uuid
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.records import AuditEntry
+from chalicelib.store.connection import page as read_page
 from chalicelib.store.models import AuditEvent
 
 
@@ -47,7 +48,5 @@ def save_in(tx: TransactWrite, entry: AuditEntry) -> None:
 def page(contract_number: str, limit: int, after: str | None) -> tuple[list[tuple[AuditEntry, str]], bool]:
     """One page of a guarantee's trail, newest first, after the position of the previous page's last event;
     each event with its position."""
-    start = {"contract_number": {"S": contract_number}, "event_key": {"S": after}} if after else None
-    items = list(AuditEvent.query(contract_number, scan_index_forward=False, limit=limit + 1,
-                                  last_evaluated_key=start, page_size=limit + 1))
-    return [(_record(i), i.event_key) for i in items[:limit]], len(items) > limit
+    items, has_more = read_page(AuditEvent, contract_number, limit, past=after)
+    return [(_record(i), i.event_key) for i in items], has_more

@@ -1,4 +1,5 @@
-"""Storage of 認証キー state and the guessing counters, each change one atomic DynamoDB call.
+"""Storage of 認証キー state and its guessing counters, each change one atomic DynamoDB call; the account's
+counts are store/throttle.py's, what owners verified store/verifications.py's.
 
 An attempt first claims a guess with a conditional update (the pessimistic count), so however many
 requests arrive at once, no more guesses are evaluated than the lock allows.
@@ -8,19 +9,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.policy import GUESSING_LIMITS
 from chalicelib.domain.records import AuditEntry, AuthKeyState, Notice, VerificationEntry
-from chalicelib.store import audit, outbox
-from chalicelib.store.connection import failed_conditions, get_or_none, raw_client, transact
-from chalicelib.store.models import AuthKey, Throttle, Verification
+from chalicelib.store import audit, outbox, throttle, verifications
+from chalicelib.store.connection import condition_failed, get_or_none, raw_client, transact, update_if
+from chalicelib.store.models import AuthKey
 
 LIMITS = GUESSING_LIMITS  # the policy; this module only enforces it atomically
 
@@ -114,7 +116,7 @@ def claim_attempt(contract_number: str, now: datetime, obligee_id: str | None) -
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
             old = exc.response.get("Item")
             if not old:
@@ -140,18 +142,9 @@ def _ts(moment: datetime) -> str:
     return AuthKey.last_failure_at.serialize(moment)
 
 
-def account_window(username: str, now: datetime) -> tuple[str, int]:
-    """The hour window of an account's failures and the seconds until it ends."""
-    window_end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    return f"{username}#{now.strftime('%Y%m%d%H')}", max(1, int((window_end - now).total_seconds()))
-
-
-def count_account_failure(username: str, now: datetime) -> int:
-    """Add one failure to the account's current window; returns the window's count."""
-    window, _ = account_window(username, now)
-    item = Throttle(window)
-    item.update(actions=[Throttle.failures.add(1), Throttle.expires_at.set(now + timedelta(hours=2))])
-    return int(item.failures)
+def _update_in(tx: TransactWrite, key: AuthKeyState, actions: list[Action]) -> None:
+    """Inside a transaction: change the key, only while it is the generation that was read."""
+    tx.update(AuthKey(key.contract_number), actions=actions, condition=AuthKey.generation == key.generation)
 
 
 class SuccessRefused(StrEnum):
@@ -164,30 +157,20 @@ def record_success(key: AuthKeyState, username: str, verification: VerificationE
     """Undo the claimed failure, remember the verification and audit it; or, when a condition no longer holds,
     write nothing and say which (the position of a failed condition is not reliable: pynamodb orders the
     operations by kind, so the account's window is read again)."""
-    window, _ = account_window(username, now)
+    window, _ = throttle.account_window(username, now)
+
     def write(tx: TransactWrite) -> None:
-        tx.condition_check(
-            Throttle, window,
-            condition=Throttle.failures.does_not_exist() | (Throttle.failures < LIMITS.account_failures_per_hour),
-        )
-        tx.update(
-            AuthKey(key.contract_number),
-            actions=[AuthKey.consecutive_failures.set(0), AuthKey.total_failures.add(-1)],
-            condition=AuthKey.generation == key.generation,
-        )
-        tx.save(Verification(verification.obligee_id, verification.contract_number,
-                             verified_version=verification.verified_version, verified_at=verification.verified_at,
-                             verified_by=verification.verified_by,
-                             verified_recorded_changes=verification.verified_recorded_changes))
+        throttle.check_below_in(tx, window, LIMITS.account_failures_per_hour)
+        _update_in(tx, key, [AuthKey.consecutive_failures.set(0), AuthKey.total_failures.add(-1)])
+        verifications.save_in(tx, verification)
         audit.save_in(tx, event)
 
     try:
         transact(write)
     except TransactWriteError as exc:
-        if not failed_conditions(exc):
+        if not condition_failed(exc):
             raise
-        counted = get_or_none(Throttle, window, consistent_read=True)
-        if counted is not None and (counted.failures or 0) >= LIMITS.account_failures_per_hour:
+        if throttle.failures(window) >= LIMITS.account_failures_per_hour:
             return SuccessRefused.ACCOUNT_LIMITED
         return SuccessRefused.KEY_CHANGED
     return None
@@ -203,28 +186,24 @@ def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEn
     """A re-issued key: the old digest is gone in the same write, counters and lock start afresh; the
     notices it owes (the owner's webhooks) are written to the outbox in the same transaction."""
     def write(tx: TransactWrite) -> None:
-        tx.update(
-            AuthKey(key.contract_number),
-            actions=[
-                AuthKey.digest.set(digest),
-                AuthKey.secret_version.set(secret_version),
-                AuthKey.encrypted_key.set(encrypted),
-                AuthKey.generation.add(1),
-                AuthKey.consecutive_failures.set(0),
-                AuthKey.total_failures.set(0),
-                AuthKey.last_failure_at.remove(),
-                AuthKey.disabled.set(False),
-                AuthKey.updated_at.set(now),
-            ],
-            condition=AuthKey.generation == key.generation,
-        )
+        _update_in(tx, key, [
+            AuthKey.digest.set(digest),
+            AuthKey.secret_version.set(secret_version),
+            AuthKey.encrypted_key.set(encrypted),
+            AuthKey.generation.add(1),
+            AuthKey.consecutive_failures.set(0),
+            AuthKey.total_failures.set(0),
+            AuthKey.last_failure_at.remove(),
+            AuthKey.disabled.set(False),
+            AuthKey.updated_at.set(now),
+        ])
         audit.save_in(tx, event)
         outbox.save_in(tx, notices)
 
     try:
         transact(write)
     except TransactWriteError as exc:
-        if failed_conditions(exc):  # the generation moved on: another reissue won
+        if condition_failed(exc):  # the generation moved on: another reissue won
             raise KeyChanged() from exc
         raise
 
@@ -236,31 +215,5 @@ class KeyChanged(Exception):
 def release_claim(key: AuthKeyState) -> None:
     """Give back the failure a claim counted up front, for an attempt that was never judged (the account was
     over its limit): a right key must not count against its contract. Only while the key is the one claimed."""
-    try:
-        AuthKey(key.contract_number).update(
-            actions=[AuthKey.consecutive_failures.add(-1), AuthKey.total_failures.add(-1)],
-            condition=(AuthKey.generation == key.generation) & (AuthKey.consecutive_failures > 0),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-
-
-def _verification(item: Verification) -> VerificationEntry:
-    return VerificationEntry(obligee_id=item.obligee_id, contract_number=item.contract_number,
-                             verified_version=int(item.verified_version), verified_at=item.verified_at,
-                             verified_by=item.verified_by,
-                             verified_recorded_changes=int(item.verified_recorded_changes or 0))
-
-
-def verifications_of(obligee_id: str, limit: int, after: str | None) -> tuple[list[VerificationEntry], bool]:
-    """One page of what an owner verified, by 保証契約番号 descending, after the previous page's last number."""
-    start = {"obligee_id": {"S": obligee_id}, "contract_number": {"S": after}} if after else None
-    items = list(Verification.query(obligee_id, scan_index_forward=False, limit=limit + 1,
-                                    last_evaluated_key=start, page_size=limit + 1))
-    return [_verification(i) for i in items[:limit]], len(items) > limit
-
-
-def verification_of(obligee_id: str, contract_number: str) -> VerificationEntry | None:
-    item = get_or_none(Verification, obligee_id, contract_number)
-    return None if item is None else _verification(item)
+    update_if(AuthKey(key.contract_number), [AuthKey.consecutive_failures.add(-1), AuthKey.total_failures.add(-1)],
+              (AuthKey.generation == key.generation) & (AuthKey.consecutive_failures > 0))

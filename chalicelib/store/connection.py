@@ -1,4 +1,6 @@
-"""Where the models' tables are and how they talk to DynamoDB (docs/ARCHITECTURE.md, store).
+"""Where the models' tables are and how they talk to DynamoDB (docs/ARCHITECTURE.md, store), and the few
+generic reads and writes every table's module uses: `get_or_none`, `page` (keyset paging, either way),
+`update_if` (a conditional update), `transact`, and `condition_failed`, the one test for a refused condition.
 
 pynamodb builds a botocore session per table, and each session loads the service models anew (about
 150 ms here): a cold Lambda touching four tables would pay that four times. Every table connection and
@@ -12,11 +14,16 @@ from __future__ import annotations
 import functools
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from botocore.exceptions import ClientError
+from pynamodb.attributes import Attribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.indexes import Index
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -97,10 +104,51 @@ def get_or_none(model: type[M], hash_key: Any, range_key: Any = None, *, consist
         return None
 
 
-def failed_conditions(exc: TransactWriteError) -> list[int]:
-    """Positions of the operations whose condition failed in a cancelled transaction."""
-    return [i for i, r in enumerate(exc.cancellation_reasons or [])
-            if r is not None and r.code == "ConditionalCheckFailed"]
+def page(source: type[M] | Index[M], hash_key: Any, limit: int, *, past: Any = None, ascending: bool = False,
+         filter_condition: Condition | None = None) -> tuple[list[M], bool]:
+    """One page of a partition (of a table or an index) in the order of its sort key, descending unless
+    `ascending`: at most `limit` items beyond `past` (a sort key value, excluded) in the direction read, and
+    whether more follow. One Query of limit + 1 items (DynamoDB's page sized to match) tells the latter.
+
+    Keyset paging both ways: the page after one of a newest-first list reads on past its last item's sort key;
+    the page before it reads `ascending` past its first item's (and is shown reversed)."""
+    condition = None
+    if past is not None:
+        sort_key = _sort_key(source)
+        condition = sort_key > past if ascending else sort_key < past
+    items = list(source.query(hash_key, condition, filter_condition=filter_condition, scan_index_forward=ascending,
+                              limit=limit + 1, page_size=limit + 1))
+    return items[:limit], len(items) > limit
+
+
+def _sort_key(source: type[Model] | Index[Any]) -> Attribute[Any]:
+    attributes = source.Meta.attributes if isinstance(source, Index) else source.get_attributes()
+    return next(a for a in attributes.values() if a.is_range_key)
+
+
+def update_if(item: M, actions: Sequence[Action], condition: Condition) -> M | None:
+    """Update the item of these keys with `actions` if `condition` holds: the item as it now stands (every
+    attribute), or None when the condition did not hold (nothing written)."""
+    try:
+        item.update(actions=list(actions), condition=condition)
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return None
+        raise
+    return item
+
+
+def condition_failed(exc: Exception) -> bool:
+    """Whether DynamoDB refused a write because its condition did not hold: the one test, for pynamodb's write
+    errors, the low-level client's ClientError and a cancelled transaction. Only whether, not which: DynamoDB
+    names a transaction's failed condition by position, and pynamodb orders the operations by kind."""
+    if isinstance(exc, TransactWriteError):
+        return any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or [])
+    if isinstance(exc, PynamoDBException):
+        return exc.cause_response_code == "ConditionalCheckFailedException"
+    if isinstance(exc, ClientError):
+        return bool(exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+    return False
 
 
 def raw_client() -> Any:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -26,7 +27,7 @@ from chalicelib.domain.records import (
 )
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
 from chalicelib.store import audit, auth_keys, idempotency
-from chalicelib.store.connection import failed_conditions, raw_client, transact
+from chalicelib.store.connection import condition_failed, page, raw_client, transact
 from chalicelib.store.models import Contractor, Counter, GuaranteeVersion
 
 CONTRACT_NUMBER_COUNTER = "contract_number"
@@ -175,18 +176,9 @@ def latest_version(contract_number: str) -> CertificateVersion | None:
 def contractor_page(contractor_id: str, limit: int, after: tuple[str, str, int] | None
                     ) -> tuple[list[CertificateVersion], bool]:
     """One page of a contractor's latest versions, newest first, after the position (sort, number, version)
-    of the last item of the previous page; reads limit + 1 to know if more follow."""
-    start = None
-    if after is not None:
-        start = {
-            "latest_contractor_id": {"S": contractor_id},
-            "latest_sort": {"S": after[0]},
-            "contract_number": {"S": after[1]},
-            "version": {"N": str(after[2])},
-        }
-    items = list(GuaranteeVersion.by_contractor.query(
-        contractor_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start, page_size=limit + 1))
-    return [_record(i) for i in items[:limit]], len(items) > limit
+    of the last item of the previous page (its sort alone is unique in the list), and whether more follow."""
+    items, has_more = page(GuaranteeVersion.by_contractor, contractor_id, limit, past=after[0] if after else None)
+    return [_record(i) for i in items], has_more
 
 
 def list_position(version: CertificateVersion) -> tuple[str, str, int]:
@@ -221,9 +213,9 @@ def _raise_race_or(exc: TransactWriteError, outcome: Outcome, otherwise: Excepti
     """A cancelled transaction: IdempotencyRace when a twin with the same key committed first (its record is
     there now: DynamoDB names failed conditions by position, and pynamodb orders operations by kind, so the
     record is looked up rather than its position guessed), else `otherwise`, else the error itself."""
-    if failed_conditions(exc) and idempotency.get(outcome.scope) is not None:
+    if condition_failed(exc) and idempotency.get(outcome.scope) is not None:
         raise IdempotencyRace() from exc
-    if failed_conditions(exc) and otherwise is not None:
+    if condition_failed(exc) and otherwise is not None:
         raise otherwise from exc
     raise exc
 
@@ -309,6 +301,8 @@ def mark_pdf_stored(version: CertificateVersion) -> CertificateVersion:
             ConditionExpression=condition,
             ExpressionAttributeValues=values,
         )
-    except raw_client().exceptions.ConditionalCheckFailedException:
-        return version
+    except ClientError as exc:
+        if condition_failed(exc):
+            return version
+        raise
     return replace(version, pdf_stored=True)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.domain.records import MachineClientEntry
-from chalicelib.store.connection import get_or_none
+from chalicelib.store.connection import get_or_none, update_if
 from chalicelib.store.models import MachineClient
 
 
@@ -34,12 +32,6 @@ def of_obligee(obligee_id: str) -> list[MachineClientEntry]:
 
 
 def revoke(client_id: str, obligee_id: str, now: datetime) -> bool:
-    try:
-        MachineClient(client_id).update(
-            actions=[MachineClient.revoked_at.set(now)],
-            condition=(MachineClient.obligee_id == obligee_id) & MachineClient.revoked_at.does_not_exist())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    """False if there is no such live client of this owner."""
+    return update_if(MachineClient(client_id), [MachineClient.revoked_at.set(now)],
+                     (MachineClient.obligee_id == obligee_id) & MachineClient.revoked_at.does_not_exist()) is not None

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.outbox import LEASE, DeliveryStatus, NoticeKind
 from chalicelib.domain.records import Notice
-from chalicelib.store.connection import get_or_none
+from chalicelib.store.connection import get_or_none, page, update_if
 from chalicelib.store.models import OutboxNotice
 
 DUE = "due"
@@ -74,15 +74,8 @@ def get(notice_id: str) -> Notice | None:
     return None if item is None else _record(item)
 
 
-def _conditional_update(notice_id: str, actions: list[Action], condition: object) -> OutboxNotice | None:
-    item = OutboxNotice(notice_id)
-    try:
-        item.update(actions=actions, condition=condition)  # type: ignore[arg-type]
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return item
+def _conditional_update(notice_id: str, actions: list[Action], condition: Condition) -> OutboxNotice | None:
+    return update_if(OutboxNotice(notice_id), actions, condition)
 
 
 def claim(notice_id: str, now: datetime) -> Notice | None:
@@ -145,7 +138,5 @@ def due_ids(now: datetime, limit: int) -> list[str]:
 def page_of_endpoint(endpoint_id: str, limit: int, before: str | None) -> tuple[list[tuple[Notice, str]], bool]:
     """One page of an endpoint's deliveries, newest first, older than `before` (the previous page's last
     position); each with its position, and whether more follow."""
-    condition = OutboxNotice.created_key < before if before else None
-    items = list(OutboxNotice.by_endpoint.query(endpoint_id, condition, scan_index_forward=False, limit=limit + 1,
-                                                page_size=limit + 1))
-    return [(_record(i), i.created_key or "") for i in items[:limit]], len(items) > limit
+    items, has_more = page(OutboxNotice.by_endpoint, endpoint_id, limit, past=before)
+    return [(_record(i), i.created_key or "") for i in items], has_more

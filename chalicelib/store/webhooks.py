@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.domain.records import WebhookEndpoint
-from chalicelib.store.connection import get_or_none
+from chalicelib.store.connection import get_or_none, update_if
 from chalicelib.store.models import WebhookEndpointItem
 
 
@@ -35,12 +33,6 @@ def get(obligee_id: str, endpoint_id: str) -> WebhookEndpoint | None:
 
 def revoke(obligee_id: str, endpoint_id: str, now: datetime) -> bool:
     """False if there is no such live endpoint of this owner."""
-    try:
-        WebhookEndpointItem(obligee_id, endpoint_id).update(
-            actions=[WebhookEndpointItem.revoked_at.set(now)],
-            condition=WebhookEndpointItem.endpoint_id.exists() & WebhookEndpointItem.revoked_at.does_not_exist())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(WebhookEndpointItem(obligee_id, endpoint_id), [WebhookEndpointItem.revoked_at.set(now)],
+                     WebhookEndpointItem.endpoint_id.exists() & WebhookEndpointItem.revoked_at.does_not_exist()
+                     ) is not None

@@ -11,11 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,13 +21,13 @@ import pytest
 import requests
 
 from scripts.demo_data import DEMO_PASSWORD
+from tests.support.browser import EXTRA_CERTIFICATES
+from tests.support.processes import LocalRun, local_run
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = PROJECT_DIR / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 READY_TIMEOUT = 90
-# Enough certificates beside the seed's three that the 保証工事一覧 has more than one page.
-EXTRA_CERTIFICATES = 22
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -62,27 +57,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # ---------------------------------------------------------------------------------------------- the runner
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace")
-
-
 @dataclass
 class Runner:
-    url: str
-    aws_url: str
-    log_path: Path
-    http: requests.Session
+    run: LocalRun
     tokens: dict[str, str] = field(default_factory=dict)
     issued: list[str] = field(default_factory=list)  # extra certificates (contractor-1, 境港市), oldest first
 
+    @property
+    def url(self) -> str:
+        return self.run.url
+
+    @property
+    def aws_url(self) -> str:
+        return self.run.aws_url
+
+    @property
+    def http(self) -> requests.Session:
+        return self.run.http
+
     def log(self) -> str:
-        return _read(self.log_path)
+        return self.run.log()
 
     def token(self, username: str) -> str:
         if username not in self.tokens:
@@ -130,51 +124,15 @@ class Runner:
         return self.api("POST", "/v1/verifications", username, json={"contract_number": number, "auth_key": key})
 
 
-def _wait_for_health(runner: Runner, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the local runner exited early ({process.returncode}):\n{runner.log()}")
-        try:
-            if runner.http.get(f"{runner.url}/v1/health", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the local runner did not answer within {READY_TIMEOUT} s:\n{runner.log()}")
-
-
 @pytest.fixture(scope="session")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     """`python -m scripts.local_run` on two free ports, with the demo seed and EXTRA_CERTIFICATES more."""
     if MISSING:
         pytest.skip(MISSING)
-    api_port = _free_port()
-    aws_port = _free_port()
-    while aws_port == api_port:
-        aws_port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "APP_"))}
-    env.update({"PORT": str(api_port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"})
-    log_path = tmp_path_factory.mktemp("portal_runner") / "local_run.log"
-    http = requests.Session()
-    http.trust_env = False  # straight to 127.0.0.1, whatever proxy the environment names
-    runner = Runner(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", log_path, http)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "scripts.local_run"], cwd=PROJECT_DIR, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_health(runner, process)
+    with local_run(tmp_path_factory.mktemp("portal_runner") / "local_run.log", READY_TIMEOUT) as run:
+        runner = Runner(run)
         runner.issued = [runner.issue(i) for i in range(1, EXTRA_CERTIFICATES + 1)]
         yield runner
-    finally:
-        http.close()
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 # ---------------------------------------------------------------------------------------------- the browser

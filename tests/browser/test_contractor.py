@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import EXTRA_CERTIFICATES
-from tests.browser.helpers import login, pdf_behind
+from tests.support.browser import EXTRA_CERTIFICATES, login, pdf_behind
 
 PAGER = re.compile(r"(\d+)\s*件中\s*(\d+)\s*-\s*(\d+)\s*件")
 KEY = re.compile(r"\b([0-9A-HJKMNP-TV-Z]{5})-([0-9A-HJKMNP-TV-Z]{5})\b")

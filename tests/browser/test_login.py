@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.helpers import login
+from tests.support.browser import login
 
 
 def test_login_page_refuses_a_wrong_password_then_logs_in(new_page, a11y, screenshot):

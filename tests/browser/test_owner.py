@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.helpers import login, pdf_behind
+from tests.support.browser import login, pdf_behind
 
 GENERIC_FAILURE = "保証契約番号または認証キーに誤りがあるか、確認できない保証証書です。入力内容をご確認ください。"
 KEY = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}\b")

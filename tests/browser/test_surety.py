@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.helpers import login
+from tests.support.browser import login
 
 
 def test_console_contractor_list_certificate(runner, new_page, a11y, screenshot):

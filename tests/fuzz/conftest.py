@@ -1,27 +1,25 @@
 """The fuzz suite's world: the demo world of `make run` in a fresh emulated account per batch. Profiles and the
-report: tests/fuzz/report.py."""
+report: tests/support/fuzz_report.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
-from tests.conftest import PROJECT_DIR, STAGE, Api
-from tests.fuzz.report import TALLIES
+from tests.support.fuzz_report import TALLIES
+from tests.support.world import api_of
 
 
 @pytest.fixture
 def world(account: Any) -> Any:
     """The demo world of `make run` (users, owners, contractors, the seed's certificates) in a fresh account, and
-    the certificates of tests/fuzz/harness.py's build_world."""
-    from app import app
+    the certificates of tests/support/fuzz.py's build_world."""
     from scripts.seed import seed_demo
-    from tests.fuzz.harness import build_world
+    from tests.support.fuzz import build_world
 
     seed_demo(account.settings, account.identity)
-    return build_world(Api(Client(app, stage_name=STAGE, project_dir=PROJECT_DIR), account))
+    return build_world(api_of(account))
 
 
 @pytest.fixture

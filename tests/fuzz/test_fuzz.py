@@ -1,4 +1,4 @@
-"""Every operation of openapi.yaml fuzzed as each role and without a login (tests/fuzz/harness.py drives it).
+"""Every operation of openapi.yaml fuzzed as each role and without a login (tests/support/fuzz.py drives it).
 
 The bounded profile (default, inside `make test`) is derandomized: the same cases every run. `FUZZ_PROFILE=long`
 (`make fuzz`) runs LONG_ROUNDS seeded batches per operation and role, each in a fresh emulated account.
@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from tests.fuzz.harness import (
+from tests.support.fuzz import (
     ROLES,
     Tally,
     api_operations,
@@ -32,26 +32,9 @@ LONG = PROFILE == "long"
 BOUNDED_EXAMPLES = 40  # per operation and role: 15 x 4 x 40 random cases, after the ~1,200 of the dictionary
 LONG_EXAMPLES = 125  # per operation, role and round: 15 x 4 x 125 x 5 = 37,500 requests
 LONG_ROUNDS = int(os.environ.get("FUZZ_ROUNDS", "5"))
-# Batches of the bounded profile that fail only because of a known defect: operation -> reason. Such a batch
-# raises KnownDefects when every finding is one of those defects (xfail), and fails as usual on any other
-# finding; once the defect is fixed the batch passes, xfail(strict) turns that into a failure, and its line
-# must go. D1 (nested JSON) and D5 (dates before 明治) were the fuzzer's findings; both are fixed.
-KNOWN_FAILING: dict[str, str] = {}
-
-
-class KnownDefects(Exception):  # noqa: N818 - named for what it reports
-    """Every finding of the batch is an instance of a known defect of issue 9."""
-
-
 def _params() -> list[object]:
-    params = []
-    for label in api_operations():
-        marks = []
-        if label in KNOWN_FAILING and not LONG:
-            marks.append(pytest.mark.xfail(strict=True, raises=KnownDefects, reason=KNOWN_FAILING[label]))
-        for round_ in range(LONG_ROUNDS if LONG else 1):
-            params.append(pytest.param(label, round_, marks=marks, id=label + (f"-{round_}" if LONG else "")))
-    return params
+    return [pytest.param(label, round_, id=label + (f"-{round_}" if LONG else ""))
+            for label in api_operations() for round_ in range(LONG_ROUNDS if LONG else 1)]
 
 
 def fuzz_role(world, label, operation, role, round_, tally):
@@ -81,9 +64,7 @@ def test_operation_for_each_role(label, round_, world, record_tally):
         fuzz_role(world, label, operation, role, round_, tally)
     tally.seconds = time.perf_counter() - started
     record_tally(tally)
-    problems = [f"{finding.role}: {finding.status} {finding.check} [{finding.defect or 'new'}]: "
-                f"{finding.message[:300]}\n    {reproduction}" for finding, reproduction in tally.findings.values()]
-    defects = {finding.defect for finding, _ in tally.findings.values()}
-    if problems and None not in defects:
-        raise KnownDefects(f"{label}: {len(problems)} findings, all of {sorted(defects)}\n" + "\n".join(problems))
+    # Every finding is new: a 5xx or a violation of the document fails the batch (none is known or expected).
+    problems = [f"{finding.role}: {finding.status} {finding.check}: {finding.message[:300]}\n    {reproduction}"
+                for finding, reproduction in tally.findings.values()]
     assert not problems, f"{label}: {len(problems)} findings\n" + "\n".join(problems)

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.domain.amendment import describe_changes, plan_amendment
 from chalicelib.domain.validation import ValidationFailed
-from tests.conftest import issue_body
+from tests.support.world import issue_body
 
 # The guarantee as it stands, in the shape of an issue request (as chalicelib.services.amendments builds it).
 CURRENT: dict[str, Any] = issue_body(contract_amount_covered=100_000_000, guarantee_period_end="2025-03-31")
@@ -17,6 +17,25 @@ CURRENT: dict[str, Any] = issue_body(contract_amount_covered=100_000_000, guaran
 
 def plan(current: dict[str, Any] | None = None, **change: Any) -> Any:
     return plan_amendment(current or CURRENT, {"expected_version": 1, **change})
+
+
+def test_a_guarantee_as_it_stands_reads_back_as_its_issue_request():
+    """domain.validation.issue_body (what an amendment is checked against) and IssueRequest.terms are inverse:
+    an unchanged guarantee states the same terms."""
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.records import CertificateVersion
+    from chalicelib.domain.validation import issue_body, parse_issue_request
+
+    state = parse_issue_request(CURRENT)
+    version = CertificateVersion(
+        contract_number="2070500001", version=1, guarantee_type=state.guarantee_type, delivery=state.delivery,
+        work_category=state.work_category, contractor_id=state.contractor_id, obligee_id=state.obligee_id,
+        contractor_name="株式会社○○建設", contractor_address="住所", obligee_name="境港市長",
+        contract_date=state.contract_date, terms=state.terms, issued_on=state.contract_date,
+        issued_at=datetime(2024, 5, 10, tzinfo=UTC), issued_by="demo-surety")
+    assert issue_body(version) == CURRENT
+    assert parse_issue_request(issue_body(version)).terms == version.terms
 
 
 def error_fields(body: dict[str, Any], current: dict[str, Any] | None = None) -> set[str]:

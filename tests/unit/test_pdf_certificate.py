@@ -309,3 +309,26 @@ def test_wrap_keeps_punctuation_off_the_start_of_a_line(pieces: list[str]) -> No
     lines = wrap_text(text, 60, 10.5)
     assert "".join(lines) == text
     assert not any(line.startswith(_FORBIDDEN_START) for line in lines[1:]), lines
+
+
+def test_a_version_states_what_its_certificate_prints():
+    """CertificateContent.from_version is the one mapping of a stored version to its printed content (the PDF,
+    the screens, the samples): the seed's version as a record prints exactly the seed's strings."""
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.records import CertificateVersion, StatedTerms
+    from chalicelib.domain.types import Delivery, WorkCategory
+
+    version = CertificateVersion(
+        contract_number=SEED.contract_number, version=1, guarantee_type=SEED.guarantee_type,
+        delivery=Delivery.ELECTRONIC, work_category=WorkCategory.CONSTRUCTION, contractor_id="contractor-1",
+        obligee_id="pref-demo", contractor_name=SEED.contractor_name, contractor_address=SEED.contractor_address,
+        obligee_name=SEED.obligee_name, contract_date=date(2022, 4, 1),
+        terms=StatedTerms(project_name=SEED.project_name, completion_date=SEED.completion_date,
+                          guarantee_period_end=SEED.guarantee_period_end,
+                          contract_amount_total=SEED.contract_amount_total, contract_amount_covered=90_000_000,
+                          guarantee_amount=SEED.guarantee_amount, deposit_bank=SEED.deposit_bank),
+        issued_on=SEED.issued_on, issued_at=datetime(2022, 5, 10, tzinfo=UTC), issued_by="demo-surety")
+    assert CertificateContent.from_version(version) == SEED
+    assert certificate_text_fields(CertificateContent.from_version(version), SURETY) == certificate_text_fields(
+        SEED, SURETY)

@@ -5,32 +5,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.policy import RatioRule, ratio_rules
+from chalicelib.domain.policy import RatioRule, check_amount_rule, ratio_rules
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
 from chalicelib.domain.validation import (
     FieldError,
     IssueRequest,
     ValidationFailed,
-    check_amount_rule,
     parse_issue_request,
 )
+from tests.support.api import FIELD_NAMES, JAPANESE
 
-# The Japanese name each message must carry, written out here so a wrong name fails the test.
-NAMES = {
-    "guarantee_type": "保証区分",
-    "contractor_id": "保証契約者ID",
-    "obligee_id": "発注者ID",
-    "work_category": "工事等の種別",
-    "project_name": "工事名",
-    "contract_date": "契約日",
-    "completion_date": "工期末日",
-    "contract_amount_total": "請負金額(総額)",
-    "contract_amount_covered": "請負金額(対象額)",
-    "guarantee_amount": "保証金額",
-    "guarantee_period_end": "保証期間の末日",
-    "deposit_bank": "預託金融機関",
-    "delivery": "交付方法",
-}
+NAMES = FIELD_NAMES  # the Japanese name each message must carry (tests/support/api.py writes them out)
 REQUIRED = [
     "guarantee_type",
     "contractor_id",
@@ -44,7 +29,6 @@ REQUIRED = [
     "delivery",
 ]
 AMOUNTS = ["contract_amount_total", "contract_amount_covered", "guarantee_amount"]
-JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def valid_body(**changes):
@@ -208,9 +192,14 @@ def test_ids(field, value):
     assert "半角英数字" in message
 
 
-@pytest.mark.parametrize("value", ["", "   ", "\u3000", "工" * 201, 123, None])
-def test_project_name(value):
-    assert "1〜200文字" in only_error(valid_body(project_name=value), "project_name")
+@pytest.mark.parametrize("value", ["", "   ", "\u3000", None])
+def test_project_name_is_required(value):
+    assert only_error(valid_body(project_name=value), "project_name") == "工事名は必須です"
+
+
+@pytest.mark.parametrize("value", ["工" * 201, 123])
+def test_project_name_type_and_length(value):
+    assert only_error(valid_body(project_name=value), "project_name") == "工事名は200文字以内の文字列で入力してください"
 
 
 @pytest.mark.parametrize("value", ["銀" * 101, 1, ["銀行"]])
@@ -486,8 +475,8 @@ RULES = ratio_rules(None)
 )
 def test_ratio_edges(guarantee_type, at_edge, beyond, expected):
     rule = RULES[guarantee_type]
-    assert check_amount_rule(guarantee_type, at_edge, 100_000_000, rule) is None
-    error = check_amount_rule(guarantee_type, beyond, 100_000_000, rule)
+    assert check_amount_rule(at_edge, 100_000_000, rule) is None
+    error = check_amount_rule(beyond, 100_000_000, rule)
     assert error is not None
     assert error.field == "guarantee_amount"
     assert error.message == f"保証金額は請負金額(対象額)の{expected}"
@@ -496,32 +485,32 @@ def test_ratio_edges(guarantee_type, at_edge, beyond, expected):
 def test_ratio_bounds_round_inwards():
     # 40% of 1,234,567 is 493,826.8: the cap is 493,826. 10% is 123,456.7: the floor is 123,457.
     advance, performance = RULES[GuaranteeType.ADVANCE_PAYMENT], RULES[GuaranteeType.PERFORMANCE]
-    assert check_amount_rule(GuaranteeType.ADVANCE_PAYMENT, 493_826, 1_234_567, advance) is None
-    error = check_amount_rule(GuaranteeType.ADVANCE_PAYMENT, 493_827, 1_234_567, advance)
+    assert check_amount_rule(493_826, 1_234_567, advance) is None
+    error = check_amount_rule(493_827, 1_234_567, advance)
     assert error is not None and "上限 493,826円" in error.message
-    assert check_amount_rule(GuaranteeType.PERFORMANCE, 123_457, 1_234_567, performance) is None
-    error = check_amount_rule(GuaranteeType.PERFORMANCE, 123_456, 1_234_567, performance)
+    assert check_amount_rule(123_457, 1_234_567, performance) is None
+    error = check_amount_rule(123_456, 1_234_567, performance)
     assert error is not None and "下限 123,457円" in error.message
 
 
 def test_ratio_is_exact_where_floats_are_not():
     # 100 * (29 / 100) == 28.999999999999996 in floats: a float rule would refuse exactly 29%.
     rule = RatioRule("max", 29)
-    assert check_amount_rule(GuaranteeType.ADVANCE_PAYMENT, 29_000_000, 100_000_000, rule) is None
-    assert check_amount_rule(GuaranteeType.ADVANCE_PAYMENT, 29_000_001, 100_000_000, rule) is not None
+    assert check_amount_rule(29_000_000, 100_000_000, rule) is None
+    assert check_amount_rule(29_000_001, 100_000_000, rule) is not None
     min_rule = RatioRule("min", 29)
-    assert check_amount_rule(GuaranteeType.PERFORMANCE, 29_000_000, 100_000_000, min_rule) is None
-    assert check_amount_rule(GuaranteeType.PERFORMANCE, 28_999_999, 100_000_000, min_rule) is not None
+    assert check_amount_rule(29_000_000, 100_000_000, min_rule) is None
+    assert check_amount_rule(28_999_999, 100_000_000, min_rule) is not None
 
 
 @given(st.integers(1, 10**13), st.integers(1, 100), st.sampled_from(["max", "min"]))
 def test_stated_bound_is_exactly_the_edge(covered, percent, kind):
     rule = RatioRule(kind, percent)
     beyond = covered * percent // 100 + 1 if kind == "max" else -(-covered * percent // 100) - 1
-    error = check_amount_rule(GuaranteeType.PERFORMANCE, beyond, covered, rule)
+    error = check_amount_rule(beyond, covered, rule)
     assert error is not None
     bound = int(re.search(r"限 ([0-9,]+)円", error.message)[1].replace(",", ""))
-    assert check_amount_rule(GuaranteeType.PERFORMANCE, bound, covered, rule) is None
+    assert check_amount_rule(bound, covered, rule) is None
     assert abs(bound - beyond) == 1
 
 

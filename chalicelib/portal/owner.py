@@ -7,8 +7,9 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.handlers.common import Blueprint
-from chalicelib.portal.views import FORM_CONTENT_TYPES, UPLOAD_CONTENT_TYPES, PortalCall, page
+from chalicelib.domain.limits import MAX_LIMIT, MAX_TYPED_CONTRACT_NUMBER, MAX_TYPED_FIELD
+from chalicelib.http import Blueprint
+from chalicelib.portal.pages import FORM_CONTENT_TYPES, UPLOAD_CONTENT_TYPES, PortalCall, page
 
 bp = Blueprint(__name__)
 
@@ -27,7 +28,7 @@ def _form(call: PortalCall, *, status: int = 200, values: dict[str, str] | None 
 @page(bp, "obligee")
 def verify_form(call: PortalCall) -> Response:
     # The key notice's QR code lands here with the number filled in; a key is never taken from a URL.
-    number = (call.params.get("contract_number") or "")[:40]
+    number = (call.params.get("contract_number") or "")[:MAX_TYPED_CONTRACT_NUMBER]
     return _form(call, values={"contract_number": number})
 
 
@@ -36,13 +37,13 @@ def verify_form(call: PortalCall) -> Response:
 def verify_submit(call: PortalCall) -> Response:
     from chalicelib.domain.validation import ValidationFailed
     from chalicelib.errors import ApiError
-    from chalicelib.portal.certificate_view import certificate_fields, certificate_rows
-    from chalicelib.services.verification import verify
+    from chalicelib.portal.certificate_screen import certificate_screen
+    from chalicelib.services.verification import verify_certificate
 
     assert call.principal is not None
-    values = {name: call.form.get(name, "")[:100] for name in FIELDS}
+    values = {name: call.form.get(name, "")[:MAX_TYPED_FIELD] for name in FIELDS}
     try:
-        answer = verify(call.principal, dict(values), call.request_id)
+        verified = verify_certificate(call.principal, dict(values), call.request_id)
     except ValidationFailed as exc:
         return _form(call, status=400, values={"contract_number": values["contract_number"]},
                      field_errors=_by_field([(e.field, e.message) for e in exc.errors]),
@@ -54,11 +55,8 @@ def verify_submit(call: PortalCall) -> Response:
             return _form(call, status=exc.STATUS_CODE, values=kept, message=exc.message,
                          retry_after=str(retry) if retry else None)
         raise
-    certificate = answer["certificate"]
-    fields = certificate_fields(certificate)
-    return call.page("owner/result.html", certificate=certificate, fields=fields, rows=certificate_rows(fields),
-                     pdf_url=answer["pdf_url"], expires_in=answer.get("expires_in"),
-                     verified_at=answer["verified_at"])
+    return call.page("owner/result.html", **certificate_screen(verified.versions), pdf_url=verified.pdf_url,
+                     verified_at=verified.verified_at)
 
 
 def _by_field(errors: list[tuple[str, str]]) -> dict[str, str]:
@@ -75,7 +73,7 @@ def verifications(call: PortalCall) -> Response:
     from chalicelib.services.verification import list_verified
 
     assert call.principal is not None
-    params: dict[str, Any] = {"limit": "100"}
+    params: dict[str, Any] = {"limit": str(MAX_LIMIT)}
     cursor = call.params.get("cursor")
     if cursor:
         params["cursor"] = cursor

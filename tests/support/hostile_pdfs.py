@@ -6,7 +6,7 @@ issue's attack, an xref stream of a few hundred bytes declaring /Index [0 200000
 revisions, and changes to a PDF signed by "us" (a key made here, standing in for the surety's KMS key):
 incremental updates after the signature (one of them an overlay that prints another 保証金額), a byte flipped
 inside and outside the signed range, a file cut short, a second signature over ours. `seeds(genuine)` are the
-cases that need no key, over any signed PDF (the fuzz suite's). `python tests/hostile_pdfs.py probe DIR` checks
+cases that need no key, over any signed PDF (the fuzz suite's). `python tests/support/hostile_pdfs.py probe DIR` checks
 each case of a corpus written to DIR in a process capped in memory and time and prints its verdict, seconds and
 memory growth as JSON lines (tests/test_hostile_pdfs.py, `make bench` section `hostile-pdfs`).
 """
@@ -523,5 +523,6 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     # Run as a script (the probe of a checked-out revision): the project of PYTHONPATH, else this one.
-    sys.path[0] = os.environ.get("PROBE_PROJECT") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path[0] = os.environ.get("PROBE_PROJECT") or os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     sys.exit(main(sys.argv[1:]))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib.handlers.common import Blueprint, contract_number_param
-from chalicelib.handlers.portal_contractor import certificate_list
-from chalicelib.portal.views import PortalCall, page
+from chalicelib.domain.limits import MAX_LIMIT
+from chalicelib.http import Blueprint, contract_number_param
+from chalicelib.portal.contractor import certificate_list
+from chalicelib.portal.pages import PortalCall, page
 
 bp = Blueprint(__name__)
 
@@ -53,18 +54,16 @@ def console_contractor(call: PortalCall, contractor_id: str) -> Response:
 @bp.route("/console/certificates/{contract_number}", methods=["GET"])
 @page(bp, "surety")
 def console_certificate(call: PortalCall, contract_number: str) -> Response:
-    from chalicelib.portal.certificate_view import certificate_fields, certificate_rows
-    from chalicelib.services.certificates import certificate_events, read_certificate
+    from chalicelib.portal.certificate_screen import certificate_screen
+    from chalicelib.services.certificates import certificate_events, readable_version
 
     assert call.principal is not None
     number = contract_number_param(contract_number)
-    certificate = read_certificate(call.principal, number, call.params.get("version") or None)
-    events_params = {"limit": "100"}
+    versions, shown = readable_version(call.principal, number, call.params.get("version") or None)
+    events_params = {"limit": str(MAX_LIMIT)}
     if call.params.get("cursor"):
         events_params["cursor"] = call.params["cursor"]
     events = certificate_events(call.principal, number, events_params)
-    fields = certificate_fields(certificate)
-    return call.page("surety/certificate.html", certificate=certificate, fields=fields,
-                     rows=certificate_rows(fields), events=events["items"], next_cursor=events.get("next_cursor"),
-                     event_names=EVENT_NAMES, role_names=ROLE_NAMES,
+    return call.page("surety/certificate.html", **certificate_screen(versions, shown), events=events["items"],
+                     next_cursor=events.get("next_cursor"), event_names=EVENT_NAMES, role_names=ROLE_NAMES,
                      result_names=RESULT_NAMES)

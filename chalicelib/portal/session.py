@@ -7,6 +7,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.adapters.identity import (
+    CODE_RULES,
     NEW_PASSWORD_RULES,
     InvalidNewPassword,
     SignIn,
@@ -17,9 +18,9 @@ from chalicelib.adapters.identity import (
     sign_in,
 )
 from chalicelib.errors import Unauthorized
-from chalicelib.handlers.common import Blueprint
+from chalicelib.http import Blueprint
 from chalicelib.portal import security
-from chalicelib.portal.views import FORM_CONTENT_TYPES, HOME, PortalCall, check_post, page
+from chalicelib.portal.pages import FORM_CONTENT_TYPES, HOME, PortalCall, check_post, page
 
 bp = Blueprint(__name__)
 
@@ -115,7 +116,7 @@ def _login_post(call: PortalCall) -> tuple[str, dict[str, str], str]:
     return nonce, call.form, security.safe_next(call.form.get("next"))
 
 
-CODE_MESSAGE = "認証アプリに表示された6桁のコードを入力してください。"
+CODE_MESSAGE = f"{CODE_RULES}。"
 REFUSED_PASSWORD = "このパスワードは設定できません。条件を満たすパスワードを入力してください。"
 
 

@@ -1,5 +1,5 @@
 """A handler that misbehaves on request, run by the local function runtime as the check's handler is
-(`python -m tests.misbehaving_function`): it allocates, sleeps, prints or dies as its event says, so that the
+(`python -m tests.support.misbehaving_function`): it allocates, sleeps, prints or dies as its event says, so that the
 runtime's memory and time caps can be seen to hold (tests/test_hostile_pdfs.py)."""
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 from moto.iam import access_control
 
-PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ACCOUNT = "123456789012"
 STAGE = "local"
 _APP_ROOTS = (os.path.join(PROJECT_DIR, "chalicelib") + os.sep, os.path.join(PROJECT_DIR, "app.py"))
@@ -184,7 +184,7 @@ def _on_call(params: dict[str, Any], model: Any, **_: Any) -> None:
 def install(botocore_session: Any) -> None:
     """Watch every client the session makes from now on (clients copy the session's handlers when made)."""
     # before-parameter-build runs for calls and for generate_presigned_url alike.
-    botocore_session.register("before-parameter-build", _on_call, unique_id="tests.aws_calls")
+    botocore_session.register("before-parameter-build", _on_call, unique_id="tests.support.aws_calls")
 
 
 # --- the policy ------------------------------------------------------------------------------------------

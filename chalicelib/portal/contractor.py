@@ -7,20 +7,21 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.handlers.common import Blueprint, contract_number_param
-from chalicelib.portal.views import FORM_CONTENT_TYPES, PortalCall, page
+from chalicelib.domain.limits import MAX_PAGE_NUMBER, PORTAL_PER_PAGE
+from chalicelib.http import Blueprint, contract_number_param
+from chalicelib.portal.pages import FORM_CONTENT_TYPES, PortalCall, page
 
 bp = Blueprint(__name__)
 
-PER_PAGE = 20
 SEARCH_FIELDS = (("all", "全件"), ("contract_number", "保証契約番号"), ("obligee", "発注者"),
                  ("project_name", "工事名"))
 
 
 def page_number(raw: str | None) -> int:
-    """`?page=` as a positive integer; anything else is the first page."""
+    """`?page=` as a positive integer up to MAX_PAGE_NUMBER; anything else is the first page."""
     text = (raw or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 100_000 else 1
+    fits = text.isascii() and text.isdigit() and len(text) <= len(str(MAX_PAGE_NUMBER))
+    return int(text) if fits and 0 < int(text) <= MAX_PAGE_NUMBER else 1
 
 
 def certificate_list(call: PortalCall, template: str, base_path: str, scope: dict[str, str],
@@ -38,7 +39,8 @@ def certificate_list(call: PortalCall, template: str, base_path: str, scope: dic
     search = {"field": field, "q": q}
     status, field_errors, result = 200, {}, None
     try:
-        result = certificate_page(call.principal, {**scope, **search}, page_number(params.get("page")), PER_PAGE)
+        result = certificate_page(call.principal, {**scope, **search}, page_number(params.get("page")),
+                                  PORTAL_PER_PAGE)
     except ValidationFailed as exc:  # a search the rules refuse is shown on the search field
         status, field_errors = 400, {e.field: e.message for e in exc.errors}
     if result is None:
@@ -78,16 +80,13 @@ def certificates(call: PortalCall) -> Response:
 
 
 def _certificate_context(call: PortalCall, contract_number: str) -> dict[str, Any]:
-    from chalicelib.portal.certificate_view import certificate_fields, certificate_rows
-    from chalicelib.services.certificates import read_certificate
+    from chalicelib.portal.certificate_screen import certificate_screen
+    from chalicelib.services.certificates import readable_version
 
     assert call.principal is not None
-    number = contract_number_param(contract_number)
     version = call.params.get("version") or None
-    certificate = read_certificate(call.principal, number, version)
-    fields = certificate_fields(certificate)
-    return {"certificate": certificate, "fields": fields, "rows": certificate_rows(fields),
-            "version_query": f"?version={certificate['version']}" if version else ""}
+    versions, shown = readable_version(call.principal, contract_number_param(contract_number), version)
+    return {**certificate_screen(versions, shown), "version_query": f"?version={shown.version}" if version else ""}
 
 
 @bp.route("/certificates/{contract_number}", methods=["GET"])

@@ -241,7 +241,7 @@ def page(bp: chalice.Blueprint, *roles: str) -> Callable[[Callable[..., Response
     def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def wrapper(**path_params: Any) -> Response:
-            from chalicelib.handlers.common import request_id
+            from chalicelib.http import request_id
 
             request = bp.current_request
             rid = request_id(request, bp.lambda_context)

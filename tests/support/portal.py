@@ -10,12 +10,12 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from scripts.demo_data import DEMO_PASSWORD
+from tests.support.api import CONTRACTOR, OTHER_CONTRACTOR
 
 ORIGIN = "http://localhost:8000"  # the local stage's portal URL (APP_PORTAL_URL's default)
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")
-C1, C2, SURETY, OWNER, OTHER_OWNER = (
-    "demo-contractor-1", "demo-contractor-2", "demo-surety", "demo-sakaiminato", "demo-pref")
+C1, C2 = CONTRACTOR, OTHER_CONTRACTOR  # the two contractors, short for the portal's many two-user checks
 
 
 @dataclass

@@ -49,8 +49,8 @@ def summarise(tallies: list[dict[str, Any]]) -> dict[str, Any]:
             statuses[f"{operation} | {role} | {status}"] += count
         for finding, reproduction in tally["findings"]:
             first_line = (finding["message"].splitlines() or [""])[0][:160]
-            key = json.dumps([finding["operation"], finding["role"], finding["status"], finding["check"], first_line,
-                              finding["defect"]], ensure_ascii=False)
+            key = json.dumps([finding["operation"], finding["role"], finding["status"], finding["check"], first_line],
+                             ensure_ascii=False)
             entry = findings.setdefault(key, {**finding, "reproduction": reproduction, "batches": 0})
             entry["batches"] += 1
     return {"requests": dict(requests), "server_errors": dict(server_errors), "violations": dict(violations),
@@ -73,15 +73,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
               f"{summary['violations'].get(role, 0):>12}")
     write(f"{'total':<12}{sum(summary['requests'].values()):>10}{sum(summary['server_errors'].values()):>8}"
           f"{sum(summary['violations'].values()):>12}   ({summary['seconds']:.1f} s in fuzz loops)")
-    known = Counter(finding["defect"] for finding in summary["findings"] if finding["defect"])
-    if known and profile != "long":
-        write("known defects of issue 9 seen (findings): " + ", ".join(f"{d} ({n})" for d, n in sorted(known.items())))
     for finding in sorted(summary["findings"], key=lambda f: (f["operation"], f["role"], f["status"])):
-        if profile == "long" or not finding["defect"]:
-            write(f"- [{finding['defect'] or 'NEW'}] {finding['operation']} as {finding['role']}: "
-                  f"{finding['status']} {finding['check']} ({finding['batches']} batches): "
-                  f"{(finding['message'].splitlines() or [''])[0][:200]}")
-            write(f"    {finding['reproduction']}")
+        write(f"- {finding['operation']} as {finding['role']}: {finding['status']} {finding['check']} "
+              f"({finding['batches']} batches): {(finding['message'].splitlines() or [''])[0][:200]}")
+        write(f"    {finding['reproduction']}")
     if os.environ.get("FUZZ_REPORT"):
         with open(os.environ["FUZZ_REPORT"], "w", encoding="utf-8") as f:
             json.dump(summary, f, ensure_ascii=False, indent=1)

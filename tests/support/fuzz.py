@@ -5,7 +5,7 @@ login) through Chalice's test client over moto, and checked twice:
 
 - by Schemathesis's own response checks (no 5xx, documented status code, documented content type, documented
   headers, body valid against the documented schema), on a Schemathesis `Response` built from the test client's;
-- by the project's strict reading of the document (tests/test_openapi.py: every `$ref` inlined, objects that list
+- by the project's strict reading of the document (tests/support/openapi.py: every `$ref` inlined, objects that list
   their properties closed, the error `code` named in the documented description of that status).
 
 Beside the generated cases, each identifier is now and then made real (seeded and issued certificate numbers,
@@ -33,7 +33,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote
 
 import requests
 import schemathesis
@@ -50,8 +50,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from scripts.demo_data import CONTRACTORS, DEMO_PASSWORD, OBLIGEES, USERS
-from tests.conftest import DROP, Api, issue_body
-from tests.test_openapi import SPEC_PATH, deref, operations, schema_errors, strict
+from tests.support.openapi import SPEC_PATH, deref, operations, schema_errors, strict
+from tests.support.world import DROP, Api, issue_body
 
 BASE_URL = "http://localhost:8000"
 # role -> demo login (None: no login; the case's own, generated Authorization header is sent if it has one)
@@ -171,7 +171,7 @@ HOSTILE_BODY = {
     "integer": [0, -1, 10**13, 10**13 + 1, 2**63, 2**64 + 1, 10**100, 1.5, 1.0, True, "1"],
     "string": ["\u0000", "\u200b\u200b", "a\r\nb", "\u202eabc", "\u001b[31m", "x" * 201, "𠮷" * 200, " ", "", None],
 }
-# Raw bodies that are not what the schema describes, whatever the operation: deep nesting (D1), odd JSON.
+# Raw bodies that are not what the schema describes, whatever the operation: deep nesting, odd JSON.
 HOSTILE_RAW = ["[" * 1000 + "]" * 1000, '{"a":' * 1000 + "1" + "}" * 1000, "NaN", '{"a": 1e999}', '"\\ud800"',
                '{"a":1,"a":2}', "\ufeff{}", "null"]
 
@@ -301,9 +301,9 @@ def _check_bodies(world: World) -> list[dict[str, str]]:
 
 
 def _check_seeds(world: World) -> list[dict[str, str]]:
-    """The hostile PDFs of tests/hostile_pdfs.py (issue 18), built over the world's own signed certificate: each
+    """The hostile PDFs of tests/support/hostile_pdfs.py (issue 18), built over the world's own signed certificate: each
     must get a documented answer (their verdicts are tests/test_hostile_pdfs.py's)."""
-    from tests.hostile_pdfs import seeds
+    from tests.support.hostile_pdfs import seeds
 
     if id(world) not in _check_seed_cache:
         _check_seed_cache.clear()
@@ -328,11 +328,10 @@ class Finding:
     status: int
     check: str
     message: str
-    defect: str | None = None  # the known defect of issue 9 that explains it (see known_defect), if any
 
-    def key(self) -> tuple[str, str, int, str, str, str]:
+    def key(self) -> tuple[str, str, int, str, str]:
         first_line = (self.message.splitlines() or [""])[0][:160]
-        return (self.operation, self.role, self.status, self.check, first_line, self.defect or "")
+        return (self.operation, self.role, self.status, self.check, first_line)
 
 
 @dataclass
@@ -343,7 +342,7 @@ class Tally:
     server_errors: Counter[str] = field(default_factory=Counter)
     violations: Counter[str] = field(default_factory=Counter)
     statuses: Counter[tuple[str, str, int]] = field(default_factory=Counter)
-    findings: dict[tuple[str, str, int, str, str, str], tuple[Finding, str]] = field(default_factory=dict)
+    findings: dict[tuple[str, str, int, str, str], tuple[Finding, str]] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -386,7 +385,7 @@ LAMBDA_RECURSION_LIMIT = 1000  # CPython's default, which the Lambda runtime kee
 def as_in_lambda(function: Any, *args: Any) -> Any:
     """Calls the app on a fresh stack with CPython's default recursion limit, as Lambda does. Hypothesis raises the
     limit while a test runs, and the test runner's frames sit under the call: both would move the depth at which
-    deep input (D1's nested JSON) overflows, and hide it."""
+    deep input (nested JSON) overflows, and hide it."""
     outcome: dict[str, Any] = {}
 
     def run() -> None:
@@ -406,56 +405,6 @@ def as_in_lambda(function: Any, *args: Any) -> Any:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
-
-
-def nesting_depth(text: str) -> int:
-    """How deep arrays and objects nest in a JSON text (strings skipped); cheap enough for any request body."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            escaped = not escaped and char == "\\"
-            in_string = escaped or char != '"'
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
-# A business date before 明治 (1868-10-23) in a request body.
-PRE_MEIJI = re.compile(r'"(contract_date|completion_date|guarantee_period_end)": ?"(0|1[0-7]|18[0-5]|186[0-8])')
-
-
-def known_defect(prepared: requests.PreparedRequest, status: int, origin_body: str | None) -> str | None:
-    """The defect of issue 9 (being fixed on main) that this 5xx is an instance of, or None for a new finding.
-    `origin_body`: for a read-back, the body of the request that created the version."""
-    if status < 500:
-        return None
-    body = prepared.body.decode("utf-8", "replace") if isinstance(prepared.body, bytes) else (prepared.body or "")
-    if nesting_depth(body) >= 500:
-        return "D1"
-    query = urlsplit(prepared.path_url).query
-    params = parse_qs(query, keep_blank_values=True)
-    if any(nesting_depth(_unb64(value)) >= 500 for value in params.get("cursor", [])):
-        return "D2"
-    for name in ("version", "limit"):
-        for value in params.get(name, []):
-            if value and (not value.isascii() or not value.isdigit() or len(value) > 18):
-                return "D6"
-    if origin_body and PRE_MEIJI.search(origin_body):
-        return "D5"
-    return None
-
-
-def _unb64(value: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(value.partition(".")[0] + "==").decode("utf-8", "replace")
-    except ValueError:
-        return ""
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -492,13 +441,12 @@ def strict_errors(label: str, status: int, content: bytes) -> list[tuple[str, st
 
 
 # After a fuzzed request created a version, the surety reads it back and fetches its PDF: what was accepted must
-# stay readable (a certificate accepted at issue whose PDF fails later is D5's kind of defect).
+# stay readable (a certificate accepted at issue whose PDF fails later is a defect like any other 5xx).
 CREATES_VERSION = {"POST /v1/guarantees", "POST /v1/guarantees/{contract_number}/amendments"}
 FOLLOW_UPS = ("GET /v1/certificates/{contract_number}", "GET /v1/certificates/{contract_number}/pdf")
 
 
-def check(world: World, label: str, case: Any, role: str, tally: Tally, after: str | None = None,
-          origin_body: str | None = None) -> None:
+def check(world: World, label: str, case: Any, role: str, tally: Tally, after: str | None = None) -> None:
     """Sends the case as `role`, runs every check on the answer and adds what it saw to the tally."""
     prepared, answer, elapsed = send(world, case, role)
     status = answer.status_code
@@ -523,21 +471,19 @@ def check(world: World, label: str, case: Any, role: str, tally: Tally, after: s
         tally.server_errors[role] += 1
     elif failures:
         tally.violations[role] += 1
-    defect = known_defect(prepared, status, origin_body)
     for name, message in failures:
-        finding = Finding(label, role, status, name, _normalise(message), defect)
+        finding = Finding(label, role, status, name, _normalise(message))
         if finding.key() not in tally.findings:
             shown = reproduction(prepared, role, status, answer.body or b"")
             tally.findings[finding.key()] = (finding, f"{shown}\n    after: {after}" if after else shown)
     if label in CREATES_VERSION and status == 201 and after is None:
         created = json.loads(answer.body)
         origin = reproduction(prepared, role, status, b"")
-        sent = prepared.body.decode("utf-8", "replace") if isinstance(prepared.body, bytes) else prepared.body
         for follow_up in FOLLOW_UPS:
             next_case = api_operations()[follow_up].Case(
                 path_parameters={"contract_number": created["contract_number"]},
                 query={"version": created["version"]})
-            check(world, follow_up, next_case, "surety", tally, after=origin, origin_body=sent)
+            check(world, follow_up, next_case, "surety", tally, after=origin)
 
 
 def _normalise(message: str) -> str:
