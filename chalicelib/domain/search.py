@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import TypeVar
+from typing import Generic, TypeVar
 from urllib.parse import quote
 
 from chalicelib.domain.limits import MAX_AMOUNT
@@ -66,6 +66,9 @@ FIELD_NAMES_JA: dict[str, str] = {
 }
 
 
+T = TypeVar("T", date, int)
+
+
 class SearchKey(StrEnum):
     """What a range is on: the record's attribute of that name."""
 
@@ -98,14 +101,14 @@ class OutputFormat(StrEnum):
 
 
 @dataclass(frozen=True)
-class DateRange:
+class _Bounds(Generic[T]):
     """Inclusive; an open end is None (never both)."""
 
     key: SearchKey
-    low: date | None
-    high: date | None
+    low: T | None
+    high: T | None
 
-    def contains(self, value: date) -> bool:
+    def contains(self, value: T) -> bool:
         return (self.low is None or self.low <= value) and (self.high is None or value <= self.high)
 
     @property
@@ -113,26 +116,16 @@ class DateRange:
         return self.low is not None and self.high is not None
 
     def text(self) -> str:
-        return f"{self.low.isoformat() if self.low else ''}..{self.high.isoformat() if self.high else ''}"
+        return "..".join("" if end is None else end.isoformat() if isinstance(end, date) else str(end)
+                         for end in (self.low, self.high))
 
 
-@dataclass(frozen=True)
-class AmountRange:
-    """Inclusive, in yen; an open end is None (never both)."""
+class DateRange(_Bounds[date]):
+    """A range of dates (証書発行日, 契約日)."""
 
-    key: SearchKey
-    low: int | None
-    high: int | None
 
-    def contains(self, value: int) -> bool:
-        return (self.low is None or self.low <= value) and (self.high is None or value <= self.high)
-
-    @property
-    def bounded(self) -> bool:
-        return self.low is not None and self.high is not None
-
-    def text(self) -> str:
-        return f"{'' if self.low is None else self.low}..{'' if self.high is None else self.high}"
+class AmountRange(_Bounds[int]):
+    """A range of yen (保証金額, 請負金額)."""
 
 
 Range = DateRange | AmountRange
@@ -367,9 +360,6 @@ def _parse_amount(field: str, raw: str) -> int:
     return int(digits)
 
 
-T = TypeVar("T", date, int)
-
-
 class _Bad(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -576,6 +566,12 @@ def csv_lines(rows: Iterable[CertificateRow], *, with_contractor: bool = False) 
 
 def csv_document(rows: Iterable[CertificateRow], *, with_contractor: bool = False) -> bytes:
     return "".join(csv_lines(rows, with_contractor=with_contractor)).encode("utf-8")
+
+
+def csv_too_large_message(count: int) -> str:
+    """Why a CSV past MAX_CSV_ROWS is refused, and what to do (the NTA accepts narrowing step by step)."""
+    return (f"該当する保証が{count:,}件あり、CSVで出力できる{MAX_CSV_ROWS:,}件を超えています。"
+            "証書発行日の範囲などで絞り込んでから出力してください。")
 
 
 def csv_content_disposition(today: date) -> str:

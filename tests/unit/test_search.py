@@ -17,6 +17,7 @@ from chalicelib.domain.normalize import normalize_search_text
 from chalicelib.domain.records import CertificateVersion, GuaranteeStatus, StatedTerms
 from chalicelib.domain.search import (
     CSV_BOM,
+    MAX_CSV_ROWS,
     AmountRange,
     CertificateRow,
     DateRange,
@@ -32,6 +33,7 @@ from chalicelib.domain.search import (
     csv_document,
     csv_header,
     csv_lines,
+    csv_too_large_message,
     parse_search,
     spreadsheet_safe,
 )
@@ -399,6 +401,11 @@ def test_csv_lines_stream_one_row_at_a_time():
     first = next(lines)
     assert first.startswith(CSV_BOM) and first.endswith("\r\n") and first.count("\r\n") == 1
     assert [line.split(",")[0] for line in lines] == ["2070000000", "2070000001", "2070000002"]
+
+
+def test_a_csv_past_its_bound_says_how_many_and_what_to_do():
+    message = csv_too_large_message(MAX_CSV_ROWS + 1)
+    assert f"{MAX_CSV_ROWS + 1:,}件" in message and f"{MAX_CSV_ROWS:,}件" in message and "絞り込" in message
 
 
 def test_the_download_is_named_for_the_list_and_the_day():
