@@ -29,11 +29,12 @@ from chalicelib.domain.types import Delivery, GuaranteeType
 from chalicelib.domain.validation import (
     DATE_RANGE_JA,
     FieldError,
+    Invalid,
     ValidationFailed,
     in_date_range,
     is_identifier,
     iso_date,
-    unprintable_message,
+    optional_text,
 )
 
 # Bounds of a search (to join the others in chalicelib/domain/limits.py).
@@ -409,12 +410,10 @@ def _parse_text(params: Mapping[str, str], errors: list[FieldError]) -> TextQuer
     q = (params.get("q") or "").strip()
     if field is TextField.ALL or not q:
         return None  # 全件: the list itself (a `q` without a field searches nothing, as before)
-    name = FIELD_NAMES_JA["q"]
-    if len(q) > SEARCH_TEXT_MAX:
-        errors.append(FieldError("q", f"{name}は{SEARCH_TEXT_MAX}文字以内で入力してください"))
-        return None
-    if problem := unprintable_message(name, q):
-        errors.append(FieldError("q", problem))
+    try:
+        optional_text(FIELD_NAMES_JA["q"], q, SEARCH_TEXT_MAX)
+    except Invalid as problem:
+        errors.append(FieldError("q", problem.message))
         return None
     if field is TextField.CONTRACT_NUMBER:
         digits = normalize_typed(q)
