@@ -45,7 +45,9 @@ ACCOUNT_SUFFIX = "????????????"  # a bucket name ends in its 12-digit account id
 # A table missing here fails generation: a new model declares what the app may do to it.
 TABLE_ACTIONS: dict[str, list[str]] = {
     # Versions are written and read in transactions and queries (by contract, by contractor), never one by one.
-    "guarantees": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    "guarantees": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                   # A verification requires the version it read to be still the latest (and reads it when refused).
+                   "dynamodb:ConditionCheckItem", "dynamodb:GetItem"],
     "counters": ["dynamodb:UpdateItem"],
     # Written once with the change (the notices it owes live in the outbox), read by a retry.
     "idempotency": ["dynamodb:GetItem", "dynamodb:PutItem"],
@@ -54,7 +56,10 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     # Registered and changed with one UpdateItem; the surety's console lists them (a small table), the only Scan.
     "contractors": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"],
     "auth-keys": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-    "verifications": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+    # Written by a verification, kept current (or checked absent) by every change of the guarantee in its
+    # transaction, listed through its index.
+    "verifications": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
+                      "dynamodb:Query"],
     # The per-owner failure budget: counted with UpdateItem, checked inside the verification transaction, read
     # when that transaction is refused (to tell a reached limit from a key reissued meanwhile).
     "throttle": ["dynamodb:UpdateItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem"],

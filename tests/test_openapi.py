@@ -274,6 +274,14 @@ def test_owner_answers_match_the_document(api):
     assert verified["certificate"]["contract_number"] == number
     listed = call(api, "GET", "/v1/verifications?limit=1", expect=200, user=OWNER)
     assert listed["items"][0]["changed_since_verified"] is False
+    searched = call(api, "GET", f"/v1/verifications?field=contract_number&q={number}", expect=200, user=OWNER)
+    assert [i["contract_number"] for i in searched["items"]] == [number]
+    call(api, "GET", "/v1/verifications?field=contractor&q=%E2%97%8B%E2%97%8B", expect=200, user=OWNER)  # ○○
+    call(api, "GET", "/v1/verifications?field=contract_number&q=12", expect=400, user=OWNER)
+    call(api, "GET", "/v1/verifications?field=obligee&q=x", expect=400, user=OWNER)
+    reopened = call(api, "GET", f"/v1/verifications/{number}", expect=200, user=OWNER)
+    assert reopened["verified_at"] == verified["verified_at"]
+    call(api, "GET", f"/v1/verifications/{number}", expect=404, user="demo-pref")
     call(api, "GET", "/v1/verifications?limit=0", expect=400, user=OWNER)
     call(api, "GET", "/v1/verifications", expect=403, user=CONTRACTOR)
     call(api, "POST", "/v1/verifications", expect=400, user=OWNER, body={"contract_number": "12", "auth_key": "?"})
@@ -302,7 +310,8 @@ def test_owner_answers_match_the_document(api):
     assert locked["code"] == "verification_locked"
 
 
-MACHINE_OPERATIONS = {("POST", "/v1/verifications"), ("GET", "/v1/verifications")}
+MACHINE_OPERATIONS = {("POST", "/v1/verifications"), ("GET", "/v1/verifications"),
+                      ("GET", "/v1/verifications/{contract_number}")}
 USER_OF_ROLE = {"surety": SURETY, "contractor": CONTRACTOR, "obligee": OWNER}
 SAMPLE_PATH_VALUES = {"contract_number": "2070004426", "obligee_id": "sakaiminato", "contractor_id": "contractor-1",
                       "endpoint_id": "0" * 32, "delivery_id": "0" * 32, "client_id": "0" * 26}

@@ -104,7 +104,7 @@ def test_verified_list_marks_changes_and_cancellation(api):
 
 def _row(text: str, number: str) -> str:
     start = text.index(number)
-    following = [text.find(m, start + 10) for m in ("2070", "確認済みの保証証書を改めて")]
+    following = [text.find(m, start + 10) for m in ("2070", "まだ確認していない保証証書は")]
     return text[start:min(i for i in following if i > 0)]
 
 

@@ -147,8 +147,30 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class VerifiedState:
+    """A verified guarantee as it stands now, as the owner's 確認済み一覧 shows it: kept on the verification row by
+    every writer of the guarantee, in the writer's transaction (docs/ARCHITECTURE.md, the owner's 確認済み一覧)."""
+
+    version: int  # the latest version
+    recorded_changes: int  # changes recorded in place in it (注2, 注3)
+    status: GuaranteeStatus
+    guarantee_type: GuaranteeType
+    project_name: str
+    contractor_name: str
+    guarantee_amount: int
+    issued_on: date  # 証書発行日 of the latest version
+
+    @classmethod
+    def of(cls, latest: CertificateVersion) -> VerifiedState:
+        return cls(version=latest.version, recorded_changes=len(latest.recorded_changes), status=latest.status,
+                   guarantee_type=latest.guarantee_type, project_name=latest.terms.project_name,
+                   contractor_name=latest.contractor_name, guarantee_amount=latest.terms.guarantee_amount,
+                   issued_on=latest.issued_on)
+
+
+@dataclass(frozen=True)
 class VerificationEntry:
-    """What an owner verified (D-Sure)."""
+    """What an owner verified (D-Sure), and the guarantee as it stands now."""
 
     obligee_id: str
     contract_number: str
@@ -156,6 +178,15 @@ class VerificationEntry:
     verified_at: datetime
     verified_by: str
     verified_recorded_changes: int = 0  # changes recorded in place in that version when it was verified
+    state: VerifiedState | None = None  # None only on a row written before the list kept it (until the backfill)
+
+    @property
+    def changed_since_verified(self) -> bool:
+        """確認後に変更あり: a new version, or a change recorded since in the version verified (a moved period, 注2)."""
+        now = self.state
+        assert now is not None
+        return now.version > self.verified_version or (
+            now.version == self.verified_version and now.recorded_changes > self.verified_recorded_changes)
 
 
 @dataclass(frozen=True)

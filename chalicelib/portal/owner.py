@@ -70,16 +70,50 @@ def _by_field(errors: list[tuple[str, str]]) -> dict[str, str]:
 @bp.route("/verifications", methods=["GET"])
 @page(bp, "obligee")
 def verifications(call: PortalCall) -> Response:
+    """確認済み一覧: 100 rows a page, newest 確認日時 first, searched as GET /v1/verifications is; each row opens its
+    certificate again."""
+    from urllib.parse import urlencode
+
+    from chalicelib.domain.lookups import VERIFIED_FIELD_NAMES_JA, VerifiedField
+    from chalicelib.domain.validation import ValidationFailed
     from chalicelib.services.verification import list_verified
 
     assert call.principal is not None
-    params: dict[str, Any] = {"limit": str(MAX_LIMIT)}
+    field = call.params.get("field") or VerifiedField.ALL.value
+    if field not in set(VerifiedField):
+        field = VerifiedField.ALL.value
+    search = {"field": field, "q": (call.params.get("q") or "")[:MAX_TYPED_FIELD]}
+    params: dict[str, Any] = {"limit": str(MAX_LIMIT), **search}
     cursor = call.params.get("cursor")
     if cursor:
         params["cursor"] = cursor
-    result = list_verified(call.principal, params)
-    return call.page("owner/verifications.html", items=result["items"], next_cursor=result.get("next_cursor"),
-                     paged=bool(cursor))
+    status, field_errors = 200, {}
+    result: dict[str, Any] = {"items": [], "next_cursor": None}
+    try:
+        result = list_verified(call.principal, params)
+    except ValidationFailed as exc:  # a search the rules refuse is shown on the search field
+        status, field_errors = 400, {e.field: e.message for e in exc.errors}
+    kept = {k: v for k, v in search.items() if v and not (k == "field" and v == VerifiedField.ALL.value)}
+    next_cursor = result.get("next_cursor")
+    return call.page("owner/verifications.html", status=status, items=result["items"], search=search,
+                     search_fields=[(f.value, name) for f, name in VERIFIED_FIELD_NAMES_JA.items()],
+                     field_errors=field_errors, paged=bool(cursor), searched=bool(kept),
+                     first_link="/verifications" + (f"?{urlencode(kept)}" if kept else ""),
+                     next_link=f"/verifications?{urlencode({**kept, 'cursor': next_cursor})}" if next_cursor else None)
+
+
+@bp.route("/verifications/{contract_number}", methods=["GET"])
+@page(bp, "obligee")
+def verification_reopened(call: PortalCall, contract_number: str) -> Response:
+    """A row of 確認済み一覧 opened again: the certificate as it stands, without typing the key again (audited)."""
+    from chalicelib.http import contract_number_param
+    from chalicelib.portal.certificate_screen import certificate_screen
+    from chalicelib.services.verification import reopen
+
+    assert call.principal is not None
+    verified = reopen(call.principal, contract_number_param(contract_number), call.request_id)
+    return call.page("owner/result.html", **certificate_screen(verified.versions), pdf_url=verified.pdf_url,
+                     verified_at=verified.verified_at, reopened=True)
 
 
 @bp.route("/check", methods=["GET"])

@@ -8,6 +8,7 @@ the revision they read, so of concurrent changes of the same version one wins an
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,7 +19,14 @@ from chalicelib.domain.limits import CANCEL_REASON_MAX
 from chalicelib.domain.outbox import WebhookEvent
 from chalicelib.domain.policy import check_owner_amount_rule
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import CertificateVersion, Contractor, GuaranteeStatus, Obligee, RecordedChange
+from chalicelib.domain.records import (
+    CertificateVersion,
+    Contractor,
+    GuaranteeStatus,
+    Obligee,
+    RecordedChange,
+    VerificationEntry,
+)
 from chalicelib.domain.validation import BodyCheck, issue_body, required_text
 from chalicelib.domain.wareki import format_wareki_text
 from chalicelib.errors import Conflict, NotFound
@@ -47,17 +55,36 @@ def _latest_open(contract_number: str) -> CertificateVersion:
     return latest
 
 
-def _lost_race(contract_number: str) -> Conflict:
-    latest = guarantee_store.latest_version(contract_number)
-    assert latest is not None  # the race was lost to another change of this very guarantee
-    return _version_conflict("他の変更が先に登録されました。最新の内容を確認してから再度変更してください。",
-                             latest.version)
+class _VerifiedMeanwhile(Conflict):
+    """The owner verified the guarantee between the change's read of its verification row and the commit (the
+    change is conditioned on the row as read, docs/ARCHITECTURE.md, the owner's 確認済み一覧): the guarantee did not
+    change, so the change is tried once more, reading the row afresh."""
+
+
+_LOST_RACE = "他の変更が先に登録されました。最新の内容を確認してから再度変更してください。"
+
+
+def _lost_race(latest: CertificateVersion, concerned: _Concerned) -> Conflict:
+    if concerned.verification is None and verification_store.get(latest.obligee_id, latest.contract_number,
+                                                                  consistent_read=True) is not None:
+        return _VerifiedMeanwhile(_LOST_RACE, code="version_conflict", extra_body={"current_version": latest.version})
+    current = guarantee_store.latest_version(latest.contract_number)
+    assert current is not None  # the race was lost to another change of this very guarantee
+    return _version_conflict(_LOST_RACE, current.version)
+
+
+def _once_more_if_verified_meanwhile(perform: Callable[[], tuple[int, dict[str, Any]]]) -> tuple[int, dict[str, Any]]:
+    try:
+        return perform()
+    except _VerifiedMeanwhile:
+        return perform()  # a second verification within the same moment: a plain 409 this time
 
 
 def amend(principal: Principal, contract_number: str, body: dict[str, Any], idempotency_key: str | None,
           request_id: str) -> tuple[int, dict[str, Any]]:
     return run_once(principal, f"amend:{contract_number}", idempotency_key, body,
-                    lambda attempt: _amend(attempt, principal, contract_number, body, request_id))
+                    lambda attempt: _once_more_if_verified_meanwhile(
+                        lambda: _amend(attempt, principal, contract_number, body, request_id)))
 
 
 def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: dict[str, Any],
@@ -71,8 +98,9 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
     obligee = party_store.get_obligee(latest.obligee_id)
     if obligee is not None:
         check_owner_amount_rule(plan.state, obligee.ratio_rules)
-    # Whom the change is told of, read once for the emails and the webhooks (a change no one is told of reads none).
-    concerned = _Concerned.of(latest, obligee) if plan.issues_certificate or plan.tells_owner else None
+    # Whom the change is told of, read once for the emails, the webhooks and the owner's 確認済み一覧 (the contractor
+    # only when someone is told).
+    concerned = _Concerned.of(latest, obligee, with_contractor=plan.issues_certificate or plan.tells_owner)
 
     now = utc_now()
     changes = describe_changes(plan.changed)
@@ -83,13 +111,13 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
             new = _new_version(latest, plan, changes, principal)
             status, response = 201, {**certificate_content(new), "certificate_issued": True}
             detail["version"] = new.version
-            assert concerned is not None
             outcome = attempt.outcome(status, response, now, _amended_emails(new, changes, concerned),
                                       webhooks.owner_notices(new, WebhookEvent.AMENDED, {
                                           "version": new.version, "changes": changes,
                                       }, now, owner_verified=concerned.owner_verified))
             event = audit.event(contract_number, "amended", principal, request_id, detail=detail)
-            stored = guarantee_store.commit_new_version(latest, new, outcome, event)
+            stored = guarantee_store.commit_new_version(latest, new, outcome, event,
+                                                        verification=concerned.verification)
             documents.store_certificate_pdf_quietly(stored)
         else:
             status = 200
@@ -98,17 +126,17 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
                                    *latest.recorded_changes, RecordedChange(japan_today(), tuple(changes))))
             response = recorded_change(recorded, plan, changes)
             # The period and the works' end are what an owner relies on: told by email and by webhook.
-            emails = _recorded_emails(recorded, changes, concerned) if concerned is not None else []
+            emails = _recorded_emails(recorded, changes, concerned) if plan.tells_owner else []
             hooks = webhooks.owner_notices(recorded, WebhookEvent.TERMS_CHANGED, {
                 "version": recorded.version, "revision": recorded.revision, "changes": changes,
-            }, now, owner_verified=concerned.owner_verified) if concerned is not None else ()
+            }, now, owner_verified=concerned.owner_verified) if plan.tells_owner else ()
             outcome = attempt.outcome(status, response, now, emails, hooks)
             event = audit.event(contract_number, "change_recorded", principal, request_id, detail=detail)
-            guarantee_store.commit_in_place(latest, recorded, outcome, event)
+            guarantee_store.commit_in_place(latest, recorded, outcome, event, verification=concerned.verification)
             # The certificate prints the terms as they now stand (注2): its PDF is made for this state.
             documents.store_certificate_pdf_quietly(recorded)
     except guarantee_store.VersionConflict:
-        raise _lost_race(contract_number) from None
+        raise _lost_race(latest, concerned) from None
     outbox.hand_off(outcome.notices)
     logger.info("guarantee amended", extra=log_context(contract_number=contract_number, request_id=request_id,
                                                        certificate_issued=plan.issues_certificate))
@@ -134,17 +162,22 @@ def _new_version(latest: CertificateVersion, plan: AmendmentPlan, changes: list[
 
 @dataclass(frozen=True)
 class _Concerned:
-    """Whom a change of one guarantee is told of, each read once: its contractor, its owner, and whether the
-    owner verified the certificate (only then is the owner told, by email and by webhook)."""
+    """Whom a change of one guarantee is told of, each read once: its contractor, its owner, and the owner's
+    verification of the certificate (only then is the owner told, by email and by webhook; the change keeps its
+    row in 確認済み一覧 current)."""
 
     contractor: Contractor | None
     obligee: Obligee | None
-    owner_verified: bool
+    verification: VerificationEntry | None
+
+    @property
+    def owner_verified(self) -> bool:
+        return self.verification is not None
 
     @classmethod
-    def of(cls, item: CertificateVersion, obligee: Obligee | None) -> _Concerned:
-        return cls(party_store.get_contractor(item.contractor_id), obligee,
-                   verification_store.get(item.obligee_id, item.contract_number) is not None)
+    def of(cls, item: CertificateVersion, obligee: Obligee | None, *, with_contractor: bool = True) -> _Concerned:
+        return cls(party_store.get_contractor(item.contractor_id) if with_contractor else None, obligee,
+                   verification_store.get(item.obligee_id, item.contract_number))
 
     def addressees(self, item: CertificateVersion, *, contractor_only_if_electronic: bool
                    ) -> list[tuple[str, str, bool]]:
@@ -179,7 +212,8 @@ def _recorded_emails(recorded: CertificateVersion, changes: list[str], concerned
 def cancel(principal: Principal, contract_number: str, body: dict[str, Any], idempotency_key: str | None,
            request_id: str) -> tuple[int, dict[str, Any]]:
     return run_once(principal, f"cancel:{contract_number}", idempotency_key, body,
-                    lambda attempt: _cancel(attempt, principal, contract_number, body, request_id))
+                    lambda attempt: _once_more_if_verified_meanwhile(
+                        lambda: _cancel(attempt, principal, contract_number, body, request_id)))
 
 
 def _cancel_reason(body: dict[str, Any]) -> str:
@@ -213,8 +247,8 @@ def _cancel(attempt: Attempt, principal: Principal, contract_number: str, body: 
     event = audit.event(contract_number, "cancelled", principal, request_id,
                         detail={"version": latest.version, "reason": reason})
     try:
-        guarantee_store.commit_in_place(latest, cancelled, outcome, event)
+        guarantee_store.commit_in_place(latest, cancelled, outcome, event, verification=concerned.verification)
     except guarantee_store.VersionConflict:
-        raise _lost_race(contract_number) from None
+        raise _lost_race(latest, concerned) from None
     outbox.hand_off(outcome.notices)
     return 200, response

@@ -131,20 +131,24 @@ def verification(versions: list[CertificateVersion], verified_at: datetime, pdf_
     }
 
 
-def verified_item(entry: VerificationEntry, latest: CertificateVersion) -> dict[str, Any]:
-    """A row of 確認済み一覧: what the owner verified, and whether the guarantee changed since."""
+def verified_item(entry: VerificationEntry) -> dict[str, Any]:
+    """A row of 確認済み一覧: what the owner verified, the guarantee as it stands (the columns a clerk matches against
+    a 前払金請求書), and whether it changed since."""
+    state = entry.state
+    assert state is not None
     return {
         "contract_number": entry.contract_number,
-        "version": latest.version,
+        "version": state.version,
         "verified_version": entry.verified_version,
         "verified_at": utc_text(entry.verified_at),
-        # A new version, or a change recorded since in the version verified (a moved period, 注2).
-        "changed_since_verified": latest.version > entry.verified_version or (
-            latest.version == entry.verified_version
-            and len(latest.recorded_changes) > entry.verified_recorded_changes),
-        "status": latest.status.value,
-        "project_name": latest.terms.project_name,
-        "label": latest.guarantee_type.label,
+        "changed_since_verified": entry.changed_since_verified,
+        "status": state.status.value,
+        "project_name": state.project_name,
+        "label": state.guarantee_type.label,
+        "guarantee_type": state.guarantee_type.value,
+        "contractor_name": state.contractor_name,
+        "guarantee_amount": state.guarantee_amount,
+        "issued_on": state.issued_on.isoformat(),
     }
 
 

@@ -9,8 +9,9 @@ account by chalicelib.domain.policy.GUESSING_LIMITS (docs/ARCHITECTURE.md, guess
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +19,12 @@ from chalicelib.adapters import files, key_material
 from chalicelib.domain import validation
 from chalicelib.domain.auth_key import auth_key_matches
 from chalicelib.domain.clock import utc_now
+from chalicelib.domain.lookups import parse_verified_search
 from chalicelib.domain.policy import GUESSING_LIMITS
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.records import CertificateVersion, VerificationEntry
+from chalicelib.domain.records import AuthKeyState, CertificateVersion, VerificationEntry, VerifiedState
 from chalicelib.domain.validation import BodyCheck, typed_auth_key
-from chalicelib.errors import NotFound, TooManyRequests
+from chalicelib.errors import Conflict, NotFound, TooManyRequests
 from chalicelib.services import audit, documents, presenters
 from chalicelib.services.paging import PageRequest
 from chalicelib.store import auth_keys as auth_key_store
@@ -117,19 +119,8 @@ def verify_certificate(principal: Principal, body: Mapping[str, Any], request_id
     if key_record is not None and key_record.obligee_id == principal.org_id and auth_key_matches(
         key_material.auth_key_secret(key_record.secret_version), contract_number, typed_key, key_record.digest
     ):
-        versions = guarantee_store.get_versions(contract_number)
-        latest = versions[0]
-        verification = VerificationEntry(principal.org_id or "", contract_number, latest.version, now, principal.actor,
-                                         len(latest.recorded_changes))
-        event = audit.event(contract_number, "verification_succeeded", principal, request_id,
-                            detail={"version": latest.version})
-        refused = auth_key_store.record_success(key_record, principal.actor, verification, event, now)
-        if refused is auth_key_store.SuccessRefused.KEY_CHANGED:  # reissued meanwhile: the old key, not verified
-            raise NotFound(NOT_VERIFIED, code="verification_failed")
-        if refused is auth_key_store.SuccessRefused.ACCOUNT_LIMITED:
-            auth_key_store.release_claim(key_record)  # never judged: a right key must not count against it
-            raise _account_limited(principal, now)
-        pdf_object = documents.ensure_certificate_pdf(latest, trust_stored_flag=True)
+        versions = _record_success(principal, key_record, contract_number, now, request_id)
+        pdf_object = documents.ensure_certificate_pdf(versions[0], trust_stored_flag=True)
         return Verified(versions, now, files.presign(pdf_object))
 
     if key_record is None:
@@ -142,16 +133,75 @@ def verify_certificate(principal: Principal, body: Mapping[str, Any], request_id
     raise NotFound(NOT_VERIFIED, code="verification_failed")
 
 
+# Tries of a verification whose guarantee changes between the read of its latest version and the commit.
+_CHANGED_MEANWHILE_TRIES = 3
+
+
+def _record_success(principal: Principal, key_record: AuthKeyState, contract_number: str, now: datetime,
+                    request_id: str) -> list[CertificateVersion]:
+    """Record the verification of the key just judged right, with the latest version as it stands at the commit
+    (the owner's 確認済み一覧 must not miss a change made meanwhile): the versions recorded, newest first."""
+    for attempt in range(_CHANGED_MEANWHILE_TRIES):
+        versions = guarantee_store.get_versions(contract_number)
+        latest = versions[0]
+        verification = VerificationEntry(principal.org_id or "", contract_number, latest.version, now, principal.actor,
+                                         len(latest.recorded_changes))
+        event = audit.event(contract_number, "verification_succeeded", principal, request_id,
+                            detail={"version": latest.version})
+        refused = auth_key_store.record_success(key_record, principal.actor, verification, latest, event, now)
+        if refused is None:
+            return versions
+        if refused is auth_key_store.SuccessRefused.KEY_CHANGED:  # reissued meanwhile: the old key, not verified
+            raise NotFound(NOT_VERIFIED, code="verification_failed")
+        if refused is auth_key_store.SuccessRefused.ACCOUNT_LIMITED:
+            auth_key_store.release_claim(key_record)  # never judged: a right key must not count against it
+            raise _account_limited(principal, now)
+        time.sleep(0.02 * 2**attempt)  # the guarantee changed meanwhile: read it again
+    auth_key_store.release_claim(key_record)
+    raise Conflict("確認と同時に保証の変更が続けて登録されました。もう一度確認してください。",
+                   code="verification_conflict")
+
+
 def list_verified(principal: Principal, params: Mapping[str, str]) -> dict[str, Any]:
-    """What this owner verified, with whether the guarantee changed since."""
+    """What this owner verified, newest 確認日時 first, with the guarantee as it stands (受注者, 保証金額, 証書発行日,
+    状態) and whether it changed since; searched by 保証契約番号, 工事名 or 受注者 (docs/ARCHITECTURE.md, the owner's
+    確認済み一覧)."""
     obligee_id = principal.org_id or ""
-    page = PageRequest.from_params(params, {"c": obligee_id, "f": "verifications"})
-    found, has_more = verification_store.of_owner(obligee_id, page.limit, page.after["sort"] if page.after else None)
-    items = []
-    for entry in found:
-        latest = guarantee_store.latest_version(entry.contract_number)
-        if latest is None:  # guarantees are never deleted; a verification outlives nothing
-            continue
-        items.append(presenters.verified_item(entry, latest))
+    search = parse_verified_search(params)
+    scope = {"c": obligee_id, "f": "verifications", "o": "verified_at", **(search.scope() if search else {})}
+    page = PageRequest.from_params(params, scope)
+    found, has_more = verification_store.of_owner(obligee_id, page.limit, page.after["sort"] if page.after else None,
+                                                  search)
+    items = [presenters.verified_item(entry) for entry in map(_with_state, found)]
     return {"items": items,
-            "next_cursor": page.next_cursor(found, has_more, lambda e: {"sort": e.contract_number})}
+            "next_cursor": page.next_cursor(found, has_more, lambda e: {"sort": verification_store.list_position(e)})}
+
+
+def _with_state(entry: VerificationEntry) -> VerificationEntry:
+    """A row written before the list kept the guarantee's state gets it from the latest version (until the
+    backfill has run: scripts/backfill_registry.py)."""
+    if entry.state is not None:
+        return entry
+    latest = guarantee_store.latest_version(entry.contract_number)
+    assert latest is not None  # guarantees are never deleted; a verification outlives nothing
+    return replace(entry, state=VerifiedState.of(latest))
+
+
+def reopen(principal: Principal, contract_number: str, request_id: str) -> Verified:
+    """A certificate this owner verified, shown again from its 確認済み一覧 (the key was proved then; the latest
+    version as it stands now), audited like a verification. Anything the owner did not verify is the one 404 of
+    a failed verification, whoever asks."""
+    entry = verification_store.get(principal.org_id or "", contract_number)
+    if entry is None:
+        raise NotFound(NOT_VERIFIED, code="verification_failed")
+    versions = guarantee_store.get_versions(contract_number)
+    audit.record(contract_number, "verification_reopened", principal, request_id,
+                 detail={"version": versions[0].version, "verified_version": entry.verified_version})
+    pdf_object = documents.ensure_certificate_pdf(versions[0], trust_stored_flag=True)
+    return Verified(versions, entry.verified_at, files.presign(pdf_object))
+
+
+def reopen_verified(principal: Principal, contract_number: str, request_id: str) -> dict[str, Any]:
+    """GET /v1/verifications/{contract_number}: the answer of a verification, for a certificate already verified."""
+    verified = reopen(principal, contract_number, request_id)
+    return presenters.verification(verified.versions, verified.verified_at, verified.pdf_url)

@@ -19,7 +19,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.policy import GUESSING_LIMITS
-from chalicelib.domain.records import AuditEntry, AuthKeyState, Notice, VerificationEntry
+from chalicelib.domain.records import AuditEntry, AuthKeyState, CertificateVersion, Notice, VerificationEntry
 from chalicelib.store import audit, outbox, throttle, verifications
 from chalicelib.store.connection import condition_failed, get_or_none, raw_client, transact, update_if
 from chalicelib.store.models import AuthKey
@@ -149,20 +149,22 @@ def _update_in(tx: TransactWrite, key: AuthKeyState, actions: list[Action]) -> N
 
 class SuccessRefused(StrEnum):
     ACCOUNT_LIMITED = "account_limited"  # the account reached its hourly limit meanwhile
+    GUARANTEE_CHANGED = "guarantee_changed"  # the guarantee changed since its latest version was read
     KEY_CHANGED = "key_changed"  # the key was reissued meanwhile: the typed key is the old one
 
 
-def record_success(key: AuthKeyState, username: str, verification: VerificationEntry, event: AuditEntry,
-                   now: datetime) -> SuccessRefused | None:
-    """Undo the claimed failure, remember the verification and audit it; or, when a condition no longer holds,
-    write nothing and say which (the position of a failed condition is not reliable: pynamodb orders the
-    operations by kind, so the account's window is read again)."""
+def record_success(key: AuthKeyState, username: str, verification: VerificationEntry, latest: CertificateVersion,
+                   event: AuditEntry, now: datetime) -> SuccessRefused | None:
+    """Undo the claimed failure, remember the verification (with the list's columns from `latest`, while it is still
+    the latest version) and audit it; or, when a condition no longer holds, write nothing and say which (the
+    position of a failed condition is not reliable: pynamodb orders the operations by kind, so the account's
+    window and the version are read again)."""
     window, _ = throttle.account_window(username, now)
 
     def write(tx: TransactWrite) -> None:
         throttle.check_below_in(tx, window, LIMITS.account_failures_per_hour)
         _update_in(tx, key, [AuthKey.consecutive_failures.set(0), AuthKey.total_failures.add(-1)])
-        verifications.save_in(tx, verification)
+        verifications.save_in(tx, verification, latest)
         audit.save_in(tx, event)
 
     try:
@@ -172,6 +174,8 @@ def record_success(key: AuthKeyState, username: str, verification: VerificationE
             raise
         if throttle.failures(window) >= LIMITS.account_failures_per_hour:
             return SuccessRefused.ACCOUNT_LIMITED
+        if not verifications.still_latest(latest):
+            return SuccessRefused.GUARANTEE_CHANGED
         return SuccessRefused.KEY_CHANGED
     return None
 

@@ -24,9 +24,10 @@ from chalicelib.domain.records import (
     Outcome,
     RecordedChange,
     StatedTerms,
+    VerificationEntry,
 )
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
-from chalicelib.store import audit, auth_keys, idempotency
+from chalicelib.store import audit, auth_keys, idempotency, verifications
 from chalicelib.store.connection import condition_failed, page, raw_client, transact
 from chalicelib.store.models import Contractor, Counter, GuaranteeVersion
 
@@ -242,10 +243,11 @@ def _key_of(v: CertificateVersion) -> GuaranteeVersion:
 
 
 def commit_new_version(latest: CertificateVersion, new: CertificateVersion, outcome: Outcome,
-                       event: AuditEntry) -> CertificateVersion:
-    """Add version k+1 as the latest and take the list's marker off version k, unless k changed meanwhile.
-    Returns the new version as stored."""
+                       event: AuditEntry, *, verification: VerificationEntry | None) -> CertificateVersion:
+    """Add version k+1 as the latest and take the list's marker off version k, unless k changed meanwhile; the
+    owner's verification row as read (`verification`) shows the new version. Returns the new version as stored."""
     def write(tx: TransactWrite) -> None:
+        verifications.refresh_in(tx, verification, new)
         tx.save(_new_item(new, latest=True), condition=GuaranteeVersion.contract_number.does_not_exist())
         tx.update(
             _key_of(latest),
@@ -258,9 +260,10 @@ def commit_new_version(latest: CertificateVersion, new: CertificateVersion, outc
 
 
 def commit_in_place(latest: CertificateVersion, changed: CertificateVersion, outcome: Outcome,
-                    event: AuditEntry) -> None:
+                    event: AuditEntry, *, verification: VerificationEntry | None) -> None:
     """Change the latest version where no certificate is issued (a recorded change, a cancellation):
-    the terms and the cancellation fields of `changed` are written over `latest`, unless it changed meanwhile."""
+    the terms and the cancellation fields of `changed` are written over `latest`, unless it changed meanwhile;
+    the owner's verification row as read (`verification`) shows `changed`."""
     t = changed.terms
     actions: list[Action] = [
         GuaranteeVersion.contract_amount_total.set(t.contract_amount_total),
@@ -279,6 +282,7 @@ def commit_in_place(latest: CertificateVersion, changed: CertificateVersion, out
         actions.append(GuaranteeVersion.cancel_reason.set(changed.cancel_reason))
 
     def write(tx: TransactWrite) -> None:
+        verifications.refresh_in(tx, verification, changed)
         tx.update(_key_of(latest), actions=actions, condition=_is_latest_and_open())
 
     _commit_change(write, outcome, event)

@@ -191,8 +191,20 @@ class AuthKey(Model):
     updated_at = UTCDateTimeAttribute()
 
 
+class VerificationsByVerifiedAt(GlobalSecondaryIndex):
+    """An owner's 確認済み一覧, newest 確認日時 first: one Query a page (the rows carry every column)."""
+
+    class Meta:
+        index_name = "by-verified-at"
+        projection = AllProjection()
+
+    obligee_id = UnicodeAttribute(hash_key=True)
+    verified_sort = UnicodeAttribute(range_key=True)  # "{verified_at}#{contract_number}": unique, by time
+
+
 class Verification(Model):
-    """What an owner has verified (D-Sure), to list it and to tell it of later changes."""
+    """What an owner has verified (D-Sure), to list it and to tell it of later changes; with the guarantee as it
+    stands now, kept current by every writer of the guarantee in its transaction (store/verifications.py)."""
 
     class Meta(_Meta):
         table_name = "verifications"
@@ -203,6 +215,19 @@ class Verification(Model):
     verified_recorded_changes = NumberAttribute(default=0)  # changes recorded in that version by then (注2, 注3)
     verified_at = UTCDateTimeAttribute()
     verified_by = UnicodeAttribute()
+    # The list's columns (absent on rows from before the list kept them, until scripts/backfill_registry.py).
+    verified_sort = UnicodeAttribute(null=True)
+    latest_version = NumberAttribute(null=True)
+    latest_recorded_changes = NumberAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    guarantee_type = UnicodeAttribute(null=True)
+    project_name = UnicodeAttribute(null=True)
+    contractor_name = UnicodeAttribute(null=True)
+    guarantee_amount = NumberAttribute(null=True)
+    issued_on = DateAttribute(null=True)
+    search_project = UnicodeAttribute(null=True)  # folded (normalize_search_text) for the partial match
+    search_contractor = UnicodeAttribute(null=True)
+    by_verified_at = VerificationsByVerifiedAt()
 
 
 class Throttle(Model):
