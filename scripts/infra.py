@@ -53,8 +53,8 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "idempotency": ["dynamodb:GetItem", "dynamodb:PutItem"],
     "audit-events": ["dynamodb:PutItem", "dynamodb:Query"],
     "obligees": ["dynamodb:GetItem", "dynamodb:PutItem"],
-    # Registered and changed with one UpdateItem; the surety's console lists them (a small table), the only Scan.
-    "contractors": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Scan"],
+    # Registered and changed with one UpdateItem; the console finds them by id or in the name index (never a Scan).
+    "contractors": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"],
     "auth-keys": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
     # Written by a verification, kept current (or checked absent) by every change of the guarantee in its
     # transaction, listed through its index.

@@ -90,3 +90,39 @@ def test_tests_share_helpers_only_through_tests_support() -> None:
             offenders += [f"{path.relative_to(PROJECT_DIR)}: {name}" for name in names
                           if name.startswith("tests.") and not name.startswith("tests.support")]
     assert offenders == []
+
+
+# A DynamoDB Scan in any spelling the app could use: pynamodb's scans, a Model's count() without a key (a Scan of
+# the whole table), the client's scan and its paginator, the operation's name.
+_SCAN = re.compile(r"""\.(scan|parallel_scan|rate_limited_scan)\(|\.count\(\s*\)|get_paginator\(\s*["']scan["']"""
+                   r"""|[."']Scan["']""")
+
+
+def scans_in(text: str) -> list[int]:
+    """The lines (1-based) of `text` that would Scan a table."""
+    return [n for n, line in enumerate(text.splitlines(), 1) if _SCAN.search(line)]
+
+
+def test_the_app_never_scans_a_table() -> None:
+    """Every read of the app is a GetItem or a Query of a partition (docs/ARCHITECTURE.md, data): a Scan reads
+    the whole table whatever it returns. Maintenance scripts (scripts/backfill_registry.py) may Scan; chalicelib
+    may not, and the generated role grants no dynamodb:Scan (tests/test_infra.py)."""
+    offenders = [f"{p.relative_to(PROJECT_DIR)}:{n}" for p in _sources() for n in scans_in(p.read_text())]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("line", [
+    "models.Contractor.scan()", "Verification.scan(filter_condition=x)", "Model.parallel_scan(segment=1)",
+    "Verification.count()", "client.get_paginator('scan')", 'client.scan(TableName="t")',
+    'events.register("before-call.dynamodb.Scan", h)',
+])
+def test_the_scan_check_sees_a_scan(line: str) -> None:
+    assert scans_in(f"x = 1\n    {line}\n") == [2]
+
+
+@pytest.mark.parametrize("line", [
+    "from chalicelib.pdf import cms, scan", "found = scan.signatures(data)", "Verification.count(hash_key)",
+    "GuaranteeVersion.query(number, scan_index_forward=False)", "# never a Scan",
+])
+def test_the_scan_check_passes_what_is_no_scan(line: str) -> None:
+    assert scans_in(line) == []

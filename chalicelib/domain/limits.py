@@ -65,6 +65,7 @@ PORTAL_PER_PAGE = 20  # rows of 保証工事一覧 per page
 MAX_PAGE_NUMBER = 99_999  # ?page= beyond this is the first page
 MAX_TYPED_CONTRACT_NUMBER = 40  # characters of a 保証契約番号 taken from a link (full-width, hyphens and all)
 MAX_TYPED_FIELD = 100  # characters of a field typed into the verification form
+CONSOLE_CONTRACTORS_PER_PAGE = 50  # rows of the surety console's contractor list (a page of the name index)
 
 # --- an owner's integrations ----------------------------------------------------------------------------------
 MAX_WEBHOOK_ENDPOINTS = 5  # live webhook endpoints per owner

@@ -4,12 +4,13 @@ surety console's contractor lookup (by id or by the beginning of the name). Whic
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from chalicelib.domain.limits import CONTRACT_NUMBER_DIGITS
-from chalicelib.domain.normalize import normalize_contract_number, normalize_search_text, normalize_typed
+from chalicelib.domain.normalize import normalize_contract_number, normalize_search_text
 from chalicelib.domain.records import VerificationEntry
 from chalicelib.domain.search import SEARCH_TEXT_MAX, company_name_key
 from chalicelib.domain.validation import FieldError, Invalid, ValidationFailed, is_identifier, optional_text
@@ -99,5 +100,5 @@ def parse_contractor_lookup(q: str) -> ContractorLookup | None:
     text = q.strip()[:SEARCH_TEXT_MAX]
     if not text:
         return None
-    typed_id = normalize_typed(text)
+    typed_id = unicodedata.normalize("NFKC", text)  # full-width letters and digits; ids keep their hyphens
     return ContractorLookup(typed_id if is_identifier(typed_id) else None, company_name_key(text))

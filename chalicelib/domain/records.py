@@ -114,6 +114,16 @@ class Contractor:
 
 
 @dataclass(frozen=True)
+class ContractorEntry:
+    """A contractor as the console's list shows it (the registry's name index holds no more)."""
+
+    contractor_id: str
+    name: str
+    address: str
+    certificate_count: int
+
+
+@dataclass(frozen=True)
 class AuthKeyState:
     """The 認証キー of an electronic guarantee as kept: a keyed digest, the KMS ciphertext, the counters."""
 

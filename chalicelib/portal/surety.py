@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib.domain.limits import MAX_LIMIT
+from chalicelib.domain.limits import CONSOLE_CONTRACTORS_PER_PAGE, MAX_LIMIT, MAX_TYPED_FIELD
 from chalicelib.http import Blueprint, contract_number_param
 from chalicelib.portal.contractor import certificate_list
 from chalicelib.portal.pages import PortalCall, page
@@ -23,6 +23,7 @@ EVENT_NAMES = {
     "verification_succeeded": "確認成功",
     "verification_failed": "確認失敗",
     "verification_locked": "確認停止中の試行",
+    "verification_reopened": "確認済み証書の再表示",
 }
 RESULT_NAMES = {"ok": "成功", "failed": "失敗", "locked": "停止中", "disabled": "無効"}
 ROLE_NAMES = {"surety": "保証会社", "contractor": "受注者", "obligee": "発注者"}
@@ -31,11 +32,18 @@ ROLE_NAMES = {"surety": "保証会社", "contractor": "受注者", "obligee": "�
 @bp.route("/console", methods=["GET"])
 @page(bp, "surety")
 def console(call: PortalCall) -> Response:
-    from chalicelib.services.parties import list_contractors
+    """保証契約者の検索: by id, or by the beginning of the name (法人格 aside), a page at a time in name order."""
+    from urllib.parse import urlencode
 
-    q = (call.params.get("q") or "").strip()
-    contractors = list_contractors(q)
-    return call.page("surety/console.html", contractors=contractors, q=q)
+    from chalicelib.services.parties import find_contractors
+
+    q = (call.params.get("q") or "").strip()[:MAX_TYPED_FIELD]
+    found = find_contractors(q, call.params, CONSOLE_CONTRACTORS_PER_PAGE)
+    cursor = found["next_cursor"]
+    return call.page("surety/console.html", contractors=found["items"], q=q, paged=bool(call.params.get("cursor")),
+                     first_link="/console" + (f"?{urlencode({'q': q})}" if q else ""),
+                     next_link=f"/console?{urlencode({'q': q, 'cursor': cursor} if q else {'cursor': cursor})}"
+                     if cursor else None)
 
 
 @bp.route("/console/contractors/{contractor_id}", methods=["GET"])

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.config import get_settings
-from chalicelib.domain.normalize import normalize_search_text
+from chalicelib.domain.lookups import parse_contractor_lookup
 from chalicelib.domain.parties import parse_contractor, parse_obligee, parse_registry_id
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.errors import NotFound
 from chalicelib.services import audit, presenters
+from chalicelib.services.paging import PageRequest
 from chalicelib.store import parties as party_store
 
 
@@ -37,12 +38,24 @@ def register_contractor(raw_id: str, body: dict[str, Any]) -> tuple[dict[str, An
     return presenters.contractor(contractor), created
 
 
-def list_contractors(q: str = "") -> list[dict[str, Any]]:
-    """Contractors with their number of certificates (the surety's console), by id; with `q`, those whose id
-    or name contains it (normalised as every search of the service is)."""
-    needle = normalize_search_text(q)
-    return [presenters.contractor(c, with_count=True) for c in party_store.list_contractors()
-            if needle in normalize_search_text(f"{c.contractor_id} {c.name}")]
+def find_contractors(q: str, params: Mapping[str, str], per_page: int) -> dict[str, Any]:
+    """The console's contractor lookup (docs/ARCHITECTURE.md, the contractor lookup): a page of contractors in name
+    order whose name, without 法人格, begins with `q` (all of them for an empty `q`), after `params["cursor"]`; on
+    the first page, the contractor whose id `q` is comes first. `{"items", "next_cursor"}` (each with its number
+    of certificates)."""
+    lookup = parse_contractor_lookup(q)
+    page = PageRequest.from_params({"limit": str(per_page), "cursor": params.get("cursor") or ""},
+                                   {"f": "contractors", **(lookup.scope() if lookup else {})})
+    found, has_more = party_store.contractors_by_name(lookup.name_prefix if lookup else "", page.limit,
+                                                      page.after["sort"] if page.after else None)
+    items = [presenters.contractor_entry(c) for c in found]
+    if lookup is not None and lookup.contractor_id is not None and page.after is None:
+        by_id = party_store.get_contractor(lookup.contractor_id)
+        if by_id is not None:
+            items = [presenters.contractor(by_id, with_count=True)] + [
+                i for i in items if i["contractor_id"] != by_id.contractor_id]
+    return {"items": items,
+            "next_cursor": page.next_cursor(found, has_more, lambda c: {"sort": party_store.name_position(c)})}
 
 
 def contractor(contractor_id: str) -> dict[str, Any] | None:

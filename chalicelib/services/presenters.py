@@ -12,6 +12,7 @@ from chalicelib.domain.records import (
     AuditEntry,
     CertificateVersion,
     Contractor,
+    ContractorEntry,
     MachineClientEntry,
     Notice,
     Obligee,
@@ -186,6 +187,12 @@ def contractor(item: Contractor, *, with_count: bool = False) -> dict[str, Any]:
     """A contractor as registered; with its number of certificates for the surety's console."""
     shown = {"contractor_id": item.contractor_id, "name": item.name, "address": item.address, "email": item.email}
     return {**shown, "certificate_count": item.certificate_count} if with_count else shown
+
+
+def contractor_entry(item: ContractorEntry) -> dict[str, Any]:
+    """A contractor as the console's lookup lists it."""
+    return {"contractor_id": item.contractor_id, "name": item.name, "address": item.address,
+            "certificate_count": item.certificate_count}
 
 
 def webhook_endpoint(endpoint: WebhookEndpoint) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.constants import STRING
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 
@@ -156,6 +156,21 @@ class Obligee(Model):
     updated_at = UTCDateTimeAttribute()
 
 
+CONTRACTOR_NAME_SHARD = "c"  # the one partition of `by-name`: 10,000 contractors are far from its limits
+
+
+class ContractorsByName(GlobalSecondaryIndex):
+    """Every contractor in the order of its name without 法人格, for the console's lookup by the beginning of a
+    name (docs/ARCHITECTURE.md, the contractor lookup). Projects what the console's list shows."""
+
+    class Meta:
+        index_name = "by-name"
+        projection = IncludeProjection(["name", "address", "certificate_count"])
+
+    name_shard = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)  # "{company_name_key(name)}#{contractor_id}": unique
+
+
 class Contractor(Model):
     """保証契約者 (contractor)."""
 
@@ -168,6 +183,11 @@ class Contractor(Model):
     email = UnicodeAttribute()
     certificate_count = NumberAttribute(default=0)  # kept in the issuing transaction: the list's total
     updated_at = UTCDateTimeAttribute()
+    # Written with every registration and rename (store/parties.save_contractor); absent on items from before
+    # the lookup until scripts/backfill_registry.py has run.
+    name_shard = UnicodeAttribute(null=True)
+    name_key = UnicodeAttribute(null=True)
+    by_name = ContractorsByName()
 
 
 class AuthKey(Model):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from chalicelib.domain.clock import utc_now
-from chalicelib.domain.records import Contractor, Obligee
+from chalicelib.domain.records import Contractor, ContractorEntry, Obligee
+from chalicelib.domain.search import company_name_key
 from chalicelib.domain.types import SubmissionMethod, WorkCategory
 from chalicelib.store import models
-from chalicelib.store.connection import get_or_none
+from chalicelib.store.connection import get_or_none, update_if
 
 
 def _obligee(item: models.Obligee) -> Obligee:
@@ -37,9 +41,30 @@ def get_contractor(contractor_id: str) -> Contractor | None:
     return None if item is None else _contractor(item)
 
 
-def list_contractors() -> list[Contractor]:
-    """Every registered contractor (the registry is small: a few hundred at most), by id."""
-    return sorted((_contractor(i) for i in models.Contractor.scan()), key=lambda c: c.contractor_id)
+def _name_key(name: str, contractor_id: str) -> str:
+    """A contractor's place in `by-name`: its name without 法人格 (folded), then its id (unique)."""
+    return f"{company_name_key(name)}#{contractor_id}"
+
+
+def contractors_by_name(prefix: str, limit: int, after: str | None) -> tuple[list[ContractorEntry], bool]:
+    """One page of contractors in name order whose name (without 法人格: company_name_key) begins with `prefix`
+    (every one for ""), after the previous page's last (its `name_position`), and whether more follow: one Query
+    of limit + 1 entries of `by-name`, never a Scan (docs/ARCHITECTURE.md, the contractor lookup)."""
+    start = None if after is None else {
+        "name_shard": {"S": models.CONTRACTOR_NAME_SHARD}, "name_key": {"S": after},
+        "contractor_id": {"S": after.rpartition("#")[2]},
+    }
+    items = list(models.Contractor.by_name.query(models.CONTRACTOR_NAME_SHARD,
+                                                   models.Contractor.name_key.startswith(prefix) if prefix else None,
+                                                   limit=limit + 1, page_size=limit + 1, last_evaluated_key=start))
+    entries = [ContractorEntry(i.contractor_id, i.name, i.address, int(i.certificate_count or 0))
+               for i in items[:limit]]
+    return entries, len(items) > limit
+
+
+def name_position(entry: ContractorEntry) -> str:
+    """Where a contractor stands in `by-name` (the cursor of contractors_by_name)."""
+    return _name_key(entry.name, entry.contractor_id)
 
 
 def save_obligee(obligee: Obligee) -> bool:
@@ -71,6 +96,31 @@ def save_contractor(contractor: Contractor) -> tuple[Contractor, bool]:
             models.Contractor.email.set(contractor.email),
             models.Contractor.updated_at.set(utc_now()),
             models.Contractor.certificate_count.set(models.Contractor.certificate_count | 0),
+            models.Contractor.name_shard.set(models.CONTRACTOR_NAME_SHARD),
+            models.Contractor.name_key.set(_name_key(contractor.name, contractor.contractor_id)),
         ]
     )
     return _contractor(item), created
+
+
+def names_needing_backfill(items: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Of raw contractor items (a Scan page's), (id, name) of those without their place in `by-name`."""
+    found = []
+    for raw in items:
+        item = models.Contractor.from_raw_data(raw)
+        if item.name_shard != models.CONTRACTOR_NAME_SHARD or item.name_key != _name_key(item.name, item.contractor_id):
+            found.append((item.contractor_id, item.name))
+    return found
+
+
+def complete_name_key(contractor_id: str, name: str) -> bool:
+    """The backfill of a contractor registered before the lookup (scripts/backfill_registry.py): its place in
+    `by-name`, unless it was renamed since it was read (a rename writes the key itself) or has its place already.
+    Whether it was written."""
+    key = _name_key(name, contractor_id)
+    written = update_if(models.Contractor(contractor_id),
+                        [models.Contractor.name_shard.set(models.CONTRACTOR_NAME_SHARD),
+                         models.Contractor.name_key.set(key)],
+                        (models.Contractor.name == name) & (
+                            models.Contractor.name_key.does_not_exist() | (models.Contractor.name_key != key)))
+    return written is not None
