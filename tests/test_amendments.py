@@ -8,15 +8,10 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from unittest import mock
 
 import requests
-from botocore.client import BaseClient
-from botocore.exceptions import ClientError
 from pypdf import PdfReader
 
 from scripts.demo_data import CONTRACTORS, OBLIGEES
@@ -38,7 +33,7 @@ from tests.support.api import (
     verify,
 )
 from tests.support.clock import frozen
-from tests.support.stored import atomic_dynamodb, bucket, dynamodb_calls, pdf_text, s3_client
+from tests.support.stored import atomic_dynamodb, bucket, dynamodb_calls, dynamodb_fault, pdf_text, s3_client
 from tests.support.world import mails_about, recipients, sent_emails
 
 PROJECT = "境港市道 渡町線 道路改良工事"
@@ -380,29 +375,6 @@ def test_concurrent_amendments_of_one_version_one_wins(api):
     latest = read(api, number).json_body
     assert latest["guarantee_amount"] == body["guarantee_amount"] and latest["version"] == 2
     assert recipients(mails_about(number, AMENDED_SUBJECT)) == [CONTRACTOR_EMAIL]
-
-
-@contextmanager
-def dynamodb_fault(at: int, after: bool) -> Iterator[list[str]]:
-    """Fail the `at`-th DynamoDB call (0: none) and count the calls. `after`: the call takes effect and only
-    its answer is lost (a timeout after the write); otherwise it fails before reaching DynamoDB."""
-    original = BaseClient._make_api_call
-    calls: list[str] = []
-
-    def make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
-        if self.meta.service_model.service_name != "dynamodb":
-            return original(self, operation_name, api_params)
-        calls.append(operation_name)
-        fault = ClientError({"Error": {"Code": "InternalServerError", "Message": "injected fault"}}, operation_name)
-        if len(calls) == at and not after:
-            raise fault
-        result = original(self, operation_name, api_params)
-        if len(calls) == at:
-            raise fault
-        return result
-
-    with mock.patch.object(BaseClient, "_make_api_call", make_api_call):
-        yield calls
 
 
 def test_a_fault_at_any_dynamodb_call_leaves_the_old_or_the_new_state(api):

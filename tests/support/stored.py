@@ -13,6 +13,8 @@ from typing import Any
 from unittest import mock
 
 import requests
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 from pypdf import PdfReader
 
 
@@ -154,3 +156,26 @@ def dynamodb_calls() -> Iterator[DynamoCalls]:
             emitter.unregister("before-call.dynamodb", unique_id="test-dynamodb-before")
             emitter.unregister("before-parameter-build.dynamodb", unique_id="test-dynamodb-params")
             emitter.unregister("after-call.dynamodb.Query", unique_id="test-dynamodb-after")
+
+
+@contextmanager
+def dynamodb_fault(at: int, after: bool) -> Iterator[list[str]]:
+    """Fail the `at`-th DynamoDB call (0: none) and count the calls. `after`: the call takes effect and only
+    its answer is lost (a timeout after the write); otherwise it fails before reaching DynamoDB."""
+    original = BaseClient._make_api_call
+    calls: list[str] = []
+
+    def make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name != "dynamodb":
+            return original(self, operation_name, api_params)
+        calls.append(operation_name)
+        fault = ClientError({"Error": {"Code": "InternalServerError", "Message": "injected fault"}}, operation_name)
+        if len(calls) == at and not after:
+            raise fault
+        result = original(self, operation_name, api_params)
+        if len(calls) == at:
+            raise fault
+        return result
+
+    with mock.patch.object(BaseClient, "_make_api_call", make_api_call):
+        yield calls
