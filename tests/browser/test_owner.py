@@ -60,9 +60,23 @@ def test_owner_verifies_with_the_key_the_contractor_sees(runner, new_page, a11y,
 
     page.goto("/verifications")
     assert page.get_by_role("heading", name=re.compile("確認済み一覧")).count() >= 1
-    assert page.get_by_role("row", name=re.compile(number)).count() == 1
+    row = page.get_by_role("row", name=re.compile(number))
+    assert row.count() == 1 and "株式会社○○建設" in row.inner_text()
     a11y.check(page, "確認済み一覧")
     screenshot(page, "verifications")
+
+    # Searched by 工事名, then opened again from its row without typing the key.
+    page.get_by_role("radio", name="工事名", exact=True).check()
+    page.get_by_label("検索語").fill("第2工区")  # runner.issued[1] is 第2工区
+    page.get_by_role("button", name="検索", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("row", name=re.compile(number)).count() == 1
+    page.get_by_role("link", name=number, exact=True).click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/verifications/{number}"), page.url
+    main = page.locator("main").inner_text()
+    assert "確認済みの保証証書です" in main and number in main and "確認日時" in main, main
+    a11y.check(page, "確認済み一覧から開いた保証証書")
     a11y.assert_clean()
 
 

@@ -15,6 +15,11 @@ def test_console_contractor_list_certificate(runner, new_page, a11y, screenshot)
     login(page, "demo-surety")
     page.goto("/console")
     a11y.check(page, "コンソール")
+    page.get_by_label(re.compile("保証契約者名")).fill("㈱○○")  # the beginning of the name, 法人格 as typed
+    page.get_by_role("button", name="検索", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name=re.compile("株式会社△△工業")).count() == 0
+    a11y.check(page, "コンソール: 保証契約者の検索結果")
     page.get_by_role("link", name=re.compile("株式会社○○建設")).first.click()
     assert "/console/contractors/contractor-1" in page.url, page.url
     a11y.check(page, "コンソール: 受注者の保証工事一覧")
