@@ -624,6 +624,259 @@ def bench_portal(args: argparse.Namespace) -> list[str]:
         f"(goal <= 40 KB: {_verdict(html_bytes + css_bytes <= PORTAL_BYTES_GOAL)}); <script> elements: {scripts_found}",
     ]
 
+# --- the owner's 確認済み一覧 and the console's contractor lookup at scale (issue 20) ------------------------
+
+SCALE_CONTRACTORS = 10_000
+SCALE_OWNER_ROWS = (150, 1_000)  # verified rows of the two owners measured
+SCALE_OTHER_OWNERS, SCALE_OTHER_ROWS = 20, 100  # other owners' rows beside them
+OWNER_PAGE = 100
+OWNER_PAGE_CALLS_GOAL = 3
+CONSOLE_PAGE_READ_GOAL = 51  # the console's page of 50 + 1 (limits.CONSOLE_CONTRACTORS_PER_PAGE)
+_PLACES = ("山陰", "米子", "境港", "出雲", "松江", "鳥取", "倉吉", "大山", "安来", "浜田", "益田", "津山", "岡山",
+           "広島", "福山", "呉", "尾道", "三次", "庄原", "府中", "岩国", "下関", "宇部", "山口", "周南", "萩", "防府",
+           "徳山", "高松", "丸亀", "今治", "松山", "宇和島", "高知", "南国", "須崎", "四万十", "阿南", "鳴門", "徳島")
+_KINDS = ("建設", "工業", "土木", "組", "舗装", "電気工事", "設備", "工務店", "開発", "技研", "興業", "建工", "産業",
+          "道路", "基礎", "鉄工", "造園", "住建", "管工", "塗装", "水道", "防災", "測量", "設計", "重機")
+_FORMS = ("株式会社{}", "{}株式会社", "有限会社{}", "㈱{}", "{}(株)")
+_WORKS = ("道路改良", "舗装補修", "河川改修", "排水路整備", "橋梁補修", "学校改築")
+
+
+def _scale_contractor_name(i: int) -> str:
+    """Realistic names: 1,000 bases (place + trade) in 5 spellings of the 法人格, each base ten times."""
+    base = _PLACES[i % len(_PLACES)] + _KINDS[i // len(_PLACES) % len(_KINDS)]
+    return _FORMS[i // (len(_PLACES) * len(_KINDS)) % len(_FORMS)].format(base)
+
+
+def _scale_certificate(number: str, contractor: int, j: int) -> Any:
+    """The latest version a verification row is written from (the store's own mapping makes the row)."""
+    from chalicelib.domain.clock import utc_now
+    from chalicelib.domain.records import CertificateVersion, StatedTerms
+    from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
+
+    issued = date(2025, 4, 1) + timedelta(days=j % 600)
+    terms = StatedTerms(project_name=f"{_PLACES[j % len(_PLACES)]}地区 {_WORKS[j % len(_WORKS)]}工事 第{j}工区",
+                        completion_date=issued + timedelta(days=300), guarantee_period_end=issued + timedelta(days=300),
+                        contract_amount_total=100_000_000 + j * 1000, contract_amount_covered=100_000_000 + j * 1000,
+                        guarantee_amount=40_000_000 + j * 1000, deposit_bank="山陰銀行 境港支店")
+    return CertificateVersion(
+        contract_number=number, version=1 + j % 3, guarantee_type=GuaranteeType.ADVANCE_PAYMENT,
+        delivery=Delivery.ELECTRONIC, work_category=WorkCategory.CONSTRUCTION,
+        contractor_id=f"bench-c-{contractor:05d}", obligee_id="bench",
+        contractor_name=_scale_contractor_name(contractor), contractor_address="境港市上道町3000番地",
+        obligee_name="境港市長", contract_date=issued, terms=terms,
+        issued_on=issued, issued_at=utc_now(), issued_by="bench")
+
+
+def _populate_scale_owner() -> dict[str, int]:
+    """10,000 contractors (with their name keys) and the owners' verified rows, written directly by batch."""
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.clock import utc_now
+    from chalicelib.domain.records import VerificationEntry
+    from chalicelib.store import parties, verifications
+    from chalicelib.store.models import CONTRACTOR_NAME_SHARD, Contractor, Verification
+
+    with Contractor.batch_write() as batch:
+        for i in range(SCALE_CONTRACTORS):
+            name, contractor_id = _scale_contractor_name(i), f"bench-c-{i:05d}"
+            batch.save(Contractor(contractor_id, name=name, address=f"{_PLACES[i % len(_PLACES)]}市1番地",
+                                  email=f"c{i}@example.jp", certificate_count=i % 60, updated_at=utc_now(),
+                                  name_shard=CONTRACTOR_NAME_SHARD, name_key=parties.name_key(name, contractor_id)))
+    owners = {f"bench-owner-{rows}": rows for rows in SCALE_OWNER_ROWS}
+    owners.update({f"bench-other-{k:02d}": SCALE_OTHER_ROWS for k in range(SCALE_OTHER_OWNERS)})
+    start = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    serial = 0
+    with Verification.batch_write() as batch:
+        for owner, rows in owners.items():
+            for j in range(rows):
+                serial += 1
+                number = str(2083000000 + serial)
+                entry = VerificationEntry(owner, number, 1, start - timedelta(hours=j * 7 + serial % 5), "bench")
+                batch.save(verifications.row_item(entry, _scale_certificate(number, serial * 7 % SCALE_CONTRACTORS, j)))
+    return owners
+
+
+def _item_bytes(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB bills it: each attribute's name in UTF-8 and its value (numbers: about one byte
+    per two significant digits, plus one)."""
+    def value_bytes(value: dict[str, Any]) -> int:
+        ((kind, v),) = value.items()
+        if kind == "S":
+            return len(v.encode())
+        if kind == "N":
+            digits = v.lstrip("-").replace(".", "").strip("0") or "0"
+            return (len(digits) + 1) // 2 + 1
+        if kind in ("BOOL", "NULL"):
+            return 1
+        if kind == "L":
+            return 3 + sum(1 + value_bytes(x) for x in v)
+        if kind == "M":
+            return 3 + sum(len(k.encode()) + 1 + value_bytes(x) for k, x in v.items())
+        return len(json.dumps(v))  # sets and binary: not in these tables
+
+    return sum(len(name.encode()) + value_bytes(value) for name, value in item.items())
+
+
+class _Meter:
+    """DynamoDB calls as botocore sees them: operation, table, index, ScannedCount, and the bytes of what came back."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def before(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        body = json.loads(params.get("body") or b"{}")
+        self.calls.append({"op": model.name, "table": body.get("TableName", ""), "index": body.get("IndexName"),
+                           "consistent": bool(body.get("ConsistentRead"))})
+
+    def after(self, parsed: dict[str, Any], **_: Any) -> None:
+        call = self.calls[-1]
+        items = parsed.get("Items") or ([parsed["Item"]] if parsed.get("Item") else [])
+        call.update(scanned=parsed.get("ScannedCount", len(items)), count=parsed.get("Count", len(items)),
+                    bytes=[_item_bytes(i) for i in items])
+
+    def rru(self, evaluated: list[int] | None = None) -> float:
+        """Read units of the calls (eventually consistent unless asked): a Query rounds the bytes it evaluated up to
+        4 KB once per call, a GetItem its item. `evaluated`: the sizes of the entries a filtered Query evaluated
+        (what came back is only what passed its filter)."""
+        total = 0.0
+        for call in self.calls:
+            read = sum(evaluated) if evaluated is not None and call["op"] == "Query" else sum(call["bytes"])
+            units = max(1, -(-read // 4096))
+            total += units * (1.0 if call["consistent"] else 0.5)
+        return total
+
+    def summary(self, evaluated: list[int] | None = None) -> str:
+        ops = ", ".join(f"{c['op']} {c['table'].rsplit('-', 1)[-1]}{'/' + c['index'] if c['index'] else ''}"
+                        for c in self.calls)
+        scanned = sum(c["scanned"] for c in self.calls)
+        returned = sum(c["count"] for c in self.calls)
+        read = sum(evaluated) if evaluated is not None else sum(sum(c["bytes"]) for c in self.calls)
+        return (f"{len(self.calls)} call(s) [{ops}], items read {scanned} (returned {returned}), "
+                f"{read / 1024:.1f} KB, {self.rru(evaluated):.1f} RRU")
+
+
+def _partition_sizes(obligee_id: str) -> list[int]:
+    """The sizes of an owner's rows in `by-verified-at`, newest first (what a filtered read evaluates, in order)."""
+    from chalicelib.store.connection import raw_client
+    from chalicelib.store.models import Verification
+
+    sizes: list[int] = []
+    request: dict[str, Any] = {"TableName": Verification.Meta.table_name, "IndexName": "by-verified-at",
+                               "KeyConditionExpression": "obligee_id = :o", "ScanIndexForward": False,
+                               "ExpressionAttributeValues": {":o": {"S": obligee_id}}}
+    while True:
+        answer = raw_client().query(**request)
+        sizes += [_item_bytes(i) for i in answer["Items"]]
+        if "LastEvaluatedKey" not in answer:
+            return sizes
+        request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+def bench_scale_owner(args: argparse.Namespace) -> list[str]:
+    """The owner's 確認済み一覧 (a page of 100, its searches) and the console's contractor lookup among 10,000
+    contractors: calls, items read, read units from the bytes read, and warm latency (in-process, moto)."""
+    import moto  # noqa: F401 - first: moto's hook must be in botocore before the shared session exists
+
+    from chalicelib.adapters import aws
+
+    meter = _Meter()
+    botocore_session = aws.session()._session
+    botocore_session.register("before-call.dynamodb", meter.before, unique_id="bench-scale-owner-before")
+    botocore_session.register("after-call.dynamodb", meter.after, unique_id="bench-scale-owner-after")
+    lines: list[str] = []
+    try:
+        with emulated_account():
+            from chalicelib.domain.principal import Principal
+            from chalicelib.services.parties import find_contractors
+            from chalicelib.services.verification import list_verified
+            from chalicelib.store.models import Contractor, Verification
+
+            built = time.perf_counter()
+            owners = _populate_scale_owner()
+            lines.append(f"world: {SCALE_CONTRACTORS:,} contractors, {sum(owners.values()):,} verification rows of "
+                         f"{len(owners)} owners (built in {time.perf_counter() - built:.1f} s)")
+            sample = [_item_bytes(i.serialize()) for i in Verification.by_verified_at.query(
+                "bench-owner-150", limit=150)]
+            contractor_item = Contractor.get("bench-c-00042")
+            entry_keys = ("contractor_id", "name_shard", "name_key", "name", "address", "certificate_count")
+            entry = {k: v for k, v in contractor_item.serialize().items() if k in entry_keys}
+            lines.append(f"sizes: verification row {statistics.mean(sample):.0f} B mean ({min(sample)}-{max(sample)}); "
+                         f"contractor item {_item_bytes(contractor_item.serialize())} B, its by-name entry "
+                         f"{_item_bytes(entry)} B")
+
+            def measure(label: str, call: Callable[[], Any], check: Callable[[Any], bool],
+                        evaluated: Callable[[Any], list[int]] | None = None, goal: str = "") -> None:
+                for _ in range(3):
+                    answer = call()  # warm: clients, secret, first parse
+                if not check(answer):
+                    raise AssertionError(f"{label}: unexpected answer {str(answer)[:300]}")
+                meter.calls.clear()
+                answer = call()
+                summary = meter.summary(evaluated(meter.calls) if evaluated else None)
+                times, emulated = [], []
+                with emulator_clock() as spent:
+                    for _ in range(args.scale_repeats):
+                        spent.clear()
+                        start = time.perf_counter()
+                        call()
+                        times.append(time.perf_counter() - start)
+                        emulated.append(sum(spent))
+                latency, inside = statistics.median(times), statistics.median(emulated)
+                lines.append(f"{label}: {summary}; {latency * 1000:.1f} ms (inside moto {inside * 1000:.1f} ms, "
+                             f"app {(latency - inside) * 1000:.1f} ms){goal}")
+
+            for rows in SCALE_OWNER_ROWS:
+                owner = f"bench-owner-{rows}"
+                clerk = Principal(username=f"{owner}-clerk", role="obligee", org_id=owner)
+                sizes = _partition_sizes(owner)
+
+                def first_rows(calls: list[dict[str, Any]], sizes: list[int] = sizes) -> list[int]:
+                    return sizes[:sum(c["scanned"] for c in calls if c["op"] == "Query")]
+
+                def page(params: dict[str, str], clerk: Principal = clerk) -> Any:
+                    return list_verified(clerk, params)
+
+                meter.calls.clear()
+                page({"limit": str(OWNER_PAGE)})
+                calls = len(meter.calls)
+                measure(f"owner with {rows:>5,} rows, page of {OWNER_PAGE}",
+                        lambda page=page: page({"limit": str(OWNER_PAGE)}),
+                        lambda a: len(a["items"]) == OWNER_PAGE,
+                        goal=f" (goal <= {OWNER_PAGE_CALLS_GOAL} calls: {_verdict(calls <= OWNER_PAGE_CALLS_GOAL)})")
+                cursor = page({"limit": str(OWNER_PAGE)})["next_cursor"]
+                measure("  next page", lambda page=page, cursor=cursor: page({"limit": str(OWNER_PAGE),
+                                                                              "cursor": cursor}),
+                        lambda a, rows=rows: len(a["items"]) == min(OWNER_PAGE, rows - OWNER_PAGE))
+                number = page({"limit": "1"})["items"][0]["contract_number"]
+                measure("  search 保証契約番号", lambda page=page, number=number: page(
+                    {"field": "contract_number", "q": number}), lambda a: len(a["items"]) == 1)
+                for field, q in (("project_name", "道路改良"), ("project_name", "第7工区"),
+                                 ("project_name", "該当しない工事"), ("contractor", "山陰")):
+                    measure(f"  search {field}={q}", lambda page=page, field=field, q=q: page(
+                        {"field": field, "q": q, "limit": str(OWNER_PAGE)}), lambda a: True, evaluated=first_rows)
+
+            def lookup(q: str, cursor: str = "") -> Any:
+                return find_contractors(q, {"cursor": cursor} if cursor else {}, 50)
+
+            meter.calls.clear()
+            for q, label in (("", "whole registry, page 1"), ("bench-c-04242", "by id"), ("山陰", "by name 山陰"),
+                             ("山陰建設", "by name 山陰建設"), ("㈱山陰建設", "by name ㈱山陰建設"),
+                             ("株式会社出雲組", "by name 株式会社出雲組"), ("該当なし", "by name, no match")):
+                measure(f"console among {SCALE_CONTRACTORS:,}: {label}", lambda q=q: lookup(q),
+                        lambda a: isinstance(a["items"], list))
+                read = max((c["scanned"] for c in meter.calls if c["op"] == "Query"), default=0)
+                lines[-1] += f" (items read <= {CONSOLE_PAGE_READ_GOAL}: {_verdict(read <= CONSOLE_PAGE_READ_GOAL)})"
+            cursor = lookup("山陰")["next_cursor"]
+            measure("  its next page", lambda: lookup("山陰", cursor), lambda a: len(a["items"]) == 50)
+    finally:
+        botocore_session.unregister("before-call.dynamodb", unique_id="bench-scale-owner-before")
+        botocore_session.unregister("after-call.dynamodb", unique_id="bench-scale-owner-after")
+    lines.append("read units computed from the bytes read (eventually consistent: 0.5 per 4 KB per call); latency is "
+                 "moto's, whose Query walks the whole table")
+    lines.append("load average {:.2f} {:.2f} {:.2f} on {} CPUs".format(*os.getloadavg(), os.cpu_count()))
+    return lines
+
+
 # --- hostile PDFs (issue 18) ------------------------------------------------------------------------------
 
 HOSTILE_CAP_BYTES = 3 * 1024 * 1024 * 1024  # each case's process: a regression cannot take the machine
@@ -754,6 +1007,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
     "verification": bench_verification,
     "portal": bench_portal,
     "hostile-pdfs": bench_hostile_pdfs,
+    "scale-owner": bench_scale_owner,
 }
 
 
@@ -773,6 +1027,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdf-repeats", type=int, default=50, help="pdf: warm renders (median)")
     parser.add_argument("--verification-repeats", type=int, default=200,
                         help="verification: warm runs of each call (median)")
+    parser.add_argument("--scale-repeats", type=int, default=10,
+                        help="scale-owner: warm calls per figure (median; moto's Query of 10,000 items takes 0.5 s)")
     parser.add_argument("--sizes", type=_sizes, default=(100, 10_000), metavar="SMALL,LARGE",
                         help="listing: numbers of other contractors' certificates (default 100,10000)")
     parser.add_argument("--ref", default="", metavar="REV",

@@ -41,7 +41,7 @@ def get_contractor(contractor_id: str) -> Contractor | None:
     return None if item is None else _contractor(item)
 
 
-def _name_key(name: str, contractor_id: str) -> str:
+def name_key(name: str, contractor_id: str) -> str:
     """A contractor's place in `by-name`: its name without 法人格 (folded), then its id (unique)."""
     return f"{company_name_key(name)}#{contractor_id}"
 
@@ -64,7 +64,7 @@ def contractors_by_name(prefix: str, limit: int, after: str | None) -> tuple[lis
 
 def name_position(entry: ContractorEntry) -> str:
     """Where a contractor stands in `by-name` (the cursor of contractors_by_name)."""
-    return _name_key(entry.name, entry.contractor_id)
+    return name_key(entry.name, entry.contractor_id)
 
 
 def save_obligee(obligee: Obligee) -> bool:
@@ -97,7 +97,7 @@ def save_contractor(contractor: Contractor) -> tuple[Contractor, bool]:
             models.Contractor.updated_at.set(utc_now()),
             models.Contractor.certificate_count.set(models.Contractor.certificate_count | 0),
             models.Contractor.name_shard.set(models.CONTRACTOR_NAME_SHARD),
-            models.Contractor.name_key.set(_name_key(contractor.name, contractor.contractor_id)),
+            models.Contractor.name_key.set(name_key(contractor.name, contractor.contractor_id)),
         ]
     )
     return _contractor(item), created
@@ -108,7 +108,7 @@ def names_needing_backfill(items: Sequence[dict[str, Any]]) -> list[tuple[str, s
     found = []
     for raw in items:
         item = models.Contractor.from_raw_data(raw)
-        if item.name_shard != models.CONTRACTOR_NAME_SHARD or item.name_key != _name_key(item.name, item.contractor_id):
+        if item.name_shard != models.CONTRACTOR_NAME_SHARD or item.name_key != name_key(item.name, item.contractor_id):
             found.append((item.contractor_id, item.name))
     return found
 
@@ -117,7 +117,7 @@ def complete_name_key(contractor_id: str, name: str) -> bool:
     """The backfill of a contractor registered before the lookup (scripts/backfill_registry.py): its place in
     `by-name`, unless it was renamed since it was read (a rename writes the key itself) or has its place already.
     Whether it was written."""
-    key = _name_key(name, contractor_id)
+    key = name_key(name, contractor_id)
     written = update_if(models.Contractor(contractor_id),
                         [models.Contractor.name_shard.set(models.CONTRACTOR_NAME_SHARD),
                          models.Contractor.name_key.set(key)],

@@ -84,14 +84,19 @@ def _still_latest(latest: CertificateVersion) -> Condition:
     return GuaranteeVersion.latest_contractor_id.exists() & at_revision
 
 
+def row_item(entry: VerificationEntry, latest: CertificateVersion) -> Verification:
+    """The row of a verification, with the list's columns from the guarantee's latest version."""
+    return Verification(entry.obligee_id, entry.contract_number, verified_version=entry.verified_version,
+                        verified_at=entry.verified_at, verified_by=entry.verified_by,
+                        verified_recorded_changes=entry.verified_recorded_changes,
+                        verified_sort=_sort(entry.verified_at, entry.contract_number), **_state_values(latest))
+
+
 def save_in(tx: TransactWrite, entry: VerificationEntry, latest: CertificateVersion) -> None:
     """The owner's latest verification of the number (replaces an older one), written with the successful attempt,
     with the list's columns from `latest`, and only while `latest` is still the latest version at its revision."""
     tx.condition_check(GuaranteeVersion, latest.contract_number, latest.version, condition=_still_latest(latest))
-    tx.save(Verification(entry.obligee_id, entry.contract_number, verified_version=entry.verified_version,
-                         verified_at=entry.verified_at, verified_by=entry.verified_by,
-                         verified_recorded_changes=entry.verified_recorded_changes,
-                         verified_sort=_sort(entry.verified_at, entry.contract_number), **_state_values(latest)))
+    tx.save(row_item(entry, latest))
 
 
 def refresh_in(tx: TransactWrite, seen: VerificationEntry | None, changed: CertificateVersion) -> None:
