@@ -76,22 +76,26 @@ def test_surety_pages_a_named_contractor_only(api):
 
 
 def test_the_console_lists_every_contractor_with_its_count(api):
-    from chalicelib.services.parties import list_contractors
+    from chalicelib.services.parties import find_contractors
 
     _issue(api, 2)
     use_tables()
-    listed = {c["contractor_id"]: c for c in list_contractors()}
+    listed = {c["contractor_id"]: c for c in find_contractors("", {}, 50)["items"]}
     assert set(listed) == {"contractor-1", "contractor-2"}
     assert listed["contractor-1"]["certificate_count"] == 2 and listed["contractor-2"]["certificate_count"] == 0
     assert listed["contractor-1"]["name"] == "株式会社○○建設"
 
 
-def test_the_console_finds_a_contractor_by_part_of_its_name_or_id(api):
-    from chalicelib.services.parties import contractor, list_contractors
+def test_the_console_finds_a_contractor_by_the_beginning_of_its_name_or_its_id(api):
+    from chalicelib.services.parties import contractor, find_contractors
 
     use_tables()
-    assert [c["contractor_id"] for c in list_contractors("△△")] == ["contractor-2"]
-    assert [c["contractor_id"] for c in list_contractors("ＣＯＮＴＲＡＣＴＯＲ－1")] == ["contractor-1"]  # full width
-    assert list_contractors("存在しない") == []
+
+    def found(q: str) -> list[str]:
+        return [c["contractor_id"] for c in find_contractors(q, {}, 50)["items"]]
+
+    assert found("△△") == ["contractor-2"]
+    assert found("ｃｏｎｔｒａｃｔｏｒ－１") == ["contractor-1"]  # full width
+    assert found("存在しない") == []
     assert contractor("contractor-2")["name"] == "株式会社△△工業"
     assert contractor("nobody") is None

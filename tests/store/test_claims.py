@@ -4,7 +4,9 @@ at a 認証キー is counted before it is judged, so no more guesses are evaluat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 NOW = datetime(2024, 5, 10, 3, 0, tzinfo=UTC)
 NUMBER = "2070500001"
@@ -112,13 +114,29 @@ def test_a_released_claim_is_given_back_once(tables):
     assert (state.consecutive_failures, state.total_failures) == (0, 0)
 
 
+def _latest() -> Any:
+    """Version 1 of NUMBER, stored as the store stores an issued guarantee (revision 1)."""
+    from chalicelib.domain.records import CertificateVersion, StatedTerms
+    from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
+    from chalicelib.store import guarantees
+
+    day = NOW.date()
+    version = CertificateVersion(
+        NUMBER, 1, GuaranteeType.ADVANCE_PAYMENT, Delivery.ELECTRONIC, WorkCategory.CONSTRUCTION, "contractor-1",
+        "sakaiminato", "株式会社○○建設", "境港市1番地", "境港市長", day,
+        StatedTerms("工事", day, day, 100_000_000, 100_000_000, 40_000_000, "山陰銀行"), day, NOW, "demo-surety")
+    guarantees._new_item(version, latest=True).save()
+    return replace(version, revision=1)
+
+
 def test_a_success_is_refused_when_the_key_moved_on_or_the_account_is_at_its_limit(tables):
     from chalicelib.domain.policy import GUESSING_LIMITS
-    from chalicelib.domain.records import AuditEntry, VerificationEntry
+    from chalicelib.domain.records import AuditEntry, VerificationEntry, VerifiedState
     from chalicelib.store import auth_keys, throttle, verifications
     from chalicelib.store.auth_keys import SuccessRefused
 
     _key()
+    latest = _latest()
     verification = VerificationEntry("sakaiminato", NUMBER, 1, NOW, "demo-sakaiminato")
 
     def event() -> AuditEntry:
@@ -126,18 +144,26 @@ def test_a_success_is_refused_when_the_key_moved_on_or_the_account_is_at_its_lim
 
     claim = auth_keys.claim_attempt(NUMBER, NOW, "sakaiminato")
     stale = auth_keys.AuthKeyState(**{**claim.key.__dict__, "generation": claim.key.generation + 1})
-    assert auth_keys.record_success(stale, "demo-sakaiminato", verification, event(), NOW) is SuccessRefused.KEY_CHANGED
+    assert auth_keys.record_success(stale, "demo-sakaiminato", verification, latest, event(),
+                                    NOW) is SuccessRefused.KEY_CHANGED
     assert verifications.get("sakaiminato", NUMBER) is None
 
     for _ in range(GUESSING_LIMITS.account_failures_per_hour):
         throttle.count_failure("demo-sakaiminato", NOW)
-    limited = auth_keys.record_success(claim.key, "demo-sakaiminato", verification, event(), NOW)
+    limited = auth_keys.record_success(claim.key, "demo-sakaiminato", verification, latest, event(), NOW)
     assert limited is SuccessRefused.ACCOUNT_LIMITED
     assert verifications.get("sakaiminato", NUMBER) is None
 
-    # Another account is within its limit: the claimed failure is undone and the verification kept.
-    assert auth_keys.record_success(claim.key, "client:other", verification, event(), NOW) is None
-    assert verifications.get("sakaiminato", NUMBER) == verification
+    # The guarantee changed since its latest version was read (another revision): nothing is written.
+    moved = replace(latest, revision=2)
+    assert auth_keys.record_success(claim.key, "client:other", verification, moved, event(),
+                                    NOW) is SuccessRefused.GUARANTEE_CHANGED
+    assert verifications.get("sakaiminato", NUMBER) is None
+
+    # Another account is within its limit: the claimed failure is undone and the verification kept, with the
+    # guarantee's state for the list.
+    assert auth_keys.record_success(claim.key, "client:other", verification, latest, event(), NOW) is None
+    assert verifications.get("sakaiminato", NUMBER) == replace(verification, state=VerifiedState.of(latest))
     assert auth_keys.get_auth_key(NUMBER).total_failures == 0
 
 
