@@ -15,12 +15,14 @@ import time_machine
 from chalice.test import Client
 from moto import mock_aws
 
+from scripts import emulator
 from scripts.demo_data import CONTRACTORS, DEMO_PASSWORD, OBLIGEES, USERS
 from scripts.local_run import stage_environment
 
 STAGE = "local"
 # Every AWS call the app makes is checked against the stage's generated IAM policy (tests/aws_calls.py).
 pytest_plugins = ["tests.aws_calls"]
+emulator.install()  # moto as `make run` has it: transactions copy items, not tables (scripts/emulator.py)
 
 # The test world's clock starts here (and runs): its certificates (contracts of 2024-04-01, works until
 # 2025-03-31) are issued while their period runs and within a year of the contract, as a surety would
