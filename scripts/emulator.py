@@ -1,8 +1,8 @@
-"""The AWS emulator (moto 5.2.5) made to hold the local run's scale: three small patches, guarded by version.
+"""The AWS emulator (moto 5.2.5) made to hold the local run's scale: small patches, guarded by version.
 
 moto keeps `make run`'s whole account in one process. Three of its habits made that process grow with the square
 of the certificates issued (192 MB at the start, 432 MB after 200, 1.1 GB after 400) and each write slower than
-the one before, while the data itself grows by about 70 KB (mostly the PDF) per certificate:
+the one before, while the data itself grows by about 100 KB per certificate (70 KB of it the PDF):
 
 1. **TransactWriteItems copies whole tables.** `DynamoDBBackend.transact_write_items` deep-copies every table one
    of its operations names, before it starts, to put the copies back if the transaction is cancelled: each
@@ -26,12 +26,15 @@ the one before, while the data itself grows by about 70 KB (mostly the PDF) per 
    Under the patch the listing gets shallow copies without the bytes and untracked (name, version, dates, size,
    ETag: what the answer shows).
 
+And for the local run only (`keep_object_bytes_on_disk`), the S3 objects' bytes, which moto holds in memory, go
+to one temporary file.
+
 Installed by `make run`'s emulator (`scripts/local_run.start_emulator`), the tests' in-process mock
 (`tests/conftest.py`) and the benchmarks (`scripts/bench.py`); the service (`chalicelib`) never imports it.
 `EMULATOR_SHIMS=off` leaves moto as it is: the escape hatch, and the "before" of `python -m scripts.bench --only
-emulator`. Written against moto 5.2.5: on another version, or if a function relied on differs from the source
-read when this was written, nothing is patched and a RuntimeWarning says so (`make run` then works as moto does);
-`tests/test_emulator.py` fails, so that an upgrade re-reads moto before moving the check on.
+emulator`. Written against moto 5.2.5: on another version, or if code relied on differs from the source read when
+this was written (`RELIED_ON`), nothing is patched and a RuntimeWarning says so (`make run` then works as moto
+does); `tests/test_emulator.py` fails, so that an upgrade re-reads moto before moving the check on.
 docs/ARCHITECTURE.md, "The emulator at scale".
 """
 
@@ -58,7 +61,8 @@ RELIED_ON = {
     "moto.core.common_models:BaseModel.__new__": "08cf0ef20e88029a2eb91949492ce3281001a34b98143db186239962ad379eec",
     "moto.s3.models:S3Backend.list_object_versions":
         "268a5f62e83a572464f0dd13c2048e20e8b1ef39ea09aae8be0248b286dc71b4",
-    "moto.s3.models:FakeKey.dispose": "3e18a93bddaad7ba1b3a89b50092dbbda5c98226bd002870e78a57eb4e6ace61",
+    # the whole class: its buffer's uses (keep_object_bytes_on_disk) and dispose() (the listing's copies)
+    "moto.s3.models:FakeKey": "38cbad7c55b95b65c2b5f581e6e84948f4e0b4659d89a1e16334de055b26d986",
 }
 
 _WRITES = ("Put", "Update", "Delete")
@@ -161,7 +165,9 @@ def _check_moto() -> str:
         except (AttributeError, OSError, TypeError):
             return f"{name} is missing"
         if hashlib.sha256(source.encode()).hexdigest() != expected:
-            return f"{name} is not the function this module was written for"
+            return f"{name} is not the code this module was written for"
+    if inspect.getsource(importlib.import_module("moto.s3.models")).count("tempfile.") != 2:
+        return "moto.s3.models uses tempfile beyond FakeKey's buffer"
     return ""
 
 
@@ -329,3 +335,95 @@ def _patch_version_listing() -> Callable[[], None]:
         S3Backend.list_object_versions = original
 
     return undo
+
+
+# --- 4. the local run keeps S3 objects' bytes on disk -------------------------------------------------------------
+
+def keep_object_bytes_on_disk() -> bool:
+    """For the local run's emulator, after install(): moto keeps each S3 object version in a SpooledTemporaryFile,
+    in memory up to 16 MB, and the PDFs (about 70 KB a certificate) were most of what the emulator held. Their
+    bytes go to one temporary file instead (a temporary file per object would need an open file each). Not for
+    the tests' mock, whose objects are few and whose accounts come and go. True if object bytes now go to disk."""
+    if not _state.installed:
+        return False
+    from moto.s3 import models as s3_models
+
+    original = s3_models.tempfile
+
+    class ObjectBytesOnDisk:
+        SpooledTemporaryFile = _SpilledBytes  # what FakeKey makes its buffer with (its only use of tempfile)
+
+    s3_models.tempfile = ObjectBytesOnDisk
+
+    def undo() -> None:
+        s3_models.tempfile = original
+
+    _state.undo.append(undo)
+    return True
+
+
+class _SpilledBytes:
+    """One object version's bytes in the emulator's spill file: the part of a file FakeKey uses (seek, tell,
+    truncate, write, read, close). A write stores the whole new content at the file's end; space is not reused
+    (a local run's objects are written once, and the file goes when the process ends)."""
+
+    _spill: Any = None
+    _end = 0
+    _lock = threading.Lock()
+
+    def __init__(self, max_size: int = 0, *args: Any, **kwargs: Any) -> None:
+        self._offset = self._length = self._position = 0
+        self.closed = False
+
+    @classmethod
+    def _store(cls, data: bytes) -> int:
+        import tempfile
+
+        with cls._lock:
+            if cls._spill is None:
+                cls._spill = tempfile.TemporaryFile(prefix="emulator-s3-")
+            offset, cls._end = cls._end, cls._end + len(data)
+        written = 0
+        while written < len(data):
+            written += os.pwrite(cls._spill.fileno(), data[written:], offset + written)
+        return offset
+
+    def _check(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")  # as a closed SpooledTemporaryFile says
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._check()
+        self._position = (0, self._position, self._length)[whence] + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def truncate(self, size: int | None = None) -> int:
+        self._check()
+        self._length = min(self._length, self._position if size is None else size)
+        return self._length
+
+    def read(self, size: int = -1) -> bytes:
+        self._check()
+        left = max(0, self._length - self._position)
+        count = left if size is None or size < 0 else min(size, left)
+        data = os.pread(self._spill.fileno(), count, self._offset + self._position) if count else b""
+        self._position += len(data)
+        return data
+
+    def write(self, data: bytes) -> int:
+        self._check()
+        at = self._position
+        current = self._content() if self._length else b""  # FakeKey writes only into an emptied buffer
+        content = current[:at].ljust(at, b"\0") + bytes(data) + current[at + len(data):]
+        self._offset, self._length = self._store(content), len(content)
+        self._position = at + len(data)
+        return len(data)
+
+    def _content(self) -> bytes:
+        return os.pread(self._spill.fileno(), self._length, self._offset)
+
+    def close(self) -> None:
+        self.closed = True

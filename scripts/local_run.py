@@ -102,6 +102,7 @@ def start_emulator(port: int) -> Any:
     from scripts import emulator
 
     emulator.install()
+    emulator.keep_object_bytes_on_disk()
 
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()

@@ -268,7 +268,7 @@ def test_another_moto_is_refused_loudly_and_left_as_released(monkeypatch):
             name = "moto.dynamodb.models:DynamoDBBackend.transact_write_items"
             m.setattr(emulator, "MOTO_VERSION", "5.2.5")
             m.setitem(emulator.RELIED_ON, name, "0" * 64)
-            with pytest.warns(RuntimeWarning, match="transact_write_items is not the function"):
+            with pytest.warns(RuntimeWarning, match="transact_write_items is not the code"):
                 assert emulator.install() is False
             assert DynamoDBBackend.transact_write_items is released and not emulator.installed()
             m.setitem(emulator.RELIED_ON, name, emulator.RELIED_ON[name])
@@ -306,3 +306,43 @@ def test_a_cancelled_issue_leaves_every_table_as_it_was_and_its_retry_issues_onc
     assert api.issue(idempotency_key="second").json_body == retried.json_body
     assert Contractor.get("contractor-1").certificate_count == 2
     assert counted.whole_table_copies == whole_table_copies  # every transaction of the service is keyed exactly
+
+
+def test_the_local_run_keeps_object_bytes_on_disk_and_answers_the_same():
+    """make run's emulator keeps S3 objects' bytes in one temporary file (scripts/emulator.py): what S3 answers is
+    unchanged (bytes, ETags, versions, copies, deletes), and the bytes are no longer in the process's memory."""
+    import hashlib
+
+    from moto.s3.models import FakeKey
+
+    try:
+        assert emulator.keep_object_bytes_on_disk()
+        with mock_aws():
+            s3 = boto3.client("s3", region_name=REGION)
+            s3.create_bucket(Bucket="documents", CreateBucketConfiguration={"LocationConstraint": REGION})
+            s3.put_bucket_versioning(Bucket="documents", VersioningConfiguration={"Status": "Enabled"})
+            bodies = {f"certificates/{i}/v1.pdf": bytes([i]) * (40_000 + i) for i in range(20)}
+            for key, body in bodies.items():
+                s3.put_object(Bucket="documents", Key=key, Body=body)
+            first = s3.put_object(Bucket="documents", Key="certificates/0/v1.pdf", Body=b"%PDF-again")["VersionId"]
+            s3.copy_object(Bucket="documents", Key="copy.pdf", CopySource="documents/certificates/1/v1.pdf")
+            s3.delete_object(Bucket="documents", Key="certificates/2/v1.pdf")
+            for key, body in bodies.items():
+                if key in ("certificates/0/v1.pdf", "certificates/2/v1.pdf"):
+                    continue
+                answer = s3.get_object(Bucket="documents", Key=key)
+                assert answer["Body"].read() == body
+                assert answer["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'  # noqa: S324 - S3's ETag
+            assert s3.get_object(Bucket="documents", Key="certificates/0/v1.pdf", VersionId=first)["Body"].read() \
+                == b"%PDF-again"
+            assert s3.get_object(Bucket="documents", Key="copy.pdf")["Body"].read() == bodies["certificates/1/v1.pdf"]
+            versions = s3.list_object_versions(Bucket="documents", Prefix="certificates/0/")["Versions"]
+            assert len(versions) == 2
+            live = [k for k in FakeKey.instances_tracked if k.name.startswith("certificates/")]
+            assert live and all(type(k._value_buffer).__name__ == "_SpilledBytes" for k in live)
+    finally:
+        emulator.uninstall()  # back to what the tests run with: the patches, the bytes in memory
+        emulator.install()
+    from moto.s3 import models as s3_models
+
+    assert s3_models.tempfile.SpooledTemporaryFile.__module__ == "tempfile"
