@@ -367,7 +367,7 @@ class _SpilledBytes:
     truncate, write, read, close). A write stores the whole new content at the file's end; space is not reused
     (a local run's objects are written once, and the file goes when the process ends)."""
 
-    _spill: Any = None
+    _spill = -1  # the file's descriptor, once it is made
     _end = 0
     _lock = threading.Lock()
 
@@ -380,12 +380,13 @@ class _SpilledBytes:
         import tempfile
 
         with cls._lock:
-            if cls._spill is None:
-                cls._spill = tempfile.TemporaryFile(prefix="emulator-s3-")
+            if cls._spill < 0:
+                cls._spill, path = tempfile.mkstemp(prefix="emulator-s3-")
+                os.unlink(path)  # gone with the process; /proc/<pid>/fd still names it (make bench reads its size)
             offset, cls._end = cls._end, cls._end + len(data)
         written = 0
         while written < len(data):
-            written += os.pwrite(cls._spill.fileno(), data[written:], offset + written)
+            written += os.pwrite(cls._spill, data[written:], offset + written)
         return offset
 
     def _check(self) -> None:
@@ -409,7 +410,7 @@ class _SpilledBytes:
         self._check()
         left = max(0, self._length - self._position)
         count = left if size is None or size < 0 else min(size, left)
-        data = os.pread(self._spill.fileno(), count, self._offset + self._position) if count else b""
+        data = os.pread(self._spill, count, self._offset + self._position) if count else b""
         self._position += len(data)
         return data
 
@@ -423,7 +424,7 @@ class _SpilledBytes:
         return len(data)
 
     def _content(self) -> bytes:
-        return os.pread(self._spill.fileno(), self._length, self._offset)
+        return os.pread(self._spill, self._length, self._offset)
 
     def close(self) -> None:
         self.closed = True
