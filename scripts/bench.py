@@ -119,8 +119,10 @@ def emulated_account() -> Iterator[Any]:
     from chalicelib import caches
     from chalicelib.config import get_settings
     from chalicelib.services.tables import use_tables
+    from scripts import emulator
     from scripts.provision import provision
 
+    emulator.install()  # moto as `make run` has it (EMULATOR_SHIMS=off: as released)
     reset = caches.reset_all
 
     try:
@@ -624,13 +626,203 @@ def bench_portal(args: argparse.Namespace) -> list[str]:
         f"(goal <= 40 KB: {_verdict(html_bytes + css_bytes <= PORTAL_BYTES_GOAL)}); <script> elements: {scripts_found}",
     ]
 
+# --- the local run's emulator at scale ------------------------------------------------------------------------
+
+EMULATOR_MEMORY_GOAL_MB = 1024  # at the largest size measured
+EMULATOR_LATENCY_RATIO_GOAL = 1.25  # issue latency, largest size / smallest: flat
+EMULATOR_WINDOW = 200  # issues whose median is quoted at each size
+
+
+def _process_memory_mb(pid: int) -> tuple[float, float]:
+    """(resident, peak resident) MB of a process, from /proc."""
+    figures = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                figures[name] = int(value.split()[0]) / 1024
+    return figures["VmRSS"], figures["VmHWM"]
+
+
+def _process_cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _spilled_mb(pid: int) -> float:
+    """MB in the emulator's S3 spill file (scripts/emulator.keep_object_bytes_on_disk), 0 if it has none."""
+    total = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        path = f"/proc/{pid}/fd/{fd}"
+        try:
+            if "emulator-s3-" in os.readlink(path):
+                total += os.stat(path).st_size
+        except OSError:
+            continue
+    return total / 1024 / 1024
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+@contextmanager
+def local_run(shims: bool) -> Iterator[tuple[Any, str, Any]]:
+    """`make run`'s runner (python -m scripts.local_run) on free ports: its process, the API's URL and an HTTP
+    session straight to it (no proxy)."""
+    import socket
+    import tempfile
+
+    import requests
+
+    from scripts.local_run import stop_api
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "APP_"))}
+    env.update({"PORT": str(ports[0]), "LOCAL_AWS_PORT": str(ports[1]), "PYTHONUNBUFFERED": "1",
+                "APP_LOG_LEVEL": "WARNING", "EMULATOR_SHIMS": "on" if shims else "off"})
+    api = f"http://127.0.0.1:{ports[0]}"
+    with tempfile.TemporaryFile() as log, requests.Session() as http:
+        http.trust_env = False
+        process = subprocess.Popen([sys.executable, "-m", "scripts.local_run"], cwd=PROJECT_DIR, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise AssertionError(f"make run's runner did not start:\n{log.read().decode(errors='replace')}")
+                try:
+                    if http.get(f"{api}/v1/health", timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                time.sleep(0.5)
+            yield process, api, http
+        finally:
+            stop_api(process)  # SIGTERM: the runner stops its API and emulator as on Ctrl-C
+
+
+def _issue_body(i: int) -> dict[str, Any]:
+    """A 前払金保証 for 境港市, dated from today, with its own 工事名; the two demo contractors in turn."""
+    today = date.today()
+    return {
+        "guarantee_type": "advance_payment", "contractor_id": f"contractor-{1 + i % 2}", "obligee_id": "sakaiminato",
+        "work_category": "construction", "project_name": f"ベンチ道路改良工事 第{i}工区",
+        "contract_date": (today - timedelta(days=10)).isoformat(),
+        "completion_date": (today + timedelta(days=300)).isoformat(),
+        "contract_amount_total": 100_000_000, "guarantee_amount": 40_000_000,
+        "deposit_bank": "山陰銀行 境港支店", "delivery": "electronic",
+    }
+
+
+def _issue_into_local_run(shims: bool, sizes: list[int], limit_mb: float
+                          ) -> tuple[list[str], list[tuple[int, float, float]]]:
+    """Certificates issued one after another through the API of `make run` (chalice local, POST /v1/guarantees
+    as demo-surety), with the emulator's memory and the issue latency at each size. Returns the lines to print and
+    (size, emulator RSS MB, median issue seconds) per size reached."""
+    from scripts.demo_data import DEMO_PASSWORD
+
+    lines, rows = [], []
+    started = time.perf_counter()
+    with local_run(shims) as (process, api, http):
+        lines.append(f"  started: emulator RSS {_process_memory_mb(process.pid)[0]:6.0f} MB "
+                     "(moto's server after provisioning and the demo seed)")
+
+        def login() -> str:
+            answer = http.post(f"{api}/v1/auth/login", json={"username": "demo-surety", "password": DEMO_PASSWORD},
+                               timeout=30)
+            answer.raise_for_status()
+            return str(answer.json()["id_token"])
+
+        token = login()
+        times: list[float] = []
+        cpu_at: list[float] = []  # the emulator's CPU seconds before each issue
+        i = 0
+        for size in sizes:
+            previous = i
+            while i < size:
+                i += 1
+                if i % 1000 == 0:
+                    token = login()  # an ID token lasts an hour
+                cpu_at.append(_process_cpu_s(process.pid))
+                begin = time.perf_counter()
+                answer = http.post(f"{api}/v1/guarantees", json=_issue_body(i), timeout=120, headers={
+                    "Authorization": f"Bearer {token}", "Idempotency-Key": f"bench-emulator-{i}"})
+                times.append(time.perf_counter() - begin)
+                if answer.status_code != 201:
+                    raise AssertionError(f"issue {i} answered {answer.status_code}: {answer.text[:300]}")
+                if i % 100 == 0 and _process_memory_mb(process.pid)[0] > limit_mb:
+                    break
+            rss, peak = _process_memory_mb(process.pid)
+            start = max(previous, i - EMULATOR_WINDOW)
+            median = statistics.median(times[start:i])
+            cpu_ms = (_process_cpu_s(process.pid) - cpu_at[start]) / (i - start) * 1000
+            rows.append((i, rss, median))
+            on_disk = _spilled_mb(process.pid)
+            lines.append(
+                f"  N={i:>6}: emulator RSS {rss:6.0f} MB (peak {peak:6.0f}; S3 bytes on disk {on_disk:.0f} MB), "
+                f"issue {median * 1000:5.0f} ms (median of the last {i - start}), emulator CPU {cpu_ms:5.1f} ms "
+                f"per issue; at {time.perf_counter() - started:5.0f} s, load {os.getloadavg()[0]:.2f}")
+            if i < size or (rss > limit_mb and size != sizes[-1]):
+                lines.append(f"  stopped at N={i}: the emulator passed {limit_mb:,.0f} MB")
+                break
+        api_mb = sum(_process_memory_mb(child)[0] for child in _children(process.pid))
+        lines.append(f"  the API process beside it (chalice local): RSS {api_mb:.0f} MB")
+    return lines, rows
+
+
+def _emulator_figures(args: argparse.Namespace, sizes: list[int], before_sizes: list[int]) -> list[str]:
+    before, _ = _issue_into_local_run(False, before_sizes, args.emulator_limit_mb)
+    after, rows = _issue_into_local_run(True, sizes, float("inf"))
+    (first_n, _, first_s), (last_n, last_mb, last_s) = rows[0], rows[-1]
+    ratio = last_s / first_s
+    return [
+        f"before (EMULATOR_SHIMS=off: moto as released; stopped once past {args.emulator_limit_mb:,} MB):", *before,
+        "after (scripts/emulator.py):", *after,
+        f"after, N={last_n}: emulator RSS {last_mb:.0f} MB (goal <= {EMULATOR_MEMORY_GOAL_MB}: "
+        f"{_verdict(last_mb <= EMULATOR_MEMORY_GOAL_MB)}); issue latency N={last_n}/N={first_n}: {ratio:.2f} "
+        f"(goal <= {EMULATOR_LATENCY_RATIO_GOAL}: {_verdict(ratio <= EMULATOR_LATENCY_RATIO_GOAL)})",
+        "load average {:.2f} {:.2f} {:.2f} on {} CPUs (latency is wall time and moves with the load; memory and "
+        "CPU per issue much less)".format(*os.getloadavg(), os.cpu_count()),
+    ]
+
+
+def bench_emulator(args: argparse.Namespace) -> list[str]:
+    """make run's emulator (moto's server) while certificates are issued through the API: memory and issue latency,
+    moto as released against scripts/emulator.py (a few minutes; `emulator-scale` goes to 10,000)."""
+    return _emulator_figures(args, [200, 1000], [200, 400])
+
+
+def bench_emulator_scale(args: argparse.Namespace) -> list[str]:
+    """The same at 1,000, 5,000 and 10,000 certificates (not run by default: about 45 minutes on 2 shared cores)."""
+    return _emulator_figures(args, [1000, 5000, 10_000], [200, 400, 1000])
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
     "cold-start": bench_cold_start,
     "listing": bench_listing,
     "pdf": bench_pdf,
     "verification": bench_verification,
     "portal": bench_portal,
+    "emulator": bench_emulator,
+    "emulator-scale": bench_emulator_scale,
 }
+LONG_SECTIONS = {"emulator-scale"}  # run only when named (--only)
 
 
 def _sizes(text: str) -> tuple[int, int]:
@@ -651,11 +843,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="verification: warm runs of each call (median)")
     parser.add_argument("--sizes", type=_sizes, default=(100, 10_000), metavar="SMALL,LARGE",
                         help="listing: numbers of other contractors' certificates (default 100,10000)")
+    parser.add_argument("--emulator-limit-mb", type=int, default=2048, metavar="MB",
+                        help="emulator: stop the run of moto as released once its process is past this (default 2048)")
     args = parser.parse_args(argv)
     if args.list:
-        print("\n".join(SECTIONS))
+        print("\n".join(f"{name}{'  (only with --only)' if name in LONG_SECTIONS else ''}" for name in SECTIONS))
         return 0
-    wanted = [name for item in args.only for name in item.split(",") if name] or list(SECTIONS)
+    wanted = ([name for item in args.only for name in item.split(",") if name]
+              or [name for name in SECTIONS if name not in LONG_SECTIONS])
     unknown = [name for name in wanted if name not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
