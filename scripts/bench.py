@@ -838,7 +838,7 @@ def bench_emulator(args: argparse.Namespace) -> list[str]:
 
 
 def bench_emulator_scale(args: argparse.Namespace) -> list[str]:
-    """The same at 1,000, 5,000 and 10,000 certificates (not run by default: about 45 minutes on 2 shared cores)."""
+    """The same at 1,000, 5,000 and 10,000 certificates (not run by default: about 40 minutes on 2 shared cores)."""
     return _emulator_figures(args, [1000, 5000, 10_000], [200, 400, 1000])
 
 
