@@ -119,8 +119,10 @@ def emulated_account() -> Iterator[Any]:
     from chalicelib import caches
     from chalicelib.config import get_settings
     from chalicelib.services.tables import use_tables
+    from scripts import emulator
     from scripts.provision import provision
 
+    emulator.install()  # moto as `make run` has it (EMULATOR_SHIMS=off: as released)
     reset = caches.reset_all
 
     try:
@@ -999,6 +1001,221 @@ def bench_hostile_pdfs(args: argparse.Namespace) -> list[str]:
     lines.append("load average {:.2f} {:.2f} {:.2f} on {} CPUs".format(*os.getloadavg(), os.cpu_count()))
     return lines
 
+# --- the local run's emulator at scale ------------------------------------------------------------------------
+
+EMULATOR_MEMORY_GOAL_MB = 1024  # at the largest size measured
+EMULATOR_LATENCY_RATIO_GOAL = 1.25  # issue latency at the largest size / a fresh emulator's, same load: flat
+EMULATOR_WINDOW = 200  # issues whose median is quoted at each size
+
+
+def _process_memory_mb(pid: int) -> tuple[float, float]:
+    """(resident, peak resident) MB of a process, from /proc."""
+    figures = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                figures[name] = int(value.split()[0]) / 1024
+    return figures["VmRSS"], figures["VmHWM"]
+
+
+def _process_cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _spilled_mb(pid: int) -> float:
+    """MB in the emulator's S3 spill file (scripts/emulator.keep_object_bytes_on_disk), 0 if it has none."""
+    total = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        path = f"/proc/{pid}/fd/{fd}"
+        try:
+            if "emulator-s3-" in os.readlink(path):
+                total += os.stat(path).st_size
+        except OSError:
+            continue
+    return total / 1024 / 1024
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+@contextmanager
+def local_run(shims: bool) -> Iterator[tuple[Any, str, Any]]:
+    """`make run`'s runner (python -m scripts.local_run) on free ports: its process, the API's URL and an HTTP
+    session straight to it (no proxy)."""
+    import socket
+    import tempfile
+
+    import requests
+
+    from scripts.local_run import stop_api
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "APP_"))}
+    env.update({"PORT": str(ports[0]), "LOCAL_AWS_PORT": str(ports[1]), "PYTHONUNBUFFERED": "1",
+                "APP_LOG_LEVEL": "WARNING", "EMULATOR_SHIMS": "on" if shims else "off"})
+    api = f"http://127.0.0.1:{ports[0]}"
+    with tempfile.TemporaryFile() as log, requests.Session() as http:
+        http.trust_env = False
+        process = subprocess.Popen([sys.executable, "-m", "scripts.local_run"], cwd=PROJECT_DIR, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise AssertionError(f"make run's runner did not start:\n{log.read().decode(errors='replace')}")
+                try:
+                    if http.get(f"{api}/v1/health", timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                time.sleep(0.5)
+            yield process, api, http
+        finally:
+            stop_api(process)  # SIGTERM: the runner stops its API and emulator as on Ctrl-C
+
+
+def _issue_body(i: int) -> dict[str, Any]:
+    """A 前払金保証 for 境港市, dated from today, with its own 工事名; the two demo contractors in turn."""
+    today = date.today()
+    return {
+        "guarantee_type": "advance_payment", "contractor_id": f"contractor-{1 + i % 2}", "obligee_id": "sakaiminato",
+        "work_category": "construction", "project_name": f"ベンチ道路改良工事 第{i}工区",
+        "contract_date": (today - timedelta(days=10)).isoformat(),
+        "completion_date": (today + timedelta(days=300)).isoformat(),
+        "contract_amount_total": 100_000_000, "guarantee_amount": 40_000_000,
+        "deposit_bank": "山陰銀行 境港支店", "delivery": "electronic",
+    }
+
+
+class _Issuer:
+    """Issues certificates one after another through a local run's API (chalice local, POST /v1/guarantees as
+    demo-surety), timing each and reading the emulator's CPU time around it."""
+
+    def __init__(self, process: Any, api: str, http: Any) -> None:
+        self.process, self.api, self.http = process, api, http
+        self.issued = 0
+        self.times: list[float] = []
+        self.cpu_at: list[float] = []  # the emulator's CPU seconds before each issue
+        self.token = self._login()
+
+    def _login(self) -> str:
+        from scripts.demo_data import DEMO_PASSWORD
+
+        answer = self.http.post(f"{self.api}/v1/auth/login", timeout=30,
+                                json={"username": "demo-surety", "password": DEMO_PASSWORD})
+        answer.raise_for_status()
+        return str(answer.json()["id_token"])
+
+    def issue(self) -> None:
+        self.issued += 1
+        if self.issued % 1000 == 0:
+            self.token = self._login()  # an ID token lasts an hour
+        self.cpu_at.append(_process_cpu_s(self.process.pid))
+        begin = time.perf_counter()
+        answer = self.http.post(f"{self.api}/v1/guarantees", json=_issue_body(self.issued), timeout=120, headers={
+            "Authorization": f"Bearer {self.token}", "Idempotency-Key": f"bench-emulator-{self.issued}"})
+        self.times.append(time.perf_counter() - begin)
+        if answer.status_code != 201:
+            raise AssertionError(f"issue {self.issued} answered {answer.status_code}: {answer.text[:300]}")
+
+    def memory_mb(self) -> tuple[float, float]:
+        return _process_memory_mb(self.process.pid)
+
+    def since(self, first: int) -> tuple[float, float]:
+        """(median seconds per issue, the emulator's CPU ms per issue) over the issues after the first `first`."""
+        cpu_s = _process_cpu_s(self.process.pid) - self.cpu_at[first]
+        return statistics.median(self.times[first:]), cpu_s / (self.issued - first) * 1000
+
+
+def _grow(issuer: _Issuer, sizes: list[int], limit_mb: float) -> tuple[list[str], list[tuple[int, float, float]]]:
+    """Issue up to each size (stopping once the emulator is past limit_mb): a line per size, and (size, emulator
+    RSS MB, median issue seconds of the last EMULATOR_WINDOW)."""
+    lines = [f"  started: emulator RSS {issuer.memory_mb()[0]:6.0f} MB (moto's server after provisioning and the "
+             "demo seed)"]
+    rows = []
+    started = time.perf_counter()
+    for size in sizes:
+        previous = issuer.issued
+        while issuer.issued < size:
+            issuer.issue()
+            if issuer.issued % 100 == 0 and issuer.memory_mb()[0] > limit_mb:
+                break
+        rss, peak = issuer.memory_mb()
+        first = max(previous, issuer.issued - EMULATOR_WINDOW)
+        median, cpu_ms = issuer.since(first)
+        rows.append((issuer.issued, rss, median))
+        lines.append(
+            f"  N={issuer.issued:>6}: emulator RSS {rss:6.0f} MB (peak {peak:6.0f}; S3 bytes on disk "
+            f"{_spilled_mb(issuer.process.pid):.0f} MB), issue {median * 1000:5.0f} ms (median of the last "
+            f"{issuer.issued - first}), emulator CPU {cpu_ms:5.1f} ms per issue; "
+            f"at {time.perf_counter() - started:5.0f} s, load {os.getloadavg()[0]:.2f}")
+        if issuer.issued < size or (rss > limit_mb and size != sizes[-1]):
+            lines.append(f"  stopped at N={issuer.issued}: the emulator passed {limit_mb:,.0f} MB")
+            break
+    api_mb = sum(_process_memory_mb(child)[0] for child in _children(issuer.process.pid))
+    lines.append(f"  the API process beside it (chalice local): RSS {api_mb:.0f} MB")
+    return lines, rows
+
+
+def _emulator_figures(args: argparse.Namespace, sizes: list[int], before_sizes: list[int]) -> list[str]:
+    """Moto as released up to before_sizes (or the memory limit), then patched up to sizes; then the large patched
+    emulator against a fresh one, issues alternating between them so that both see the same load."""
+    with local_run(shims=False) as run:
+        before, _ = _grow(_Issuer(*run), before_sizes, args.emulator_limit_mb)
+    with local_run(shims=True) as run:
+        large = _Issuer(*run)
+        after, rows = _grow(large, sizes, float("inf"))
+        with local_run(shims=True) as fresh_run:
+            fresh = _Issuer(*fresh_run)
+            large_from = large.issued
+            for _ in range(EMULATOR_WINDOW):
+                large.issue()
+                fresh.issue()
+            (large_s, large_cpu), (fresh_s, fresh_cpu) = large.since(large_from), fresh.since(0)
+    last_n, last_mb = rows[-1][0], rows[-1][1]
+    ratio = large_s / fresh_s
+    return [
+        f"before (EMULATOR_SHIMS=off: moto as released; stopped once past {args.emulator_limit_mb:,} MB):", *before,
+        "after (scripts/emulator.py):", *after,
+        f"  then {EMULATOR_WINDOW} issues each into it and into a fresh emulator, alternating (the same load on "
+        f"both): {large_s * 1000:.0f} ms at N={large.issued} vs {fresh_s * 1000:.0f} ms at N={fresh.issued} "
+        f"(medians); emulator CPU {large_cpu:.1f} vs {fresh_cpu:.1f} ms per issue",
+        f"after, N={last_n}: emulator RSS {last_mb:.0f} MB (goal <= {EMULATOR_MEMORY_GOAL_MB}: "
+        f"{_verdict(last_mb <= EMULATOR_MEMORY_GOAL_MB)}); issue latency N={large.issued} / fresh: {ratio:.2f} "
+        f"(goal <= {EMULATOR_LATENCY_RATIO_GOAL}: {_verdict(ratio <= EMULATOR_LATENCY_RATIO_GOAL)})",
+        "load average {:.2f} {:.2f} {:.2f} on {} CPUs (the latency at each size is wall time and moves with the "
+        "load; memory, and the alternating comparison, much less)".format(*os.getloadavg(), os.cpu_count()),
+    ]
+
+
+def bench_emulator(args: argparse.Namespace) -> list[str]:
+    """make run's emulator (moto's server) while certificates are issued through the API: memory and issue latency,
+    moto as released against scripts/emulator.py (about 7 minutes on 2 shared cores; `emulator-scale` to 10,000)."""
+    return _emulator_figures(args, [200, 1000], [200, 400])
+
+
+def bench_emulator_scale(args: argparse.Namespace) -> list[str]:
+    """The same at 1,000, 5,000 and 10,000 certificates (not run by default: about 40 minutes on 2 shared cores)."""
+    return _emulator_figures(args, [1000, 5000, 10_000], [200, 400, 1000])
+
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
     "cold-start": bench_cold_start,
@@ -1008,7 +1225,10 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
     "portal": bench_portal,
     "hostile-pdfs": bench_hostile_pdfs,
     "scale-owner": bench_scale_owner,
+    "emulator": bench_emulator,
+    "emulator-scale": bench_emulator_scale,
 }
+LONG_SECTIONS = {"emulator-scale"}  # run only when named (--only)
 
 
 def _sizes(text: str) -> tuple[int, int]:
@@ -1033,11 +1253,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="listing: numbers of other contractors' certificates (default 100,10000)")
     parser.add_argument("--ref", default="", metavar="REV",
                         help="hostile-pdfs: check with the chalicelib of this git revision (e.g. main)")
+    parser.add_argument("--emulator-limit-mb", type=int, default=2048, metavar="MB",
+                        help="emulator: stop the run of moto as released once its process is past this (default 2048)")
     args = parser.parse_args(argv)
     if args.list:
-        print("\n".join(SECTIONS))
+        print("\n".join(f"{name}{'  (only with --only)' if name in LONG_SECTIONS else ''}" for name in SECTIONS))
         return 0
-    wanted = [name for item in args.only for name in item.split(",") if name] or list(SECTIONS)
+    wanted = ([name for item in args.only for name in item.split(",") if name]
+              or [name for name in SECTIONS if name not in LONG_SECTIONS])
     unknown = [name for name in wanted if name not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")

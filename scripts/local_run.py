@@ -94,9 +94,15 @@ def _check_ports(api_port: int, aws_port: int) -> None:
 
 
 def start_emulator(port: int) -> Any:
-    """moto's server in a thread of this process: a fresh, empty account."""
+    """moto's server in a thread of this process: a fresh, empty account, patched to hold the scale
+    (scripts/emulator.py; EMULATOR_SHIMS=off leaves moto as it is)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per emulated AWS call
     from moto.server import ThreadedMotoServer
+
+    from scripts import emulator
+
+    emulator.install()
+    emulator.keep_object_bytes_on_disk()
 
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()

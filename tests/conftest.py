@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from moto import mock_aws
 
+from scripts import emulator
 from scripts.demo_data import CONTRACTORS, DEMO_PASSWORD, OBLIGEES, USERS
 from scripts.local_run import stage_environment
 from tests.support.world import STAGE, WORLD_START, Account, Api, api_of, reset_process_caches
@@ -18,6 +19,7 @@ from tests.support.world import STAGE, WORLD_START, Account, Api, api_of, reset_
 # Every AWS call the app makes is checked against the stage's generated IAM policy (tests/support/aws_calls.py);
 # the fuzz suite's report (tests/support/fuzz_report.py) is a plugin too, so that pytest-xdist's controller runs it.
 pytest_plugins = ["tests.support.aws_calls", "tests.support.fuzz_report"]
+emulator.install()  # moto as `make run` has it: transactions copy items, not tables (scripts/emulator.py)
 
 # Log calls with a field the JSON formatter would drop fail here instead of vanishing in CloudWatch.
 os.environ["APP_LOG_STRICT"] = "1"
