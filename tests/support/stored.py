@@ -81,8 +81,9 @@ def aws_calls() -> Iterator[Counter[str]]:
 @contextmanager
 def atomic_dynamodb() -> Iterator[None]:
     """Serialise moto's DynamoDB requests, as DynamoDB applies each request (and transaction) atomically: moto
-    checks a condition and applies the write without a lock (scripts/emulator.py serialises only transactions), so concurrent requests against it could interleave in ways DynamoDB never does. Only the
-    emulator is wrapped; the service's code runs unchanged and concurrently."""
+    checks a condition and applies the write without a lock (scripts/emulator.py serialises transactions only),
+    so concurrent requests against it could interleave in ways DynamoDB never does. Only the emulator is wrapped;
+    the service's code runs unchanged and concurrently."""
     from moto.dynamodb.responses import DynamoHandler
 
     lock = threading.Lock()
