@@ -44,8 +44,9 @@ ACCOUNT_SUFFIX = "????????????"  # a bucket name ends in its 12-digit account id
 # Nothing deletes items, and audit events and verifications are append-only: no UpdateItem there.
 # A table missing here fails generation: a new model declares what the app may do to it.
 TABLE_ACTIONS: dict[str, list[str]] = {
-    # Versions are written and read in transactions and queries (by contract, by contractor), never one by one.
-    "guarantees": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    # Versions are written and read in transactions and queries (by contract, by the search indexes); a partial
+    # match reads the compact index, then its page's rows with one BatchGetItem.
+    "guarantees": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
     "counters": ["dynamodb:UpdateItem"],
     # Written once with the change (the notices it owes live in the outbox), read by a retry.
     "idempotency": ["dynamodb:GetItem", "dynamodb:PutItem"],

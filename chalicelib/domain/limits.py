@@ -62,7 +62,6 @@ WEBHOOK_DELIVERY_SECONDS = 10.0
 
 # --- the portal's screens ------------------------------------------------------------------------------------
 PORTAL_PER_PAGE = 20  # rows of 保証工事一覧 per page
-MAX_PAGE_NUMBER = 99_999  # ?page= beyond this is the first page
 MAX_TYPED_CONTRACT_NUMBER = 40  # characters of a 保証契約番号 taken from a link (full-width, hyphens and all)
 MAX_TYPED_FIELD = 100  # characters of a field typed into the verification form
 
