@@ -133,6 +133,12 @@ def _new_item(v: CertificateVersion, *, latest: bool) -> GuaranteeVersion:
     return item
 
 
+def latest_item(v: CertificateVersion) -> GuaranteeVersion:
+    """A version's item as the latest one, every search key set: what commit_issue writes. For bulk loads that need
+    no transaction (the benchmark's and the tests' worlds, written with a batch writer by their own code)."""
+    return _new_item(v, latest=True)
+
+
 def _record(item: GuaranteeVersion) -> CertificateVersion:
     return CertificateVersion(
         contract_number=item.contract_number,
