@@ -7,7 +7,7 @@ from chalice import Response
 
 from chalicelib.domain.limits import MAX_LIMIT
 from chalicelib.http import Blueprint, contract_number_param
-from chalicelib.portal.contractor import RANGE_FIELDS, SEARCH_FIELDS, certificate_list
+from chalicelib.portal.contractor import RANGE_FIELDS, SEARCH_FIELDS, SEARCH_PARAMS, certificate_list
 from chalicelib.portal.pages import PortalCall, page
 
 bp = Blueprint(__name__)
@@ -43,7 +43,7 @@ def console(call: PortalCall) -> Response:
 def console_search(call: PortalCall) -> Response:
     """Certificates across contractors: by a whole 保証契約番号, an owner (with or without an 証書発行日 range) or an
     証書発行日 range, each read by an index of its own (services/listing: the API's search)."""
-    if not any(call.params.get(name) for name in ("q", "obligee_id", "issued_from", "issued_to")):
+    if not any(call.params.get(name) for name in SEARCH_PARAMS if name != "field"):
         from chalicelib.domain.search import FIELD_NAMES_JA
 
         # Nothing asked yet: the form alone (a search without an indexed condition is refused, not run).
