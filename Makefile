@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz bench docs clean package package-check deploy
+.PHONY: run test lint fuzz bench docs clean package package-check deploy backfill
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ lint: $(STAMP)
 ## own code and rendered to PNG by poppler's pdftoppm; docs/samples.json records their layouts (tests/test_docs.py).
 docs: $(STAMP)
 	$(PY) -m scripts.docs
+
+## Bring items written before a new index into it (scripts/backfill.py: idempotent, resumable) on the emulator of a
+## running `make run` (its LOCAL_AWS_PORT); BACKFILL_ARGS=--dry-run counts only. On AWS see the README's runbook.
+BACKFILL_ARGS ?=
+backfill: $(STAMP)
+	$(PY) -m scripts.backfill --local $(BACKFILL_ARGS)
 
 ## Benchmarks whose figures go into closing notes.
 bench: $(STAMP)
