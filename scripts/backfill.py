@@ -37,7 +37,8 @@ class Step:
     name: str
     model: Callable[[], Any]  # the pynamodb model (imported when the step runs, after the stage is bound)
     fix: Callable[[], Callable[..., str]]  # fix(raw item, write=bool) -> outcome
-    scan_filter: str | None = None  # a FilterExpression on stored names: Scan still reads (and bills) every item
+    # A FilterExpression on stored names (Scan still reads, and bills, every item): what never needs the fix.
+    scan_filter: Callable[[], str] | None = None
     what: str = ""
 
 
@@ -53,10 +54,16 @@ def _guarantees_fix() -> Callable[..., str]:
     return backfill_search_keys
 
 
+def _guarantees_filter() -> str:
+    from chalicelib.store.guarantees import search_key_scan_filter
+
+    return search_key_scan_filter()
+
+
 STEPS: list[Step] = [
     # Issue 20: the search indexes of guarantees (store/guarantees.search_keys), on latest versions only.
-    Step("guarantees", _guarantees_model, _guarantees_fix, scan_filter="attribute_exists(latest_contractor_id)",
-         what="the latest version of every guarantee gets the keys of the search indexes"),
+    Step("guarantees", _guarantees_model, _guarantees_fix, scan_filter=_guarantees_filter,
+         what="the latest version of every guarantee gets the keys of the search indexes; older versions keep none"),
 ]
 
 
@@ -77,7 +84,7 @@ def scan(step: Step, *, segment: int = 0, segments: int = 1, start: dict[str, An
     model = step.model()
     arguments: dict[str, Any] = {"TableName": model.Meta.table_name, "Segment": segment, "TotalSegments": segments}
     if step.scan_filter:
-        arguments["FilterExpression"] = step.scan_filter
+        arguments["FilterExpression"] = step.scan_filter()
     if page_size:
         arguments["Limit"] = page_size
     while True:

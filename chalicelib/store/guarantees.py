@@ -348,13 +348,13 @@ def mark_pdf_stored(version: CertificateVersion) -> CertificateVersion:
 def backfill_search_keys(raw: dict[str, Any], *, write: bool) -> str:
     """One item of a Scan of the table (scripts/backfill.py) brought to the search keys search_keys gives it,
     without a change of the guarantee (no revision bump: a plain UpdateItem, like mark_pdf_stored). Answers
-    "not latest" (an older version: in no index), "current" (nothing to do), "stale" (to write; `write` False),
-    "written", or "changed" (it changed or stopped being the latest since it was read: whoever changed it wrote its
-    keys). Idempotent: a second run finds every latest version "current"."""
+    "current" (nothing to do), "stale" (to write; `write` False), "written", or "changed" (it changed since it was
+    read: whoever changed it wrote its keys). An older version carries none: keys left on one (by a release that
+    knew fewer indexes and amended after an earlier backfill) are removed. Idempotent: a second run finds every
+    item "current"."""
     item = GuaranteeVersion.from_raw_data(raw)
-    if item.latest_contractor_id is None:
-        return "not latest"
-    wanted = search_keys(_record(item))
+    latest = item.latest_contractor_id is not None
+    wanted = search_keys(_record(item)) if latest else dict.fromkeys(SEARCH_KEY_ATTRIBUTES)
     if all(getattr(item, name) == value for name, value in wanted.items()):
         return "current"
     if not write:
@@ -364,22 +364,29 @@ def backfill_search_keys(raw: dict[str, Any], *, write: bool) -> str:
     values: dict[str, Any] = {f":k{i}": {"S": value} for i, value in enumerate(wanted.values()) if value is not None}
     sets = [f"#k{i} = :k{i}" for i, value in enumerate(wanted.values()) if value is not None]
     removes = [f"#k{i}" for i, value in enumerate(wanted.values()) if value is None]
-    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-    condition = "attribute_exists(latest_contractor_id) AND "
+    expression = " ".join(part for part in ("SET " + ", ".join(sets) if sets else "",
+                                            "REMOVE " + ", ".join(removes) if removes else "") if part)
+    condition = "attribute_exists(latest_contractor_id)" if latest else "attribute_not_exists(latest_contractor_id)"
     if item.revision is None:
-        condition += "attribute_not_exists(revision)"
+        condition += " AND attribute_not_exists(revision)"
     else:
-        condition += "revision = :revision"
+        condition += " AND revision = :revision"
         values[":revision"] = {"N": str(item.revision)}
     try:
         raw_client().update_item(
             TableName=GuaranteeVersion.Meta.table_name,
             Key={"contract_number": {"S": item.contract_number}, "version": {"N": str(item.version)}},
             UpdateExpression=expression, ConditionExpression=condition,
-            ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+            ExpressionAttributeNames=names, **({"ExpressionAttributeValues": values} if values else {}),
         )
     except ClientError as exc:
         if condition_failed(exc):
             return "changed"
         raise
     return "written"
+
+
+def search_key_scan_filter() -> str:
+    """A Scan filter keeping the items the backfill may have to touch: latest versions, and any carrying a key."""
+    attributes = GuaranteeVersion.get_attributes()
+    return " OR ".join(f"attribute_exists({attributes[name].attr_name})" for name in SEARCH_KEY_ATTRIBUTES)

@@ -4,6 +4,7 @@ to the writer that changed it (docs/ARCHITECTURE.md, deployment)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from chalicelib.domain.records import GuaranteeStatus
@@ -88,6 +89,28 @@ def test_old_items_appear_in_every_index_and_a_second_run_changes_nothing(tables
 
     second = run(STEPS, write=True, say=lambda _: None)
     assert second["guarantees"] == {"current": 12}
+
+
+def test_keys_left_on_an_older_version_are_removed(tables):
+    """A release that knew fewer indexes amended, then cancelled, a backfilled advance: it took the list's marker off
+    version 1 and left its other keys, so version 1 still stood in `works` as an open advance of those works. The
+    backfill removes them."""
+    from chalicelib.domain.types import GuaranteeType
+    from chalicelib.store.guarantees import latest_item, open_guarantee_exists
+    from chalicelib.store.models import GuaranteeVersion
+    from scripts.backfill import STEPS, run
+
+    cancelled = version("2070300100", issued_on=date(2024, 5, 1), amended_to=2, status=GuaranteeStatus.CANCELLED)
+    store([cancelled])
+    left = latest_item(replace(cancelled, version=1, status=GuaranteeStatus.ACTIVE, amended=False)).serialize()
+    for name in ("latest_contractor_id", "latest_sort"):
+        left.pop(name)
+    client = GuaranteeVersion._get_connection().connection.client
+    client.put_item(TableName=GuaranteeVersion.Meta.table_name, Item=left)
+    works = ("contractor-1", "sakaiminato", cancelled.terms.project_name, GuaranteeType.ADVANCE_PAYMENT)
+    assert open_guarantee_exists(*works)  # wrongly: version 1 of a cancelled guarantee
+    assert run(STEPS, write=True, say=lambda _: None)["guarantees"] == {"written": 1, "current": 1}
+    assert not open_guarantee_exists(*works)
 
 
 def test_a_stopped_run_resumes_where_it_printed_and_a_changed_item_is_left_alone(tables):
