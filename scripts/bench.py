@@ -10,6 +10,7 @@ To add a figure, write `def bench_<name>(args) -> list[str]` (lines to print) an
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -794,6 +795,18 @@ def _scale_world(size: int) -> tuple[list[Any], float]:
     return [CertificateRow.of(v) for v in mine], time.perf_counter() - started
 
 
+def _item_bytes(raw: dict[str, Any]) -> int:
+    """An item's (or index entry's) size by DynamoDB's rules: names and values; strings as UTF-8, numbers about a byte
+    per two digits, booleans one byte, lists and maps about their contents."""
+    total = 0
+    for name, value in raw.items():
+        (kind, data), = value.items()
+        total += len(name.encode()) + (len(str(data)) // 2 + 1 if kind == "N" else 1 if kind == "BOOL"
+                                       else len(data.encode()) if kind == "S"
+                                       else len(json.dumps(data, ensure_ascii=False).encode()))
+    return total
+
+
 def _entry_sizes() -> dict[str | None, float]:
     """Mean bytes of an entry of each index of guarantees (None: the table's item), by DynamoDB's size rules (names
     and values; numbers about one byte per two digits), from the items just written."""
@@ -802,15 +815,7 @@ def _entry_sizes() -> dict[str | None, float]:
     from chalicelib.store.models import GuaranteeVersion
 
     items = list(GuaranteeVersion.by_contractor.query(SCALE_TARGET, limit=200))
-
-    def size(raw: dict[str, Any]) -> int:
-        total = 0
-        for name, value in raw.items():
-            (kind, data), = value.items()
-            total += len(name.encode()) + (len(str(data)) // 2 + 1 if kind == "N" else 1 if kind == "BOOL"
-                                           else len(json.dumps(data, ensure_ascii=False).encode()))
-        return total
-
+    size = _item_bytes
     raws = [i.serialize() for i in items]
     sizes: dict[str | None, float] = {None: statistics.mean(size(r) for r in raws)}
     for index in (v for v in vars(GuaranteeVersion).values() if isinstance(v, Index)):
@@ -905,6 +910,74 @@ def _measure(call: Callable[[], Any], sizes: dict[str | None, float], repeats: i
             statistics.median(times), statistics.median(emulated))
 
 
+def _index_writes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[int, int]:
+    """(index entries written, write units) when an item goes from `before` to `after` (raw; None: absent): per
+    index, an entry that appears or goes is one write, one whose key moves is two (a delete and a put), one whose
+    projected attributes change is one; each 1 WRU per KB of the entry (DynamoDB's rules for index writes)."""
+    from pynamodb.indexes import Index
+
+    from chalicelib.store.models import GuaranteeVersion
+
+    writes = units = 0
+    for index in (v for v in vars(GuaranteeVersion).values() if isinstance(v, Index)):
+        keys = [a.attr_name for a in index.Meta.attributes.values()]
+        projection = index.Meta.projection
+        kept = None if projection.projection_type == "ALL" else set(keys) | {"contract_number", "version"} | set(
+            projection.non_key_attributes or ())
+
+        def entry(raw: dict[str, Any] | None, keys: list[str] = keys, kept: set[str] | None = kept
+                  ) -> dict[str, Any] | None:
+            if raw is None or not all(k in raw for k in keys):
+                return None
+            return {k: v for k, v in raw.items() if kept is None or k in kept}
+
+        old, new = entry(before), entry(after)
+        if old == new:
+            continue
+        moved = old is not None and new is not None and any(old[k] != new[k] for k in keys)
+        for part in ([old, new] if moved else [new if new is not None else old]):
+            writes += 1
+            units += math.ceil(_item_bytes(part or {}) / 1024)
+    return writes, units
+
+
+def _write_amplification() -> list[str]:
+    """Index entries each writer of a guarantee causes (computed from the items the store writes)."""
+    from dataclasses import replace
+
+    from chalicelib.domain.records import GuaranteeStatus
+    from chalicelib.store.guarantees import SEARCH_KEY_ATTRIBUTES, latest_item
+    from tests.support.certificates import version
+
+    v1 = version("2090000001", issued_on=date(2026, 4, 1))
+
+    def raw(v: Any, *, revision: int = 1, pdf: bool = False) -> dict[str, Any]:
+        item = latest_item(replace(v, pdf_stored=pdf))
+        item.revision = revision
+        return dict(item.serialize())
+
+    unmarked = {k: val for k, val in raw(v1, pdf=True).items()
+                if k not in {latest_item(v1).get_attributes()[n].attr_name for n in SEARCH_KEY_ATTRIBUTES}}
+    v2 = replace(v1, version=2, amended=True, terms=replace(v1.terms, guarantee_amount=30_000_000))
+    recorded = replace(v1, terms=replace(v1.terms, contract_amount_total=90_000_000,
+                                         contract_amount_covered=90_000_000))
+    cancelled = replace(v1, status=GuaranteeStatus.CANCELLED, cancelled_on=date(2026, 5, 1), cancel_reason="工事中止")
+    cases = {
+        "issue (version 1 enters every index)": [(None, raw(v1))],
+        "PDF stored (the flag: ALL indexes only)": [(raw(v1), raw(v1, pdf=True))],
+        "amendment, new version (k leaves, k+1 enters)": [(raw(v1, pdf=True), unmarked), (None, raw(v2))],
+        "recorded change of 請負金額 (in place)": [(raw(v1, pdf=True), raw(recorded, revision=2))],
+        "cancellation (in place; leaves works)": [(raw(v1, pdf=True), raw(cancelled, revision=2))],
+    }
+    lines = []
+    for name, transitions in cases.items():
+        writes, units = (sum(x) for x in zip(*(_index_writes(b, a) for b, a in transitions), strict=True))
+        item_bytes = [_item_bytes(a or {}) for _, a in transitions]
+        lines.append(f"writes, {name}: {writes} index entries, {units} WRU for them (the item "
+                     f"{' + '.join(f'{b:,} B' for b in item_bytes)}: 1 WRU a KB, 2 in a transaction)")
+    return lines
+
+
 def bench_scale(args: argparse.Namespace) -> list[str]:
     """Lists and searches of one contractor with 100 and 10,000 certificates (2,000 of 30 others beside): items read
     (ScannedCount of every Query), calls, read units and latency of each page view, search kind, CSV and the 中間前払
@@ -913,18 +986,26 @@ def bench_scale(args: argparse.Namespace) -> list[str]:
 
     results: dict[int, dict[str, tuple[int, int, float, float, float, int]]] = {}
     lines: list[str] = []
+    page_views = ("list, page 1", "list, next page", "list, last page", "list, previous of last")
     for size in args.scale_sizes:
         with emulated_account():
             rows, built = _scale_world(size)
             sizes = _entry_sizes()
             operations, matches = _scale_operations(rows)
-            results[size] = {name: (*_measure(call, sizes, args.scale_repeats), matches[name])
-                             for name, call in operations.items()}
+            # The emulated table's objects live in this process: frozen, the collector's pauses do not grow with it
+            # (on AWS the table is elsewhere).
+            gc.collect()
+            gc.freeze()
+            try:
+                results[size] = {name: (*_measure(call, sizes, args.scale_repeats * (3 if name in page_views else 1)),
+                                        matches[name])
+                                 for name, call in operations.items()}
+            finally:
+                gc.unfreeze()
         lines.append(f"world of {size:,} + {SCALE_OTHERS:,} others: built in {built:.1f} s through the store's item "
                      f"writer (batch); entries: item {sizes[None]:.0f} B, text {sizes['by-contractor-text']:.0f} B, "
                      f"range {sizes['by-contractor-guarantee-amount']:.0f} B, works {sizes['works']:.0f} B")
     small, large = args.scale_sizes
-    page_views = ("list, page 1", "list, next page", "list, last page", "list, previous of last")
     lines.append(f"{'operation':34} | {'items read':>15} | {'calls':>7} | {'RRU':>13} | "
                  f"{'ms total (app side)':>31} | goal (driver's matches)")
     for name in results[small]:
@@ -941,9 +1022,11 @@ def bench_scale(args: argparse.Namespace) -> list[str]:
         total_ratio, app_ratio = b[3] / a[3], (b[3] - b[4]) / (a[3] - a[4])
         lines.append(f"latency ratio {large:,}/{small:,}, {name}: total {total_ratio:.2f}, app side {app_ratio:.2f} "
                      f"(goal <= 1.5: total {_verdict(total_ratio <= 1.5)}, app side {_verdict(app_ratio <= 1.5)})")
+    lines += _write_amplification()
     lines.append("(items read: ScannedCount summed over the operation's Queries; RRU computed from entry sizes, "
                  "BatchGetItem and GetItem 0.5 an item; page = 20; moto 5.2.5 walks the whole table on every index "
-                 f"Query, so total latency measures moto; medians of {args.scale_repeats} warm runs)")
+                 f"Query, so total latency measures moto; medians of {args.scale_repeats} warm runs, page views "
+                 f"{args.scale_repeats * 3})")
     lines.append("load average {:.2f} {:.2f} {:.2f} on {} CPUs".format(*os.getloadavg(), os.cpu_count()))
     return lines
 
