@@ -884,6 +884,8 @@ def _scale_operations(rows: list[Any]) -> tuple[dict[str, Callable[[], Any]], di
     csv_range = {"issued_from": rows[-100].issued_on.isoformat(), "issued_to": newest.isoformat(), "format": "csv"}
     operations["CSV of 100 matches"] = lambda: export_csv(principal, csv_range, "bench")
     matches["CSV of 100 matches"] = 100
+    operations["CSV of the whole list"] = lambda: export_csv(principal, {"format": "csv"}, "bench")
+    matches["CSV of the whole list"] = len(rows)
     works = (SCALE_TARGET, "pref-demo", rows[1].project_name, GuaranteeType.ADVANCE_PAYMENT)
     operations["中間前払 check"] = lambda: open_guarantee_exists(*works)
     matches["中間前払 check"] = 1
