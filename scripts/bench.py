@@ -139,27 +139,12 @@ def emulated_account() -> Iterator[Any]:
 
 
 def _version(number: str, contractor_id: str, issued_on: date, i: int) -> Any:
-    """A version-1 item as chalicelib.services.issuance.issue_guarantee stores it."""
-    from chalicelib.domain.clock import utc_now
-    from chalicelib.domain.normalize import normalize_search_text
-    from chalicelib.store.models import GuaranteeVersion
+    """A version-1 item as chalicelib.services.issuance.issue_guarantee stores it (store/guarantees.latest_item)."""
+    from chalicelib.store.guarantees import latest_item
+    from tests.support.certificates import version
 
-    project = f"ベンチ道路改良工事 第{i}工区"
-    obligee = "境港市長"
-    day = issued_on.isoformat()
-    completion = issued_on + timedelta(days=300)
-    return GuaranteeVersion(
-        number, 1,
-        guarantee_type="advance_payment", delivery="electronic", status="active", work_category="construction",
-        contractor_id=contractor_id, obligee_id="sakaiminato",
-        contractor_name=f"株式会社ベンチ建設{contractor_id}", contractor_address="境港市上道町3000番地",
-        obligee_name=obligee, project_name=project,
-        contract_date=issued_on, completion_date=completion, guarantee_period_end=completion,
-        contract_amount_total=100_000_000, contract_amount_covered=100_000_000, guarantee_amount=40_000_000,
-        deposit_bank="山陰銀行 境港支店", issued_on=issued_on, issued_at=utc_now(), issued_by="bench", amended=False,
-        search_project=normalize_search_text(project), search_obligee=normalize_search_text(obligee),
-        latest_contractor_id=contractor_id, latest_sort=f"{day}#{number}",
-    )
+    return latest_item(version(number, contractor_id, issued_on=issued_on, contract_date=issued_on,
+                               project_name=f"ベンチ道路改良工事 第{i}工区"))
 
 
 def _populate(others: int) -> None:
