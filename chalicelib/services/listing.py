@@ -38,7 +38,7 @@ from chalicelib.services.paging import Cursor, Direction, parse_limit
 from chalicelib.services.presenters import certificate_row
 from chalicelib.store import parties as party_store
 from chalicelib.store import search as search_store
-from chalicelib.store.search import Found, Position, Where
+from chalicelib.store.search import Position, Where
 
 logger = logging.getLogger(__name__)
 
@@ -134,45 +134,57 @@ def _page(search: Search, limit: int, cursor: Cursor | None) -> CertificatePage:
                                        months=MAX_MONTHS_PER_PAGE)
         rows, offset, before, after = found.rows, 0, False, found.more
         total = counter if counter is not None else found.total
-    elif cursor.direction is Direction.AFTER:  # 次
-        found = search_store.read_page(plan, where, limit=limit, start=_position(cursor), month=cursor.month,
-                                       months=MAX_MONTHS_PER_PAGE)
-        rows, offset, before, after = found.rows, cursor.offset, True, found.more
-    elif cursor.direction is Direction.BEFORE:  # 前: backwards from the page's first row, shown in order
-        found = search_store.read_page(plan, where, limit=limit, start=_position(cursor), ascending=True,
-                                       months=MAX_MONTHS_PER_PAGE)
-        if not found.more and len(found.rows) < limit:
-            # The top, but not a full page (rows moved meanwhile, e.g. an amendment re-sorted one): 先頭 itself.
-            return _page(search, limit, None)
-        rows, before, after = found.rows[::-1], found.more, True
-        offset = max(0, cursor.offset - len(rows)) if before else 0
-    else:  # 最後: backwards from the end, what the full pages leave
+    elif cursor.direction is Direction.LAST:  # 最後: backwards from the end, what the full pages leave
         window = PageWindow.last_page(total or 0, limit)
         found = search_store.read_page(plan, where, limit=window.size, ascending=True)
         rows, offset, before, after = found.rows[::-1], window.offset, found.more, False
+    else:  # 次 (after a row) or 前 (before a row: read backwards, shown in order)
+        backwards = cursor.direction is Direction.BEFORE
+        position = _position(cursor)
+        # Reached from a page that read only empty months (across contractors): the row it came from is on this page.
+        boundary = search_store.row_at(position) if cursor.inclusive and position is not None else None
+        size = limit - 1 if boundary is not None else limit
+        found = search_store.read_page(plan, where, limit=size, start=position, ascending=backwards,
+                                       month=cursor.month, months=MAX_MONTHS_PER_PAGE)
+        if backwards and not found.more and len(found.rows) < size:
+            # The top, but not a full page (rows moved meanwhile, e.g. an amendment re-sorted one): 先頭 itself.
+            return _page(search, limit, None)
+        edge = [boundary] if boundary is not None else []
+        rows = found.rows[::-1] + edge if backwards else edge + found.rows
+        before, after = (found.more, True) if backwards else (True, found.more)
+        offset = (max(0, cursor.offset - len(rows)) if before else 0) if backwards else cursor.offset
+    scope = search.scope()
+    back_resume = found.resume_month if cursor is not None and cursor.direction is Direction.BEFORE else None
+    ahead_resume = found.resume_month if back_resume is None else None
     return CertificatePage(
         rows=rows, offset=offset, total=total, order=plan.order,
-        next_cursor=_next(search, plan, rows, offset, total, found) if after else None,
-        prev_cursor=Cursor(Direction.BEFORE, _key(plan, rows[0]), offset, total).encode(search.scope())
-        if before and rows else None,
-        last_cursor=Cursor(Direction.LAST, None, 0, total).encode(search.scope())
-        if after and total is not None else None,
+        next_cursor=_link(Direction.AFTER, plan, rows[-1] if rows else None, offset + len(rows), total,
+                          ahead_resume, cursor, scope) if after else None,
+        prev_cursor=_link(Direction.BEFORE, plan, rows[0] if rows else None, offset, total, back_resume, cursor,
+                          scope) if before else None,
+        last_cursor=Cursor(Direction.LAST, None, 0, total).encode(scope) if after and total is not None else None,
         across=search.across,
     )
+
+
+def _link(direction: Direction, plan: SearchPlan, row: CertificateRow | None, offset: int, total: int | None,
+          resume_month: str | None, came_from: Cursor | None, scope: dict[str, str]) -> str | None:
+    """The cursor of 次 (AFTER the page's last row) or 前 (BEFORE its first row). Across contractors by month a read
+    that ran out of months says which month to go on from; a page with no row at all (only empty months) leads back
+    to the row it was reached from, that row included."""
+    position = _key(plan, row) if row is not None else came_from.position if came_from else None
+    if resume_month is not None:
+        return Cursor(direction, position, offset, total, resume_month).encode(scope)
+    if row is not None:
+        return Cursor(direction, position, offset, total).encode(scope)
+    if came_from is not None and position is not None and came_from.direction is not direction:
+        return Cursor(direction, position, offset, total, inclusive=True).encode(scope)
+    return None
 
 
 def _key(plan: SearchPlan, row: CertificateRow) -> tuple[str, str, int]:
     p = search_store.position_of(plan, row)
     return p.sort, p.contract_number, p.version
-
-
-def _next(search: Search, plan: SearchPlan, rows: list[CertificateRow], offset: int, total: int | None,
-          found: Found) -> str | None:
-    if found.resume_month is not None:  # across contractors: the months read so far held no more
-        return Cursor(Direction.AFTER, None, offset + len(rows), total, found.resume_month).encode(search.scope())
-    if not rows:
-        return None
-    return Cursor(Direction.AFTER, _key(plan, rows[-1]), offset + len(rows), total).encode(search.scope())
 
 
 def certificate_list(page: CertificatePage) -> dict[str, Any]:

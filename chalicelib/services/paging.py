@@ -113,6 +113,7 @@ class Cursor:
     offset: int = 0
     total: int | None = None
     month: str | None = None
+    inclusive: bool = False  # BEFORE: the page ending with the row at `position` (back from an empty page)
 
     def encode(self, scope: Mapping[str, Any]) -> str:
         state: dict[str, Any] = {**scope, "d": self.direction.value, "o": self.offset}
@@ -122,6 +123,8 @@ class Cursor:
             state["t"] = self.total
         if self.month is not None:
             state["m"] = self.month
+        if self.inclusive:
+            state["i"] = 1
         return encode_cursor(state)
 
     @classmethod
@@ -145,7 +148,7 @@ class Cursor:
         if not well_formed:
             raise _invalid_cursor()
         return cls(direction, None if position is None else (position[0], position[1], position[2]),
-                   state["o"], total, month)
+                   state["o"], total, month, state.get("i") == 1)
 
 
 def _is_count(value: object) -> bool:

@@ -247,6 +247,13 @@ def read_page(plan: SearchPlan, where: Where, *, limit: int, start: Position | N
     return _read(_source(plan, where.contractor_id), plan, where, limit, start, ascending, count=count)
 
 
+def row_at(position: Position) -> CertificateRow | None:
+    """The row at a position, if that version is still the latest (one item read by its keys): the last row of a
+    page reached again from the empty page after it."""
+    read = read_keyset(G, position.contract_number, G.version == position.version, want=1, page_size=1)
+    return next((row_of(i) for i in read.items if i.latest_contractor_id is not None), None)
+
+
 def _page_size(want: int, filtered: bool) -> int | None:
     if want > BULK_READ:
         return None

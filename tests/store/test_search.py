@@ -257,3 +257,25 @@ def test_across_contractors_a_page_reads_at_most_its_months_and_says_where_to_go
             month = found.resume_month
     assert numbers(rows) == expected(criteria, mine + theirs)
     assert pages == 9  # 2023-01 .. 2025-03: 27 months, 3 a page
+
+
+def test_the_surety_pages_across_months_both_ways_through_the_service(world, monkeypatch):
+    """Through the service's cursors, two months a page: forward to the end (empty pages where whole months held
+    nothing, each with the month to go on from), then back: every certificate once, in order."""
+    from chalicelib.domain.principal import Principal
+    from chalicelib.services import listing
+
+    monkeypatch.setattr(listing, "MAX_MONTHS_PER_PAGE", 2)
+    mine, theirs = world
+    surety = Principal("demo-surety", "surety", "surety")
+    params = {"issued_from": "2023-11-01", "issued_to": "2025-03-01", "limit": "5"}
+    want = expected(parse_search(params), mine + theirs)
+    pages = [listing.certificate_page(surety, params)]
+    while pages[-1].next_cursor and len(pages) < 40:
+        pages.append(listing.certificate_page(surety, {**params, "cursor": pages[-1].next_cursor}))
+    assert numbers(r for p in pages for r in p.rows) == want
+    assert all(p.total is None and p.last_cursor is None for p in pages)
+    back = [pages[-1]]
+    while back[-1].prev_cursor and len(back) < 40:
+        back.append(listing.certificate_page(surety, {**params, "cursor": back[-1].prev_cursor}))
+    assert numbers(r for p in reversed(back) for r in p.rows) == want
