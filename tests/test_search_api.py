@@ -79,7 +79,7 @@ def test_a_search_pages_to_its_end_without_duplicates_or_gaps_while_certificates
     """Keyset positions: new certificates enter at the top (the newest day and number), so a walk that began
     before them shows every certificate that existed once, and never one twice."""
     api, mine = world
-    params = {"issued_from": "2024-04-01", "field": "project_name", "q": "道路", "limit": 4}
+    params = {"issued_from": "2024-04-01", "field": "project_name", "q": "道路", "limit": 6}
     first = get(api, CONTRACTOR, **params).json_body
     assert first["total"] == 18
     seen, cursor, issued = [i["contract_number"] for i in first["items"]], first["next_cursor"], []

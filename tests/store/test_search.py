@@ -152,7 +152,7 @@ def test_every_search_and_every_pair_answers_what_it_means_in_its_order_paged_ei
         # Row for row what the version states (the narrower indexes leave out only the contractor's name).
         assert [replace(r, contractor_name="") for r in found.rows] == [
             replace(by_number[n], contractor_name="") for n in want], params
-        forward, backward = walk(plan, where, limit=4)
+        forward, backward = walk(plan, where, limit=6)
         assert forward == want and backward == want, params
     assert drivers == set(Driver)  # every driver was asked
     assert len(PAIRS) >= 30
