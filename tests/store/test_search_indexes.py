@@ -115,3 +115,16 @@ def test_the_intermediate_advance_check_reads_one_entry_whatever_the_history(tab
                                             GuaranteeType.ADVANCE_PAYMENT)
     assert (found, missing, wrong_owner) == (True, False, False)
     assert calls.operations == ["Query"] * 3 and calls.query_scanned_counts == [1, 0, 0]
+
+
+def test_a_filter_on_what_an_index_does_not_project_fails_loudly():
+    """DynamoDB (and moto) filter projected entries: an attribute the index leaves out would match nothing, silently."""
+    import pytest
+
+    from chalicelib.store.models import GuaranteeVersion as G
+    from chalicelib.store.search import _check_projected
+
+    _check_projected(G.by_guarantee_amount, {"issued_on", "search_project", "contract_number"})  # projected, keys
+    _check_projected(G.by_contractor, {"anything"})  # ALL
+    with pytest.raises(ValueError, match="guarantee_amount"):
+        _check_projected(G.by_contractor_text, {"search_project", "guarantee_amount"})
