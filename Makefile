@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz bench docs clean package package-check deploy
+.PHONY: run test lint fuzz bench docs clean package package-check deploy backfill
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,20 +38,29 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(PY) -m scripts.docs
 
+## Bring items written before a new index into it (scripts/backfill.py: idempotent, resumable) on the emulator of a
+## running `make run` (its LOCAL_AWS_PORT); BACKFILL_ARGS=--dry-run counts only. On AWS see the README's runbook.
+BACKFILL_ARGS ?=
+backfill: $(STAMP)
+	$(PY) -m scripts.backfill --local $(BACKFILL_ARGS)
+
 ## Benchmarks whose figures go into closing notes.
 bench: $(STAMP)
 	$(PY) -m scripts.bench
 
 ## The Lambda package and the one-stack template of $(STAGE) (chalice package, the generated resources merged in,
 ## the Stage parameter pinned to the packaged stage) in $(PACKAGE_DIR). The first build downloads the Lambda wheels.
+## RESOURCES: the template merged in (default the whole infra/resources.json; one step of an index rollout is
+## `python -m scripts.infra --rollout-step K --output build/rollout-K.json`, README's runbook).
 STAGE ?= dev
 PACKAGE_DIR ?= build/package
+RESOURCES ?= infra/resources.json
 package: $(STAMP)
 	$(PY) -m scripts.infra --check
 	rm -rf $(PACKAGE_DIR)
 	AWS_DEFAULT_REGION=ap-northeast-1 APP_OUTBOX_QUEUE=denshi-hosho-$(STAGE)-outbox \
 		$(VENV)/bin/chalice package --stage $(STAGE) \
-		--merge-template infra/resources.json $(PACKAGE_DIR)
+		--merge-template $(RESOURCES) $(PACKAGE_DIR)
 	$(PY) -m scripts.infra --pin-stage $(PACKAGE_DIR)/sam.json $(STAGE)
 
 ## checkov pins boto3 1.35 (the app pins a newer one): it gets a venv of its own.

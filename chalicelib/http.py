@@ -54,3 +54,14 @@ def contract_number_param(raw: str) -> str:
         return contract_number("保証契約番号", unquote(raw))
     except Invalid as bad:
         raise ValidationFailed([FieldError("contract_number", bad.message)], f"{bad.message}。") from None
+
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+def csv_download(body: bytes, disposition: str, headers: dict[str, Any] | None = None) -> chalice.Response:
+    """A CSV answered inline, the same from both wings: text (API Gateway passes it through as it is), named by
+    `disposition`, never kept by a browser or a proxy."""
+    return chalice.Response(body=body.decode("utf-8"), status_code=200, headers={
+        "Content-Type": CSV_CONTENT_TYPE, "Content-Disposition": disposition, "Cache-Control": "no-store",
+        **(headers or {})})

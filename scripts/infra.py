@@ -44,8 +44,9 @@ ACCOUNT_SUFFIX = "????????????"  # a bucket name ends in its 12-digit account id
 # Nothing deletes items, and audit events and verifications are append-only: no UpdateItem there.
 # A table missing here fails generation: a new model declares what the app may do to it.
 TABLE_ACTIONS: dict[str, list[str]] = {
-    # Versions are written and read in transactions and queries (by contract, by contractor), never one by one.
-    "guarantees": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+    # Versions are written and read in transactions and queries (by contract, by the search indexes); a partial
+    # match reads the compact index, then its page's rows with one BatchGetItem.
+    "guarantees": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchGetItem",
                    # A verification requires the version it read to be still the latest (and reads it when refused).
                    "dynamodb:ConditionCheckItem", "dynamodb:GetItem"],
     "counters": ["dynamodb:UpdateItem"],
@@ -786,6 +787,46 @@ def resources_template() -> dict[str, Any]:
     }
 
 
+# --- rolling new indexes out (docs/ARCHITECTURE.md, deployment) -------------------------------------------
+# CloudFormation (like UpdateTable) creates or deletes one global secondary index per table per stack update. Each
+# table's indexes that a deployed stage gains, in the order they are added: `--rollout-step K` writes the template
+# with the first K of each list (a table can gain one in the same update as another table gains one). Step 0 is
+# the tables as they were; the last step is infra/resources.json. Append a new index of an existing table here.
+ROLLOUT_INDEXES: dict[str, list[str]] = {
+    # Issue 20: the search indexes of guarantees. First those the released features need (partial match, the
+    # 中間前払 check), then the contractor's new searches, then the surety's.
+    "guarantees": ["by-contractor-text", "works", "by-contractor-obligee", "by-contractor-contract-date",
+                   "by-contractor-guarantee-amount", "by-contractor-contract-amount", "by-obligee",
+                   "by-issued-month"],
+    # The owner's 確認済み一覧 by 確認日時 and the console's contractor lookup by name: one each, in the first update.
+    "verifications": ["by-verified-at"],
+    "contractors": ["by-name"],
+}
+
+
+def rollout_steps() -> int:
+    return max((len(names) for names in ROLLOUT_INDEXES.values()), default=0)
+
+
+def rollout_template(step: int) -> dict[str, Any]:
+    """resources_template() with, per table, only the first `step` of its ROLLOUT_INDEXES (and the attribute
+    definitions their keys use: CloudFormation refuses a definition no key uses)."""
+    template = resources_template()
+    for base_name, names in ROLLOUT_INDEXES.items():
+        properties = template["Resources"][_logical_id(base_name, "Table")]["Properties"]
+        left_out = set(names[step:])
+        indexes = [i for i in properties.get("GlobalSecondaryIndexes", []) if i["IndexName"] not in left_out]
+        if indexes:
+            properties["GlobalSecondaryIndexes"] = indexes
+        else:
+            properties.pop("GlobalSecondaryIndexes", None)
+        used = {k["AttributeName"] for k in properties["KeySchema"]}
+        used |= {k["AttributeName"] for i in indexes for k in i["KeySchema"]}
+        definitions = properties["AttributeDefinitions"]
+        properties["AttributeDefinitions"] = [d for d in definitions if d["AttributeName"] in used]
+    return template
+
+
 # --- IAM ---------------------------------------------------------------------------------------------------
 
 def table_statements(table_prefix: str) -> list[dict[str, Any]]:
@@ -971,7 +1012,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail if a generated file is stale; write nothing")
     parser.add_argument("--pin-stage", nargs=2, metavar=("SAM_JSON", "STAGE"),
                         help="fix the Stage parameter of a `chalice package` template to the stage it packaged")
+    parser.add_argument("--rollout-step", type=int, metavar="K",
+                        help="write the template with the first K new indexes of each table (ROLLOUT_INDEXES; "
+                             f"0..{rollout_steps()}) to --output, for one stack update each")
+    parser.add_argument("--output", metavar="PATH", help="where --rollout-step writes (default: stdout)")
     args = parser.parse_args(argv)
+    if args.rollout_step is not None:
+        if not 0 <= args.rollout_step <= rollout_steps():
+            parser.error(f"--rollout-step is 0..{rollout_steps()}")
+        text = render(rollout_template(args.rollout_step))
+        if args.output:
+            os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            sys.stdout.write(text)
+        return 0
     if args.pin_stage:
         path, stage = args.pin_stage
         with open(path, encoding="utf-8") as f:

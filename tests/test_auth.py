@@ -43,7 +43,8 @@ def test_login_returns_a_working_id_token_with_role_and_org(bare_api):
     token = bare_api.post("/v1/auth/login", {"username": "demo-contractor-1", "password": DEMO_PASSWORD})
     listed = bare_api.get("/v1/certificates", headers={"Authorization": f"Bearer {token.json_body['id_token']}"})
     assert listed.status_code == 200, listed.json_body
-    assert listed.json_body == {"total": 0, "items": [], "next_cursor": None}
+    assert listed.json_body == {"total": 0, "items": [], "next_cursor": None, "prev_cursor": None,
+                                "last_cursor": None, "offset": 0, "order": "issued_on_desc"}
 
 
 def test_wrong_password_and_unknown_user_get_the_same_401(bare_api):

@@ -132,14 +132,16 @@ def test_policies_are_least_privilege(stage):
 
 
 def test_key_notice_lifecycle_has_one_source():
-    """The deployed bucket expires key notices (and their old versions) as the provisioned one does."""
+    """The deployed bucket expires key notices and CSV exports (and their old versions) as the provisioned one
+    does."""
     from chalicelib.adapters import files
 
     bucket = _load(infra.RESOURCES_PATH)["Resources"]["DocumentsBucket"]["Properties"]
-    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
-    (source,) = files.LIFECYCLE_RULES
-    assert rule == {"Id": source["ID"], "Status": "Enabled", "Prefix": files.KEY_NOTICES_PREFIX,
-                    "ExpirationInDays": 1, "NoncurrentVersionExpiration": {"NoncurrentDays": 1}}
+    rules = bucket["LifecycleConfiguration"]["Rules"]
+    assert rules == [{"Id": source["ID"], "Status": "Enabled", "Prefix": prefix, "ExpirationInDays": 1,
+                      "NoncurrentVersionExpiration": {"NoncurrentDays": 1}}
+                     for source, prefix in zip(files.LIFECYCLE_RULES, (files.KEY_NOTICES_PREFIX, files.EXPORTS_PREFIX),
+                                               strict=True)]
 
 
 def test_the_bucket_of_a_provisioned_account_has_the_same_lifecycle(account):

@@ -70,9 +70,11 @@ def test_contractor_sees_only_its_own_certificates_newest_first(api):
     response = listing(api, C1)
     assert response.status_code == 200, response.json_body
     body = response.json_body
-    assert set(body) == {"total", "items", "next_cursor"}
+    # The answer integrators rely on, plus the two-way pager and the order (backward compatible: fields added).
+    assert set(body) == {"total", "items", "next_cursor", "prev_cursor", "last_cursor", "offset", "order"}
     assert body["total"] == 3
-    assert body["next_cursor"] is None
+    assert (body["next_cursor"], body["prev_cursor"], body["last_cursor"]) == (None, None, None)
+    assert (body["offset"], body["order"]) == (0, "issued_on_desc")
     assert [i["contract_number"] for i in body["items"]] == [
         third["contract_number"], second["contract_number"], first["contract_number"]]
     assert [i["label"] for i in body["items"]] == ["契約", "中間前払", "前払"]

@@ -23,31 +23,44 @@ def _issue(api, count: int, **overrides) -> list[str]:
     return numbers
 
 
-def test_pages_cover_the_list_once_newest_first(api):
+def _walk(principal, params, direction: str = "next_cursor"):
+    """Every page from the first, following one cursor to the end."""
     from chalicelib.services.listing import certificate_page
 
+    pages = [certificate_page(principal, params)]
+    while getattr(pages[-1], direction) and len(pages) < 20:
+        pages.append(certificate_page(principal, {**params, "cursor": getattr(pages[-1], direction)}))
+    return pages
+
+
+def test_pages_cover_the_list_once_newest_first(api):
     numbers = _issue(api, 5)
     use_tables()
-    pages = [certificate_page(CONTRACTOR_1, {}, page, per_page=2) for page in (1, 2, 3)]
-    assert [(p["total"], p["page"], p["pages"], p["first"], p["last"]) for p in pages] == [
-        (5, 1, 3, 1, 2), (5, 2, 3, 3, 4), (5, 3, 3, 5, 5)]
-    shown = [item["contract_number"] for p in pages for item in p["items"]]
+    pages = _walk(CONTRACTOR_1, {"limit": "2"})
+    assert [(p.total, p.first_row, p.last_row) for p in pages] == [(5, 1, 2), (5, 3, 4), (5, 5, 5)]
+    shown = [row.contract_number for p in pages for row in p.rows]
     assert shown == sorted(numbers, reverse=True)  # one day: the later number first, none twice
     api_list = api.get("/v1/certificates", user="demo-contractor-1").json_body
     assert [i["contract_number"] for i in api_list["items"]] == shown
-    assert pages[0]["items"][0] == api_list["items"][0]  # the same row shape as the API
+    assert pages[0].items()[0] == api_list["items"][0]  # the same row shape as the API
 
 
-def test_a_page_past_the_end_shows_the_last_and_an_empty_list_says_zero(api):
+def test_previous_and_last_pages_read_backwards_and_an_empty_list_says_zero(api):
     from chalicelib.services.listing import certificate_page
 
-    _issue(api, 3)
+    numbers = sorted(_issue(api, 5), reverse=True)
     use_tables()
-    beyond = certificate_page(CONTRACTOR_1, {}, 99, per_page=2)
-    assert (beyond["page"], beyond["first"], beyond["last"]) == (2, 3, 3)
-    assert certificate_page(CONTRACTOR_1, {}, -4, per_page=2)["page"] == 1
-    empty = certificate_page(CONTRACTOR_2, {}, 1)
-    assert (empty["total"], empty["pages"], empty["first"], empty["last"], empty["items"]) == (0, 1, 0, 0, [])
+    first = certificate_page(CONTRACTOR_1, {"limit": "2"})
+    last = certificate_page(CONTRACTOR_1, {"limit": "2", "cursor": first.last_cursor})
+    assert ([r.contract_number for r in last.rows], last.first_row, last.last_row) == ([numbers[4]], 5, 5)
+    assert (last.next_cursor, last.last_cursor) == (None, None)
+    back = [certificate_page(CONTRACTOR_1, {"limit": "2", "cursor": last.prev_cursor})]
+    back.append(certificate_page(CONTRACTOR_1, {"limit": "2", "cursor": back[0].prev_cursor}))
+    assert [[r.contract_number for r in p.rows] for p in back] == [numbers[2:4], numbers[0:2]]
+    assert [(p.first_row, p.last_row) for p in back] == [(3, 4), (1, 2)]
+    assert back[1].prev_cursor is None  # the top
+    empty = certificate_page(CONTRACTOR_2, {})
+    assert (empty.total, empty.first_row, empty.last_row, empty.rows, empty.next_cursor) == (0, 0, 0, [], None)
 
 
 def test_search_by_page_matches_the_api_and_stays_in_the_callers_partition(api):
@@ -56,23 +69,26 @@ def test_search_by_page_matches_the_api_and_stays_in_the_callers_partition(api):
     _issue(api, 3)
     _issue(api, 2, contractor_id="contractor-2")
     use_tables()
-    found = certificate_page(CONTRACTOR_1, {"field": "project_name", "q": "第２号"}, 1)  # full-width digit
-    assert [i["project_name"] for i in found["items"]] == ["境港市道 第2号線 改良工事"]
-    assert certificate_page(CONTRACTOR_2, {"field": "project_name", "q": "改良"}, 1)["total"] == 2
+    found = certificate_page(CONTRACTOR_1, {"field": "project_name", "q": "第２号"})  # full-width digit
+    assert [r.project_name for r in found.rows] == ["境港市道 第2号線 改良工事"]
+    assert certificate_page(CONTRACTOR_2, {"field": "project_name", "q": "改良"}).total == 2
     with pytest.raises(ValidationFailed) as refused:
-        certificate_page(CONTRACTOR_1, {"field": "contract_number", "q": "abc"}, 1)
+        certificate_page(CONTRACTOR_1, {"field": "contract_number", "q": "abc"})
     assert refused.value.errors[0].field == "q"
 
 
-def test_surety_pages_a_named_contractor_only(api):
+def test_surety_pages_a_named_contractor_or_searches_with_an_indexed_condition(api):
     from chalicelib.services.listing import certificate_page
 
     _issue(api, 2, contractor_id="contractor-2")
     use_tables()
-    assert certificate_page(SURETY, {"contractor_id": "contractor-2"}, 1)["total"] == 2
+    assert certificate_page(SURETY, {"contractor_id": "contractor-2"}).total == 2
     with pytest.raises(ValidationFailed) as refused:
-        certificate_page(SURETY, {}, 1)
+        certificate_page(SURETY, {})
     assert refused.value.errors[0].field == "contractor_id"
+    across = certificate_page(SURETY, {"obligee_id": "sakaiminato"})
+    assert (across.total, len(across.rows), across.last_cursor) == (None, 2, None)  # no total, no 最後 across
+    assert {r["contractor_id"] for r in across.items()} == {"contractor-2"}
 
 
 def test_the_console_lists_every_contractor_with_its_count(api):

@@ -4,6 +4,7 @@ refuses anonymous visitors, other roles and other contractors' numbers."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -44,6 +45,12 @@ def test_list_shows_hints_search_pager_and_columns(api):
     assert re.search(r"\d{4}/\d{2}/\d{2} " + numbers[0] + " 前払", text)
 
 
+def pager_link(page, name: str) -> str | None:
+    """The href of 先頭 / 前 / 次 / 最後 in the pager above the table (None where it is not a link)."""
+    found = re.search(r'<a class="pager__link" href="([^"]+)"[^>]*>[▼◀]?' + name, page.text)
+    return html.unescape(found.group(1)) if found else None
+
+
 def test_pager_moves_by_page_and_keeps_the_search(api, monkeypatch):
     from chalicelib.portal import contractor as portal_contractor
 
@@ -54,18 +61,26 @@ def test_pager_moves_by_page_and_keeps_the_search(api, monkeypatch):
     first = browser.get("/certificates")
     assert "▼先頭 ◀前 5件中 1 - 2件 次▶ 最後▶" in first.visible_text
     assert '<span class="pager__off">▼先頭</span>' in first.text  # nowhere to go back to
-    assert 'href="/certificates?page=2" rel="next"' in first.text and 'href="/certificates?page=3"' in first.text
-    second = browser.get("/certificates?page=2")
+    assert "並び順: 証書発行日の新しい順" in first.visible_text
+    second = browser.get(pager_link(first, "次"))
     assert "5件中 3 - 4件" in second.visible_text
-    assert 'href="/certificates" rel="prev"' in second.text
-    beyond = browser.get("/certificates?page=99")
-    assert "5件中 5 - 5件" in beyond.visible_text  # past the end: the last page
+    assert pager_link(second, "先頭") == "/certificates"
+    assert "5件中 1 - 2件" in browser.get(pager_link(second, "前")).visible_text
+    last = browser.get(pager_link(first, "最後"))
+    assert "5件中 5 - 5件" in last.visible_text  # what the full pages leave, read backwards
+    assert pager_link(last, "次") is None and pager_link(last, "最後") is None
+    assert "5件中 3 - 4件" in browser.get(pager_link(last, "前")).visible_text
     searched = browser.get("/certificates?field=project_name&q=%E5%B7%A5%E4%BA%8B")
     assert "5件中 1 - 2件" in searched.visible_text
-    assert 'href="/certificates?field=project_name&amp;q=%E5%B7%A5%E4%BA%8B&amp;page=2"' in searched.text
+    assert pager_link(searched, "次").startswith("/certificates?field=project_name&q=%E5%B7%A5%E4%BA%8B&cursor=")
     assert 'value="project_name" checked' in searched.text
+    assert "5件中 3 - 4件" in browser.get(pager_link(searched, "次")).visible_text
     narrow = browser.get("/certificates?field=project_name&q=%E5%B7%A5%E4%BA%8B3")
     assert "1件中 1 - 1件" in narrow.visible_text and "工事3" in narrow.visible_text
+    # A cursor is bound to its search: another search's cursor is refused, on the page.
+    crossed = browser.get("/certificates?field=project_name&q=%E5%B7%A5%E4%BA%8B3&cursor="
+                          + pager_link(searched, "次").rsplit("cursor=", 1)[1])
+    assert crossed.status_code == 400 and "cursor" in crossed.visible_text
 
 
 def test_a_bad_search_is_shown_on_the_search_field(api):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -12,11 +13,15 @@ from chalicelib.config import get_settings
 
 LINK_SECONDS = 300
 KEY_NOTICES_PREFIX = "key-notices/"
+EXPORTS_PREFIX = "exports/"  # CSV downloads too large to answer inline (docs/ARCHITECTURE.md, search and lists)
 # The bucket's lifecycle, in the S3 API's shape: the one source for provisioning (scripts/provision.py) and the
 # CloudFormation template (scripts/infra.py). Key notices print a 認証キー in clear: made on request, gone
-# within a day, their old versions too. Certificates are kept (docs/ARCHITECTURE.md, storage).
+# within a day, their old versions too. CSV exports are fetched once, through a link valid for minutes: gone within
+# a day as well. Certificates are kept (docs/ARCHITECTURE.md, storage).
 LIFECYCLE_RULES: list[dict[str, Any]] = [
     {"ID": "key-notices-expire", "Status": "Enabled", "Filter": {"Prefix": KEY_NOTICES_PREFIX},
+     "Expiration": {"Days": 1}, "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+    {"ID": "exports-expire", "Status": "Enabled", "Filter": {"Prefix": EXPORTS_PREFIX},
      "Expiration": {"Days": 1}, "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
 ]
 
@@ -66,6 +71,14 @@ def put_pdf(key: str, data: bytes, filename: str) -> None:
         Bucket=get_settings().bucket, Key=key, Body=data, ContentType="application/pdf",
         ContentDisposition=_disposition(filename), ServerSideEncryption="AES256",
     )
+
+
+def put_export(data: bytes, filename: str, disposition: str) -> str:
+    """Store a CSV download under a fresh, unguessable name (the lifecycle removes it within a day); its key."""
+    key = f"{EXPORTS_PREFIX}{uuid.uuid4().hex}/{filename}"
+    _s3().put_object(Bucket=get_settings().bucket, Key=key, Body=data, ContentType="text/csv; charset=utf-8",
+                     ContentDisposition=disposition, ServerSideEncryption="AES256")
+    return key
 
 
 def _disposition(filename: str) -> str:

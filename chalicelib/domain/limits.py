@@ -62,10 +62,19 @@ WEBHOOK_DELIVERY_SECONDS = 10.0
 
 # --- the portal's screens ------------------------------------------------------------------------------------
 PORTAL_PER_PAGE = 20  # rows of 保証工事一覧 per page
-MAX_PAGE_NUMBER = 99_999  # ?page= beyond this is the first page
 MAX_TYPED_CONTRACT_NUMBER = 40  # characters of a 保証契約番号 taken from a link (full-width, hyphens and all)
 MAX_TYPED_FIELD = 100  # characters of a field typed into the verification form
 CONSOLE_CONTRACTORS_PER_PAGE = 50  # rows of the surety console's contractor list (a page of the name index)
+
+# --- searching certificates (docs/ARCHITECTURE.md, search and lists) ----------------------------------------
+SEARCH_TEXT_MAX = 100  # characters of `q`: the longest searchable field (工事名) is 200, a fragment of it is less
+MAX_CSV_ROWS = 20_000  # rows of one CSV; past it the search is refused with its count, to be narrowed by a range
+# A CSV answered in the response itself: API Gateway's Lambda proxy answer is at most 6 MB, and were it
+# JSON-escaped a kanji takes 6 bytes for its 3, so 2.5 MB of UTF-8 stays under it either way; larger goes via S3.
+CSV_INLINE_MAX_BYTES = 2_500_000
+# Across contractors an 証書発行日 range is read month by month (one index partition a month): one page reads at
+# most this many months, then hands back a cursor to go on, so a sparse range never walks years in one request.
+MAX_MONTHS_PER_PAGE = 12
 
 # --- an owner's integrations ----------------------------------------------------------------------------------
 MAX_WEBHOOK_ENDPOINTS = 5  # live webhook endpoints per owner

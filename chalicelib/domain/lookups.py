@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chalicelib.domain.limits import CONTRACT_NUMBER_DIGITS
+from chalicelib.domain.limits import CONTRACT_NUMBER_DIGITS, SEARCH_TEXT_MAX
 from chalicelib.domain.normalize import normalize_contract_number, normalize_search_text
 from chalicelib.domain.records import VerificationEntry
-from chalicelib.domain.search import SEARCH_TEXT_MAX, company_name_key
+from chalicelib.domain.search import company_name_key
 from chalicelib.domain.validation import FieldError, Invalid, ValidationFailed, is_identifier, optional_text
 
 

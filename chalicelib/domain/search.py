@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 from urllib.parse import quote
 
-from chalicelib.domain.limits import MAX_AMOUNT
+from chalicelib.domain.limits import MAX_AMOUNT, MAX_CSV_ROWS, SEARCH_TEXT_MAX
 from chalicelib.domain.normalize import normalize_contract_number, normalize_search_text, normalize_typed
 from chalicelib.domain.records import CertificateVersion, GuaranteeStatus
 from chalicelib.domain.types import Delivery, GuaranteeType
@@ -36,13 +36,6 @@ from chalicelib.domain.validation import (
     iso_date,
     optional_text,
 )
-
-# Bounds of a search (to join the others in chalicelib/domain/limits.py).
-SEARCH_TEXT_MAX = 100  # characters of `q`: the longest searchable field (工事名) is 200, a fragment of it is less
-MAX_CSV_ROWS = 20_000  # rows of one CSV; past it the search is refused with its count, to be narrowed by a range
-# A CSV answered in the response itself: API Gateway's Lambda proxy answer is at most 6 MB, and were it
-# JSON-escaped a kanji takes 6 bytes for its 3, so 2.5 MB of UTF-8 stays under it either way; larger goes via S3.
-CSV_INLINE_MAX_BYTES = 2_500_000
 
 PARAMETERS = (
     "issued_from", "issued_to", "contract_date_from", "contract_date_to",
@@ -210,6 +203,15 @@ class Driver(StrEnum):
         return "issued_on_desc"
 
 
+# Each order as a clerk reads it (「並び順: 保証金額の大きい順」).
+ORDER_NAMES_JA = {
+    "issued_on_desc": "証書発行日の新しい順",
+    "contract_date_desc": "契約日の新しい順",
+    "guarantee_amount_desc": "保証金額の大きい順",
+    "contract_amount_total_desc": "請負金額の大きい順",
+}
+
+
 _DRIVER_OF = {SearchKey.ISSUED_ON: Driver.ISSUED_ON, SearchKey.CONTRACT_DATE: Driver.CONTRACT_DATE,
               SearchKey.GUARANTEE_AMOUNT: Driver.GUARANTEE_AMOUNT, SearchKey.CONTRACT_AMOUNT: Driver.CONTRACT_AMOUNT}
 
@@ -307,6 +309,9 @@ class SearchCriteria:
             if issued is None:
                 raise _refused("contractor_id", "保証契約者を指定しない検索では、保証契約番号(10桁)・発注者・"
                                                 "証書発行日の範囲のいずれかを指定してください")
+            if issued.low is None:  # read month by month from its start: an open start would walk back for ever
+                raise _refused("issued_from", "保証契約者を指定しない証書発行日の検索では、"
+                                              f"{FIELD_NAMES_JA['issued_from']}を指定してください")
             return SearchPlan(Driver.ISSUED_ON, key_range=issued, filters=self._others(issued), text=self.text)
         if self.ranges:
             driving = min(self.ranges, key=lambda r: (not r.bounded, _PRECEDENCE.index(r.key)))
@@ -567,9 +572,11 @@ def csv_document(rows: Iterable[CertificateRow], *, with_contractor: bool = Fals
     return "".join(csv_lines(rows, with_contractor=with_contractor)).encode("utf-8")
 
 
-def csv_too_large_message(count: int) -> str:
-    """Why a CSV past MAX_CSV_ROWS is refused, and what to do (the NTA accepts narrowing step by step)."""
-    return (f"該当する保証が{count:,}件あり、CSVで出力できる{MAX_CSV_ROWS:,}件を超えています。"
+def csv_too_large_message(count: int | None) -> str:
+    """Why a CSV past MAX_CSV_ROWS is refused, and what to do (the NTA accepts narrowing step by step). `count`
+    None: not counted (a search across contractors stops reading at the bound)."""
+    how_many = "" if count is None else f"{count:,}件あり、"
+    return (f"該当する保証が{how_many}CSVで出力できる{MAX_CSV_ROWS:,}件を超えています。"
             "証書発行日の範囲などで絞り込んでから出力してください。")
 
 

@@ -7,19 +7,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalice import Response
+
 from chalicelib.domain.principal import Role
 from chalicelib.handlers.common import authorized_call
-from chalicelib.http import Blueprint, contract_number_param
+from chalicelib.http import Blueprint, contract_number_param, csv_download
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/v1/certificates", methods=["GET"])
-def list_own() -> dict[str, Any]:
-    from chalicelib.services.listing import list_certificates
+def list_own() -> dict[str, Any] | Response:
+    from chalicelib.services.listing import CsvFile, list_certificates
+    from chalicelib.services.presenters import csv_link
 
     call = authorized_call(bp, Role.CONTRACTOR, Role.SURETY)
-    return list_certificates(call.principal, call.params)
+    answer = list_certificates(call.principal, call.params, call.request_id)
+    if not isinstance(answer, CsvFile):
+        return answer
+    if answer.url is not None:  # too large to answer inline: See Other, the same bytes in S3 for a few minutes
+        return Response(body=csv_link(answer.url, answer.rows), status_code=303, headers={"Location": answer.url})
+    assert answer.body is not None
+    return csv_download(answer.body, answer.disposition)
 
 
 @bp.route("/v1/certificates/{contract_number}", methods=["GET"])

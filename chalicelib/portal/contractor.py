@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.domain.limits import MAX_PAGE_NUMBER, PORTAL_PER_PAGE
+from chalicelib.domain.limits import PORTAL_PER_PAGE
 from chalicelib.http import Blueprint, contract_number_param
 from chalicelib.portal.pages import FORM_CONTENT_TYPES, PortalCall, page
 
@@ -15,62 +15,70 @@ bp = Blueprint(__name__)
 
 SEARCH_FIELDS = (("all", "全件"), ("contract_number", "保証契約番号"), ("obligee", "発注者"),
                  ("project_name", "工事名"))
-
-
-def page_number(raw: str | None) -> int:
-    """`?page=` as a positive integer up to MAX_PAGE_NUMBER; anything else is the first page."""
-    text = (raw or "").strip()
-    fits = text.isascii() and text.isdigit() and len(text) <= len(str(MAX_PAGE_NUMBER))
-    return int(text) if fits and 0 < int(text) <= MAX_PAGE_NUMBER else 1
+# What the search form sends (domain/search.PARAMETERS but the output format): kept in every pager link.
+SEARCH_PARAMS = ("field", "q", "issued_from", "issued_to", "contract_date_from", "contract_date_to",
+                 "guarantee_amount_min", "guarantee_amount_max", "contract_amount_min", "contract_amount_max",
+                 "obligee_id")
+# The ranges, as the form lays them out: (label, low field, high field, input type).
+RANGE_FIELDS = (("証書発行日", "issued_from", "issued_to", "date"),
+                ("契約日", "contract_date_from", "contract_date_to", "date"),
+                ("保証金額(円)", "guarantee_amount_min", "guarantee_amount_max", "text"),
+                ("請負金額(円)", "contract_amount_min", "contract_amount_max", "text"))
 
 
 def certificate_list(call: PortalCall, template: str, base_path: str, scope: dict[str, str],
                      **context: Any) -> Response:
-    """保証工事一覧 (contractor) or one contractor's list (surety): search + pager over certificate_page."""
+    """保証工事一覧 (contractor), one contractor's list or the search across contractors (surety): the search form,
+    the pager (先頭 / 前 / 次 / 最後 from signed cursors), the rows, a CSV of the whole search; the API's service."""
+    from urllib.parse import urlencode
+
+    from chalicelib.domain.search import FIELD_NAMES_JA, ORDER_NAMES_JA
     from chalicelib.domain.validation import ValidationFailed
-    from chalicelib.services.listing import certificate_page
+    from chalicelib.services.listing import certificate_page, export_csv
 
     assert call.principal is not None
     params = call.params
-    field = params.get("field") or "all"
-    if field not in dict(SEARCH_FIELDS):
-        field = "all"
-    q = params.get("q") or ""
-    search = {"field": field, "q": q}
-    status, field_errors, result = 200, {}, None
+    search = {name: params.get(name, "") for name in SEARCH_PARAMS}
+    if search["field"] not in dict(SEARCH_FIELDS):
+        search["field"] = "all"
+    asked = {k: v for k, v in search.items() if v and not (k == "field" and v == "all")}
+    if params.get("format") == "csv":
+        from chalicelib.http import csv_download
+        from chalicelib.portal.render import redirect
+        from chalicelib.portal.security import COMMON_HEADERS
+
+        exported = export_csv(call.principal, {**scope, **asked, "format": "csv"}, call.request_id)
+        if exported.url is not None:
+            return redirect(exported.url)
+        assert exported.body is not None
+        return csv_download(exported.body, exported.disposition, headers=COMMON_HEADERS)
+    status, field_errors, page = 200, {}, None
+    cursor = {"cursor": params["cursor"]} if params.get("cursor") else {}
     try:
-        result = certificate_page(call.principal, {**scope, **search}, page_number(params.get("page")),
-                                  PORTAL_PER_PAGE)
-    except ValidationFailed as exc:  # a search the rules refuse is shown on the search field
+        page = certificate_page(call.principal, {**scope, **asked, **cursor, "limit": str(PORTAL_PER_PAGE)})
+    except ValidationFailed as exc:  # a search the rules refuse is shown on its fields
         status, field_errors = 400, {e.field: e.message for e in exc.errors}
-    if result is None:
-        result = {"total": 0, "items": [], "page": 1, "pages": 1, "first": 0, "last": 0}
-    return call.page(template, status=status, listing=result, search=search, search_fields=SEARCH_FIELDS,
-                     field_errors=field_errors, base_path=base_path, pager=pager_links(base_path, search, result),
-                     **context)
 
-
-def pager_links(base_path: str, search: dict[str, str], result: dict[str, Any]) -> dict[str, Any]:
-    """Links of 先頭 / 前 / 次 / 最後 (None where there is nowhere to go) keeping the search."""
-    from urllib.parse import urlencode
-
-    current, pages = int(result.get("page") or 1), max(int(result.get("pages") or 1), 1)
-
-    def link(number: int) -> str:
-        query = {k: v for k, v in search.items() if v and not (k == "field" and v == "all")}
-        if number > 1:
-            query["page"] = str(number)
+    def link(**extra: str) -> str:
+        query = {**asked, **extra}
         return base_path + ("?" + urlencode(query) if query else "")
 
-    return {
-        "first": link(1) if current > 1 else None,
-        "previous": link(current - 1) if current > 1 else None,
-        "next": link(current + 1) if current < pages else None,
-        "last": link(pages) if current < pages else None,
-        "total": int(result.get("total") or 0),
-        "from": int(result.get("first") or 0),
-        "to": int(result.get("last") or 0),
+    pager = {
+        "first": link() if page is not None and page.prev_cursor else None,
+        "previous": link(cursor=page.prev_cursor) if page is not None and page.prev_cursor else None,
+        "next": link(cursor=page.next_cursor) if page is not None and page.next_cursor else None,
+        "last": link(cursor=page.last_cursor) if page is not None and page.last_cursor else None,
+        "total": page.total if page is not None else 0,
+        "from": page.first_row if page is not None else 0,
+        "to": page.last_row if page is not None else 0,
     }
+    return call.page(template, status=status, items=page.items() if page else [],
+                     search=search, search_fields=SEARCH_FIELDS, range_fields=RANGE_FIELDS,
+                     field_names=FIELD_NAMES_JA, field_errors=field_errors,
+                     ranges_open=any(search[n] for _, low, high, _ in RANGE_FIELDS for n in (low, high))
+                     or bool(search["obligee_id"]) or any(f in field_errors for f in SEARCH_PARAMS[2:]),
+                     order_name=ORDER_NAMES_JA[page.order] if page else "", base_path=base_path, pager=pager,
+                     csv_link=link(format="csv") if page is not None and page.rows else None, **context)
 
 
 @bp.route("/certificates", methods=["GET"])

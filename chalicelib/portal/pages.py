@@ -34,7 +34,7 @@ SERVICE_NAMES = {
 NAVIGATION = {
     "contractor": [("/certificates", "保証工事一覧")],
     "obligee": [("/verify", "保証証書の確認"), ("/verifications", "確認済み一覧"), ("/check", "PDFの署名確認")],
-    "surety": [("/console", "保証契約者の検索")],
+    "surety": [("/console", "保証契約者の検索"), ("/console/search", "保証証書の検索")],
 }
 FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
 UPLOAD_CONTENT_TYPES = ["multipart/form-data"]  # registered as binary in app.py, so API Gateway keeps the bytes

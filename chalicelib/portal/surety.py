@@ -7,7 +7,7 @@ from chalice import Response
 
 from chalicelib.domain.limits import CONSOLE_CONTRACTORS_PER_PAGE, MAX_LIMIT, MAX_TYPED_FIELD
 from chalicelib.http import Blueprint, contract_number_param
-from chalicelib.portal.contractor import certificate_list
+from chalicelib.portal.contractor import RANGE_FIELDS, SEARCH_FIELDS, SEARCH_PARAMS, certificate_list
 from chalicelib.portal.pages import PortalCall, page
 
 bp = Blueprint(__name__)
@@ -44,6 +44,22 @@ def console(call: PortalCall) -> Response:
                      first_link="/console" + (f"?{urlencode({'q': q})}" if q else ""),
                      next_link=f"/console?{urlencode({'q': q, 'cursor': cursor} if q else {'cursor': cursor})}"
                      if cursor else None)
+
+
+@bp.route("/console/search", methods=["GET"])
+@page(bp, "surety")
+def console_search(call: PortalCall) -> Response:
+    """Certificates across contractors: by a whole 保証契約番号, an owner (with or without an 証書発行日 range) or an
+    証書発行日 range, each read by an index of its own (services/listing: the API's search)."""
+    if not any(call.params.get(name) for name in SEARCH_PARAMS if name != "field"):
+        from chalicelib.domain.search import FIELD_NAMES_JA
+
+        # Nothing asked yet: the form alone (a search without an indexed condition is refused, not run).
+        return call.page("surety/search.html", items=[], search={"field": "contract_number"}, field_errors={},
+                         search_fields=SEARCH_FIELDS, range_fields=RANGE_FIELDS, field_names=FIELD_NAMES_JA,
+                         ranges_open=True, order_name="", base_path="/console/search", pager=None, csv_link=None,
+                         asked=False)
+    return certificate_list(call, "surety/search.html", "/console/search", {}, asked=True)
 
 
 @bp.route("/console/contractors/{contractor_id}", methods=["GET"])

@@ -19,6 +19,7 @@ from chalicelib.domain.records import (
     VerificationEntry,
     WebhookEndpoint,
 )
+from chalicelib.domain.search import CertificateRow
 
 if TYPE_CHECKING:
     from chalicelib.adapters.identity import SignIn
@@ -29,28 +30,36 @@ def utc_text(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def certificate_summary(item: CertificateVersion) -> dict[str, Any]:
-    """A row of 保証工事一覧."""
-    kind = item.guarantee_type
+def certificate_row(row: CertificateRow, *, with_contractor: bool = False) -> dict[str, Any]:
+    """A row of 保証工事一覧 (and of every search): the same columns as its CSV line; `with_contractor`, whose it is
+    too (surety staff searching across contractors)."""
+    kind = row.guarantee_type
+    whose = {"contractor_id": row.contractor_id, "contractor_name": row.contractor_name} if with_contractor else {}
     return {
-        "contract_number": item.contract_number,
+        **whose,
+        "contract_number": row.contract_number,
         "guarantee_type": kind.value,
         "label": kind.label,
-        "issued_on": item.issued_on.isoformat(),
-        "amended": item.amended,
-        "version": item.version,
-        "status": item.status.value,
-        "delivery": item.delivery.value,
-        "obligee_id": item.obligee_id,
-        "obligee_name": item.obligee_name,
-        "project_name": item.terms.project_name,
-        "contract_amount_total": item.terms.contract_amount_total,
-        "contract_amount_covered": item.terms.contract_amount_covered,
-        "guarantee_amount": item.terms.guarantee_amount,
+        "issued_on": row.issued_on.isoformat(),
+        "amended": row.amended,
+        "version": row.version,
+        "status": row.status.value,
+        "delivery": row.delivery.value,
+        "obligee_id": row.obligee_id,
+        "obligee_name": row.obligee_name,
+        "project_name": row.project_name,
+        "contract_amount_total": row.contract_amount_total,
+        "contract_amount_covered": row.contract_amount_covered,
+        "guarantee_amount": row.guarantee_amount,
         # The period as it stands (注2), the same in the list, the certificate, its PDF and D-Sure.
-        "completion_date": item.terms.completion_date.isoformat(),
-        "guarantee_period_end": item.terms.guarantee_period_end.isoformat(),
+        "completion_date": row.completion_date.isoformat(),
+        "guarantee_period_end": row.guarantee_period_end.isoformat(),
     }
+
+
+def certificate_summary(item: CertificateVersion) -> dict[str, Any]:
+    """A version as a row of 保証工事一覧."""
+    return certificate_row(CertificateRow.of(item))
 
 
 def certificate_content(item: CertificateVersion) -> dict[str, Any]:
@@ -103,6 +112,11 @@ def recorded_change(recorded: CertificateVersion, plan: AmendmentPlan, changes: 
             "completion_date": t.completion_date.isoformat(),
             "guarantee_period_end": t.guarantee_period_end.isoformat(),
             "period_shortened": plan.period_shortened}
+
+
+def csv_link(url: str, rows: int) -> dict[str, Any]:
+    """Where a CSV too large to answer inline waits (the 303's Location too), for a few minutes."""
+    return {"url": url, "expires_in": LINK_SECONDS, "rows": rows}
 
 
 def pdf_link(item: CertificateVersion, url: str) -> dict[str, Any]:

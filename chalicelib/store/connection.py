@@ -1,6 +1,8 @@
 """Where the models' tables are and how they talk to DynamoDB (docs/ARCHITECTURE.md, store), and the few
 generic reads and writes every table's module uses: `get_or_none`, `page` (keyset paging, either way),
-`update_if` (a conditional update), `transact`, and `condition_failed`, the one test for a refused condition.
+`read_keyset` and `count_keyset` (a filtered key range from a position, and the count of the rest), `get_in_order`
+(BatchGetItem), `update_if` (a conditional update), `transact`, and `condition_failed`, the one test for a refused
+condition.
 
 pynamodb builds a botocore session per table, and each session loads the service models anew (about
 150 ms here): a cold Lambda touching four tables would pay that four times. Every table connection and
@@ -15,16 +17,19 @@ import functools
 import random
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 from pynamodb.attributes import Attribute
 from pynamodb.connection import Connection
+from pynamodb.constants import COUNT
 from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import Index
 from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import caches
@@ -119,6 +124,77 @@ def page(source: type[M] | Index[M], hash_key: Any, limit: int, *, past: Any = N
     items = list(source.query(hash_key, condition, filter_condition=filter_condition, scan_index_forward=ascending,
                               limit=limit + 1, page_size=limit + 1))
     return items[:limit], len(items) > limit
+
+
+@dataclass(frozen=True)
+class KeysetRead:
+    """What `read_keyset` found: the items kept (at most `want`, in the order read), whether the read stopped
+    before the end of the key range, and the number of every item that passed the filter, where counted."""
+
+    items: list[Any]
+    stopped_early: bool
+    total: int | None
+
+
+def read_keyset(source: type[M] | Index[M], hash_key: str, key_condition: Condition | None = None, *, want: int,
+                ascending: bool = False, start: dict[str, Any] | None = None,
+                filter_condition: Condition | None = None, page_size: int | None = None,
+                count_on: type[Model] | Index[Any] | None = None) -> KeysetRead:
+    """The first `want` items of a key range that pass the filter, read from `start` (an ExclusiveStartKey: DynamoDB
+    begins just past it) in the sort key's order, descending unless `ascending`; DynamoDB evaluates `page_size`
+    entries per call (Limit counts before the filter) and at most 1 MB.
+
+    With `count_on` (the same index, or one with the same keys and a narrower projection) the rest of the range is
+    counted where the items stopped, with Select=COUNT: every entry of the range is evaluated once, so the page and
+    its total cost what the range holds and no more (docs/ARCHITECTURE.md, search and lists)."""
+    model, index_name = _model_of(source)
+    pages = source.query(hash_key, key_condition, filter_condition=filter_condition, scan_index_forward=ascending,
+                         page_size=page_size, last_evaluated_key=start).page_iter
+    kept: list[dict[str, Any]] = []
+    counted, resume = 0, start
+    for answer in pages:
+        counted += int(answer["Count"])
+        kept += answer.get("Items", [])[: want - len(kept)]
+        resume = answer.get("LastEvaluatedKey")
+        if resume is None or len(kept) >= want:
+            break
+    total = None
+    if count_on is not None:
+        total = counted + (0 if resume is None else count_keyset(count_on, hash_key, key_condition, ascending=ascending,
+                                                                 start=resume, filter_condition=filter_condition))
+    return KeysetRead([model.from_raw_data(raw) for raw in kept], resume is not None, total)
+
+
+def count_keyset(source: type[Model] | Index[Any], hash_key: str, key_condition: Condition | None = None, *,
+                 ascending: bool = False, start: dict[str, Any] | None = None,
+                 filter_condition: Condition | None = None) -> int:
+    """How many entries of a key range past `start` pass the filter: Query with Select=COUNT (no items come back;
+    DynamoDB still reads, and bills, every entry it evaluates). pynamodb's own count() cannot start at a key."""
+    model, index_name = _model_of(source)
+    arguments = {"range_key_condition": key_condition, "filter_condition": filter_condition, "index_name": index_name,
+                 "scan_index_forward": ascending, "select": COUNT, "exclusive_start_key": start}
+    counting: ResultIterator[dict[str, Any]] = ResultIterator(model._get_connection().query, (hash_key,), arguments)
+    for _ in counting:  # COUNT pages carry no items: iterating reads them all
+        pass
+    return counting.total_count
+
+
+def get_in_order(model: type[M], keys: Sequence[tuple[Any, Any]]) -> list[M]:
+    """The items of these (hash, range) keys in the order given, missing ones left out: BatchGetItem, 100 keys a
+    call, unprocessed keys asked again (pynamodb), eventually consistent."""
+    attributes = model.get_attributes().items()
+    hash_name = next(name for name, a in attributes if a.is_hash_key)
+    range_name = next(name for name, a in attributes if a.is_range_key)
+    found = {}
+    for item in (model.batch_get(list(keys)) if keys else ()):
+        found[(str(getattr(item, hash_name)), str(getattr(item, range_name)))] = item
+    return [found[key] for key in ((str(h), str(r)) for h, r in keys) if key in found]
+
+
+def _model_of(source: type[Model] | Index[Any]) -> tuple[type[Model], str | None]:
+    if isinstance(source, Index):
+        return source._model, source.Meta.index_name  # the model the index belongs to (set by pynamodb's metaclass)
+    return source, None
 
 
 def _sort_key(source: type[Model] | Index[Any]) -> Attribute[Any]:

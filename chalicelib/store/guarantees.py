@@ -4,7 +4,8 @@ the few reads and writes the service needs, each a Query, Get or transaction, ne
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import base64
+import hashlib
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -28,7 +29,7 @@ from chalicelib.domain.records import (
 )
 from chalicelib.domain.types import Delivery, GuaranteeType, WorkCategory
 from chalicelib.store import audit, auth_keys, idempotency, verifications
-from chalicelib.store.connection import condition_failed, page, raw_client, transact
+from chalicelib.store.connection import condition_failed, raw_client, transact
 from chalicelib.store.models import Contractor, Counter, GuaranteeVersion
 
 CONTRACT_NUMBER_COUNTER = "contract_number"
@@ -42,8 +43,53 @@ class VersionConflict(Exception):
     """The guarantee changed (another amendment, a cancellation) since the caller read it."""
 
 
-def _list_sort(issued_on: date, contract_number: str) -> str:
-    return f"{issued_on.isoformat()}#{contract_number}"  # newest first in the contractor's list
+def date_sort(day: date, contract_number: str) -> str:
+    """A sort key of a date index: ISO date, then the number (unique; the newest number first on a day)."""
+    return f"{day.isoformat()}#{contract_number}"
+
+
+def amount_sort(yen: int, contract_number: str) -> str:
+    """A sort key of an amount index: 14 digits (MAX_AMOUNT = 10^13 has 14), so strings sort as the amounts do."""
+    return f"{yen:014d}#{contract_number}"
+
+
+def works_key(contractor_id: str, obligee_id: str, project_name: str) -> str:
+    """One contractor's works for one owner: the 工事名 folded as the search folds it, hashed (NFKC can stretch a
+    200-character name past DynamoDB's 2,048-byte partition key; 22 characters of SHA-256 never collide here)."""
+    digest = hashlib.sha256(normalize_search_text(project_name).encode()).digest()
+    return f"{contractor_id}#{obligee_id}#{base64.urlsafe_b64encode(digest).decode()[:22]}"
+
+
+def search_keys(v: CertificateVersion) -> dict[str, str | None]:
+    """The keys of every search index a latest version is in, by attribute (None: not in that index). The one
+    source for every writer (issue, new version, recorded change, cancellation) and the backfill, so an item's
+    place in each index always follows what it states (docs/ARCHITECTURE.md, search and lists)."""
+    t, n = v.terms, v.contract_number
+    return {
+        "latest_contractor_id": v.contractor_id,
+        "latest_sort": date_sort(v.issued_on, n),
+        "sort_contract_date": date_sort(v.contract_date, n),
+        "sort_guarantee_amount": amount_sort(t.guarantee_amount, n),
+        "sort_contract_amount": amount_sort(t.contract_amount_total, n),
+        "contractor_obligee": f"{v.contractor_id}#{v.obligee_id}",
+        "latest_obligee_id": v.obligee_id,
+        "issued_month": v.issued_on.strftime("%Y-%m"),
+        # Open guarantees only: the 中間前払 rule asks for an open 前払金保証 of the same works.
+        "works_key": works_key(v.contractor_id, v.obligee_id, t.project_name)
+        if v.status is GuaranteeStatus.ACTIVE else None,
+    }
+
+
+# The attributes search_keys writes: what leaves a version when it stops being the latest.
+SEARCH_KEY_ATTRIBUTES = ("latest_contractor_id", "latest_sort", "sort_contract_date", "sort_guarantee_amount",
+                         "sort_contract_amount", "contractor_obligee", "latest_obligee_id", "issued_month", "works_key")
+
+
+def _search_key_actions(v: CertificateVersion) -> list[Action]:
+    """SET each search key of `v` (REMOVE the absent ones): the item moves in every index as one update."""
+    return [getattr(GuaranteeVersion, name).set(value) if value is not None
+            else getattr(GuaranteeVersion, name).remove()
+            for name, value in search_keys(v).items()]
 
 
 def _new_item(v: CertificateVersion, *, latest: bool) -> GuaranteeVersion:
@@ -81,10 +127,17 @@ def _new_item(v: CertificateVersion, *, latest: bool) -> GuaranteeVersion:
         pdf_stored=v.pdf_stored,
         search_project=normalize_search_text(t.project_name),
         search_obligee=normalize_search_text(v.obligee_name),
-        latest_contractor_id=v.contractor_id if latest else None,
-        latest_sort=_list_sort(v.issued_on, v.contract_number) if latest else None,
     )
+    if latest:
+        for name, value in search_keys(v).items():
+            setattr(item, name, value)
     return item
+
+
+def latest_item(v: CertificateVersion) -> GuaranteeVersion:
+    """A version's item as the latest one, every search key set: what commit_issue writes. For bulk loads that need
+    no transaction (the benchmark's and the tests' worlds, written with a batch writer by their own code)."""
+    return _new_item(v, latest=True)
 
 
 def _record(item: GuaranteeVersion) -> CertificateVersion:
@@ -174,35 +227,16 @@ def latest_version(contract_number: str) -> CertificateVersion | None:
     return None
 
 
-def contractor_page(contractor_id: str, limit: int, after: tuple[str, str, int] | None
-                    ) -> tuple[list[CertificateVersion], bool]:
-    """One page of a contractor's latest versions, newest first, after the position (sort, number, version)
-    of the last item of the previous page (its sort alone is unique in the list), and whether more follow."""
-    items, has_more = page(GuaranteeVersion.by_contractor, contractor_id, limit, past=after[0] if after else None)
-    return [_record(i) for i in items], has_more
-
-
-def list_position(version: CertificateVersion) -> tuple[str, str, int]:
-    """Where a latest version stands in its contractor's list (the cursor of contractor_page)."""
-    return _list_sort(version.issued_on, version.contract_number), version.contract_number, version.version
-
-
-def iter_contractor_certificates(contractor_id: str) -> Iterator[tuple[CertificateVersion, str, str]]:
-    """All of a contractor's latest versions, newest first, each with its normalised 工事名 and 発注者 (for
-    partial-match search within the contractor's own partition)."""
-    for item in GuaranteeVersion.by_contractor.query(contractor_id, scan_index_forward=False):
-        yield _record(item), item.search_project, item.search_obligee
-
-
 def open_guarantee_exists(contractor_id: str, obligee_id: str, project_name: str,
                           guarantee_type: GuaranteeType) -> bool:
     """Whether the contractor holds an open guarantee of this type for the same owner and works (工事名 compared
-    as the search normalises it). One Query of the contractor's own partition, filtered by DynamoDB."""
-    condition = ((GuaranteeVersion.guarantee_type == guarantee_type.value)
-                 & (GuaranteeVersion.obligee_id == obligee_id)
-                 & (GuaranteeVersion.search_project == normalize_search_text(project_name))
-                 & (GuaranteeVersion.status == GuaranteeStatus.ACTIVE.value))
-    return any(True for _ in GuaranteeVersion.by_contractor.query(contractor_id, filter_condition=condition))
+    as the search folds it): one keyed read of the `works` index, one entry at most, whatever the contractor's
+    history. The index is eventually consistent: an advance issued a moment ago may not be seen yet, and the
+    refusal's message says what to check before trying again."""
+    key = works_key(contractor_id, obligee_id, project_name)
+    found = GuaranteeVersion.by_works.query(key, GuaranteeVersion.guarantee_type == guarantee_type.value,
+                                            limit=1, page_size=1)
+    return any(True for _ in found)
 
 
 def _is_latest_and_open() -> Condition:
@@ -251,7 +285,8 @@ def commit_new_version(latest: CertificateVersion, new: CertificateVersion, outc
         tx.save(_new_item(new, latest=True), condition=GuaranteeVersion.contract_number.does_not_exist())
         tx.update(
             _key_of(latest),
-            actions=[GuaranteeVersion.latest_contractor_id.remove(), GuaranteeVersion.latest_sort.remove()],
+            # Version k leaves every search index; k+1 entered them with its own keys.
+            actions=[getattr(GuaranteeVersion, name).remove() for name in SEARCH_KEY_ATTRIBUTES],
             condition=_is_latest_and_open(),
         )
 
@@ -280,6 +315,8 @@ def commit_in_place(latest: CertificateVersion, changed: CertificateVersion, out
         actions.append(GuaranteeVersion.cancelled_on.set(changed.cancelled_on))
     if changed.cancel_reason is not None:
         actions.append(GuaranteeVersion.cancel_reason.set(changed.cancel_reason))
+    # A changed 請負金額 moves the item in its index; a cancellation takes it out of `works` (no longer open).
+    actions += _search_key_actions(changed)
 
     def write(tx: TransactWrite) -> None:
         verifications.refresh_in(tx, verification, changed)
@@ -310,3 +347,50 @@ def mark_pdf_stored(version: CertificateVersion) -> CertificateVersion:
             return version
         raise
     return replace(version, pdf_stored=True)
+
+
+def backfill_search_keys(raw: dict[str, Any], *, write: bool) -> str:
+    """One item of a Scan of the table (scripts/backfill.py) brought to the search keys search_keys gives it,
+    without a change of the guarantee (no revision bump: a plain UpdateItem, like mark_pdf_stored). Answers
+    "current" (nothing to do), "stale" (to write; `write` False), "written", or "changed" (it changed since it was
+    read: whoever changed it wrote its keys). An older version carries none: keys left on one (by a release that
+    knew fewer indexes and amended after an earlier backfill) are removed. Idempotent: a second run finds every
+    item "current"."""
+    item = GuaranteeVersion.from_raw_data(raw)
+    latest = item.latest_contractor_id is not None
+    wanted = search_keys(_record(item)) if latest else dict.fromkeys(SEARCH_KEY_ATTRIBUTES)
+    if all(getattr(item, name) == value for name, value in wanted.items()):
+        return "current"
+    if not write:
+        return "stale"
+    attributes = GuaranteeVersion.get_attributes()
+    names = {f"#k{i}": attributes[name].attr_name for i, name in enumerate(wanted)}
+    values: dict[str, Any] = {f":k{i}": {"S": value} for i, value in enumerate(wanted.values()) if value is not None}
+    sets = [f"#k{i} = :k{i}" for i, value in enumerate(wanted.values()) if value is not None]
+    removes = [f"#k{i}" for i, value in enumerate(wanted.values()) if value is None]
+    expression = " ".join(part for part in ("SET " + ", ".join(sets) if sets else "",
+                                            "REMOVE " + ", ".join(removes) if removes else "") if part)
+    condition = "attribute_exists(latest_contractor_id)" if latest else "attribute_not_exists(latest_contractor_id)"
+    if item.revision is None:
+        condition += " AND attribute_not_exists(revision)"
+    else:
+        condition += " AND revision = :revision"
+        values[":revision"] = {"N": str(item.revision)}
+    try:
+        raw_client().update_item(
+            TableName=GuaranteeVersion.Meta.table_name,
+            Key={"contract_number": {"S": item.contract_number}, "version": {"N": str(item.version)}},
+            UpdateExpression=expression, ConditionExpression=condition,
+            ExpressionAttributeNames=names, **({"ExpressionAttributeValues": values} if values else {}),
+        )
+    except ClientError as exc:
+        if condition_failed(exc):
+            return "changed"
+        raise
+    return "written"
+
+
+def search_key_scan_filter() -> str:
+    """A Scan filter keeping the items the backfill may have to touch: latest versions, and any carrying a key."""
+    attributes = GuaranteeVersion.get_attributes()
+    return " OR ".join(f"attribute_exists({attributes[name].attr_name})" for name in SEARCH_KEY_ATTRIBUTES)

@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.constants import STRING
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -50,6 +50,111 @@ class GuaranteesByContractor(GlobalSecondaryIndex):
 
     latest_contractor_id = UnicodeAttribute(hash_key=True)
     latest_sort = UnicodeAttribute(range_key=True)  # "{issued_on}#{contract_number}": newest first
+
+
+# --- the search indexes of guarantees (docs/ARCHITECTURE.md, search and lists) ---------------------------------
+# Every one is sparse: only the latest version of a guarantee carries its keys (store/guarantees.search_keys writes
+# them all, for every writer and the backfill). Each sort key ends in "#{contract_number}", so a position in an index
+# is unique and a page starts exactly past the last row shown.
+
+# What a row of the list and of the CSV needs, projected into the narrower range indexes (INCLUDE): a filter or a
+# page there never reads a whole item. DynamoDB allows 100 NonKeyAttributes summed over a table's indexes
+# (tests/store/test_search_indexes.py sums them).
+LIST_COLUMNS = [
+    "guarantee_type", "issued_on", "amended", "status", "delivery", "obligee_id", "obligee_name", "project_name",
+    "contract_date", "completion_date", "guarantee_period_end", "contract_amount_total", "contract_amount_covered",
+    "guarantee_amount", "search_project", "search_obligee",
+]
+
+
+class GuaranteesByContractorText(GlobalSecondaryIndex):
+    """The contractor's list in the compact form of its searchable text (about 200 bytes a certificate): partial
+    match and the count of an 証書発行日 range read this, never whole items."""
+
+    class Meta:
+        index_name = "by-contractor-text"
+        projection = IncludeProjection(["search_project", "search_obligee"])
+
+    latest_contractor_id = UnicodeAttribute(hash_key=True)
+    latest_sort = UnicodeAttribute(range_key=True)
+
+
+class GuaranteesByContractDate(GlobalSecondaryIndex):
+    """A contractor's certificates by 契約日, newest first."""
+
+    class Meta:
+        index_name = "by-contractor-contract-date"
+        projection = IncludeProjection(LIST_COLUMNS)
+
+    latest_contractor_id = UnicodeAttribute(hash_key=True)
+    sort_contract_date = UnicodeAttribute(range_key=True, attr_name="cd_sort")  # "{contract_date}#{number}"
+
+
+class GuaranteesByGuaranteeAmount(GlobalSecondaryIndex):
+    """A contractor's certificates by 保証金額, largest first."""
+
+    class Meta:
+        index_name = "by-contractor-guarantee-amount"
+        projection = IncludeProjection(LIST_COLUMNS)
+
+    latest_contractor_id = UnicodeAttribute(hash_key=True)
+    sort_guarantee_amount = UnicodeAttribute(range_key=True, attr_name="ga_sort")  # "{yen:014d}#{number}"
+
+
+class GuaranteesByContractAmount(GlobalSecondaryIndex):
+    """A contractor's certificates by 請負金額(総額), largest first."""
+
+    class Meta:
+        index_name = "by-contractor-contract-amount"
+        projection = IncludeProjection(LIST_COLUMNS)
+
+    latest_contractor_id = UnicodeAttribute(hash_key=True)
+    sort_contract_amount = UnicodeAttribute(range_key=True, attr_name="ca_sort")  # "{yen:014d}#{number}"
+
+
+class GuaranteesByContractorObligee(GlobalSecondaryIndex):
+    """A contractor's certificates for one owner, newest first (an 証書発行日 range narrows the same key)."""
+
+    class Meta:
+        index_name = "by-contractor-obligee"
+        projection = IncludeProjection(LIST_COLUMNS)
+
+    contractor_obligee = UnicodeAttribute(hash_key=True, attr_name="co_key")  # "{contractor_id}#{obligee_id}"
+    latest_sort = UnicodeAttribute(range_key=True)
+
+
+class GuaranteesByObligee(GlobalSecondaryIndex):
+    """One owner's certificates across contractors, newest first (the surety's search)."""
+
+    class Meta:
+        index_name = "by-obligee"
+        projection = AllProjection()
+
+    latest_obligee_id = UnicodeAttribute(hash_key=True, attr_name="ob_key")
+    latest_sort = UnicodeAttribute(range_key=True)
+
+
+class GuaranteesByIssuedMonth(GlobalSecondaryIndex):
+    """Every contractor's certificates of one month of 証書発行日, newest first (the surety's search by date)."""
+
+    class Meta:
+        index_name = "by-issued-month"
+        projection = AllProjection()
+
+    issued_month = UnicodeAttribute(hash_key=True, attr_name="im_key")  # "YYYY-MM"
+    latest_sort = UnicodeAttribute(range_key=True)
+
+
+class GuaranteesByWorks(GlobalSecondaryIndex):
+    """Open guarantees of one contractor's works for one owner (工事名 folded and hashed), by kind: the 中間前払
+    rule's one keyed read."""
+
+    class Meta:
+        index_name = "works"
+        projection = KeysOnlyProjection()
+
+    works_key = UnicodeAttribute(hash_key=True)  # "{contractor_id}#{obligee_id}#{22 characters of SHA-256}"
+    guarantee_type = UnicodeAttribute(range_key=True)
 
 
 class GuaranteeVersion(Model):
@@ -95,6 +200,23 @@ class GuaranteeVersion(Model):
     latest_contractor_id = UnicodeAttribute(null=True)
     latest_sort = UnicodeAttribute(null=True)
     by_contractor = GuaranteesByContractor()
+    # The other search indexes' keys, on the latest version only (short stored names: every byte of an item is
+    # billed on every write of it and of its ALL-projected index entries).
+    sort_contract_date = UnicodeAttribute(null=True, attr_name="cd_sort")
+    sort_guarantee_amount = UnicodeAttribute(null=True, attr_name="ga_sort")
+    sort_contract_amount = UnicodeAttribute(null=True, attr_name="ca_sort")
+    contractor_obligee = UnicodeAttribute(null=True, attr_name="co_key")
+    latest_obligee_id = UnicodeAttribute(null=True, attr_name="ob_key")
+    issued_month = UnicodeAttribute(null=True, attr_name="im_key")
+    works_key = UnicodeAttribute(null=True)  # an active guarantee only
+    by_contractor_text = GuaranteesByContractorText()
+    by_contract_date = GuaranteesByContractDate()
+    by_guarantee_amount = GuaranteesByGuaranteeAmount()
+    by_contract_amount = GuaranteesByContractAmount()
+    by_contractor_obligee = GuaranteesByContractorObligee()
+    by_obligee = GuaranteesByObligee()
+    by_issued_month = GuaranteesByIssuedMonth()
+    by_works = GuaranteesByWorks()
 
 
 class Counter(Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from chalicelib.domain.search import FIELD_NAMES_JA
 from tests.support.browser import EXTRA_CERTIFICATES, login, pdf_behind
 
 PAGER = re.compile(r"(\d+)\s*件中\s*(\d+)\s*-\s*(\d+)\s*件")
@@ -50,7 +51,7 @@ def test_list_search_and_pages(runner, new_page, a11y, screenshot):
     # 次▶ / ◀前 / 最後▶ / ▼先頭: plain links, the same above and below the table.
     assert page.locator("nav.pager, nav[aria-label*=ページ]").count() == 2
     page.get_by_role("link", name=re.compile(r"^\W*次")).first.click()
-    assert "page=2" in page.url
+    assert "cursor=" in page.url  # a signed position: the next page reads one page
     assert pager_of(page) == (total, size + 1, min(2 * size, total))
     a11y.check(page, "保証工事一覧 (page 2)")
     page.get_by_role("link", name=re.compile(r"^\W*前")).first.click()
@@ -74,6 +75,26 @@ def test_list_search_and_pages(runner, new_page, a11y, screenshot):
 
     search(page, "発注者", "○○県")
     assert sorted(numbers_listed(page)) == SEEDED
+
+    # The ranges (証書発行日 and 保証金額 here), the order of the one that drives, the CSV of the whole search.
+    page.goto("/certificates")
+    page.locator("summary", has_text="絞り込む").click()
+    page.get_by_label(FIELD_NAMES_JA["guarantee_amount_min"]).fill("20,000,000")
+    page.get_by_label(FIELD_NAMES_JA["guarantee_amount_max"]).fill("50000000")  # closed: this range drives
+    page.get_by_label(FIELD_NAMES_JA["issued_to"]).fill("2022-12-31")
+    page.get_by_role("button", name="検索", exact=True).click()
+    page.wait_for_load_state()
+    assert sorted(numbers_listed(page)) == ["2070004426", "2070004427"]  # the seed's 40 and 20 million, 2022
+    assert "並び順: 保証金額の大きい順" in page.locator("main").inner_text()
+    assert pager_of(page) == (2, 1, 2)
+    a11y.check(page, "保証工事一覧 (ranges)")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("CSVダウンロード")).click()
+    saved = download.value
+    assert saved.suggested_filename.startswith("保証工事一覧_") and saved.suggested_filename.endswith(".csv")
+    text = open(saved.path(), encoding="utf-8-sig").read()
+    assert text.splitlines()[0].startswith("保証契約番号,区分,発注者,工事名,契約日,証書発行日")
+    assert [line.split(",")[0] for line in text.splitlines()[1:]] == ["2070004426", "2070004427"]
     a11y.assert_clean()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from chalicelib.domain.search import FIELD_NAMES_JA
 from tests.support.browser import login
 
 
@@ -43,4 +44,17 @@ def test_console_contractor_list_certificate(runner, new_page, a11y, screenshot)
 
     # Read-only: no form that changes anything.
     assert page.locator("main form[method=post], main form[method=POST]").count() == 0
+
+    # 保証証書の検索: across contractors, by an owner here (no total: 「a - b件」), whose each is in its own column.
+    page.get_by_role("link", name="保証証書の検索").first.click()
+    page.get_by_label(FIELD_NAMES_JA["obligee_id"]).fill("pref-demo")
+    page.get_by_role("button", name="検索", exact=True).click()
+    page.wait_for_load_state()
+    assert "obligee_id=pref-demo" in page.url
+    assert page.get_by_role("columnheader", name="保証契約者").count() == 1
+    listed = page.locator("main table tbody th[scope=row] a").all_inner_texts()
+    assert {"2070004426", "2070004427", "2070202096"} <= set(listed), listed
+    assert "件中" not in page.locator("main").inner_text()
+    a11y.check(page, "コンソール: 保証証書の検索")
+    screenshot(page, "console-search")
     a11y.assert_clean()

@@ -105,6 +105,8 @@ class DynamoCalls:
     operations: list[str] = field(default_factory=list)
     tables: list[tuple[str, str]] = field(default_factory=list)  # (operation, table's base name)
     query_scanned_counts: list[int] = field(default_factory=list)
+    query_indexes: list[str | None] = field(default_factory=list)  # each Query's IndexName (None: the table)
+    batch_get_keys: list[int] = field(default_factory=list)  # keys asked by each BatchGetItem
 
     def before(self, event_name: str, **_: Any) -> None:
         self.operations.append(event_name.rsplit(".", 1)[-1])
@@ -112,9 +114,14 @@ class DynamoCalls:
     def parameters(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
         from chalicelib.config import get_settings
 
+        operation = event_name.rsplit(".", 1)[-1]
         if "TableName" in params:
             table = params["TableName"].removeprefix(get_settings().table_prefix)
-            self.tables.append((event_name.rsplit(".", 1)[-1], table))
+            self.tables.append((operation, table))
+        if operation == "Query":
+            self.query_indexes.append(params.get("IndexName"))
+        if operation == "BatchGetItem":
+            self.batch_get_keys.append(sum(len(r.get("Keys", [])) for r in params["RequestItems"].values()))
 
     def reads_of(self, table: str) -> int:
         """GetItem and Query calls on one table (by its base name, e.g. "verifications")."""
@@ -127,6 +134,8 @@ class DynamoCalls:
         self.operations.clear()
         self.tables.clear()
         self.query_scanned_counts.clear()
+        self.query_indexes.clear()
+        self.batch_get_keys.clear()
 
 
 @contextmanager

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.limits import EARLIEST_DATE, LATEST_DATE, MAX_AMOUNT
+from chalicelib.domain.limits import EARLIEST_DATE, LATEST_DATE, MAX_AMOUNT, MAX_CSV_ROWS
 from chalicelib.domain.normalize import normalize_search_text
 from chalicelib.domain.records import CertificateVersion, GuaranteeStatus, StatedTerms
 from chalicelib.domain.search import (
     CSV_BOM,
-    MAX_CSV_ROWS,
+    ORDER_NAMES_JA,
     AmountRange,
     CertificateRow,
     DateRange,
@@ -277,6 +277,25 @@ def test_the_surety_across_contractors_needs_a_condition_with_an_index_of_its_ow
         with pytest.raises(ValidationFailed) as caught:
             plan_of(params, across_contractors=True)
         assert JAPANESE.search(caught.value.errors[0].message)
+    # Month by month from the range's start: an open start is refused, naming it; an open end is today.
+    assert fields_refused({"issued_to": "2026-04-30"}, across_contractors=True) == ["issued_from"]
+    assert plan_of({"issued_from": "2026-04-01"}, across_contractors=True).key_range.high is None
+    assert plan_of({"obligee_id": "pref-demo", "issued_to": "2026-04-30"}, across_contractors=True).driver \
+        is Driver.OBLIGEE
+
+
+def fields_refused(params: dict[str, str], **plan_args) -> list[str]:
+    with pytest.raises(ValidationFailed) as caught:
+        plan_of(params, **plan_args)
+    return [e.field for e in caught.value.errors]
+
+
+def test_every_order_has_its_japanese_name():
+    orders = {criteria.plan().order for criteria in (
+        parse_search({}), parse_search({"contract_date_from": "2024-01-01"}),
+        parse_search({"guarantee_amount_min": "1"}), parse_search({"contract_amount_min": "1"}))}
+    assert orders == set(ORDER_NAMES_JA)
+    assert all(JAPANESE.search(name) for name in ORDER_NAMES_JA.values())
 
 
 criteria_strategy = st.builds(
@@ -406,6 +425,8 @@ def test_csv_lines_stream_one_row_at_a_time():
 def test_a_csv_past_its_bound_says_how_many_and_what_to_do():
     message = csv_too_large_message(MAX_CSV_ROWS + 1)
     assert f"{MAX_CSV_ROWS + 1:,}件" in message and f"{MAX_CSV_ROWS:,}件" in message and "絞り込" in message
+    uncounted = csv_too_large_message(None)  # across contractors: reading stops at the bound
+    assert f"{MAX_CSV_ROWS:,}件を超えて" in uncounted and "絞り込" in uncounted and "件あり" not in uncounted
 
 
 def test_the_download_is_named_for_the_list_and_the_day():
