@@ -60,10 +60,61 @@ def _guarantees_filter() -> str:
     return search_key_scan_filter()
 
 
+def _verifications_model() -> Any:
+    from chalicelib.store.models import Verification
+
+    return Verification
+
+
+def _verifications_fix() -> Callable[..., str]:
+    from chalicelib.store import guarantees, verifications
+
+    def fix(raw: dict[str, Any], *, write: bool) -> str:
+        entry = verifications.old_row(raw)
+        if entry is None:
+            return "current"
+        if not write:
+            return "stale"
+        latest = guarantees.latest_version(entry.contract_number)
+        if latest is None:
+            return "no guarantee"
+        return "written" if verifications.complete_old_row(entry, latest) else "changed"
+
+    return fix
+
+
+def _contractors_model() -> Any:
+    from chalicelib.store.models import Contractor
+
+    return Contractor
+
+
+def _contractors_fix() -> Callable[..., str]:
+    from chalicelib.store import parties
+
+    def fix(raw: dict[str, Any], *, write: bool) -> str:
+        unplaced = parties.unplaced_name(raw)
+        if unplaced is None:
+            return "current"
+        if not write:
+            return "stale"
+        return "written" if parties.complete_name_key(*unplaced) else "changed"
+
+    return fix
+
+
 STEPS: list[Step] = [
     # Issue 20: the search indexes of guarantees (store/guarantees.search_keys), on latest versions only.
     Step("guarantees", _guarantees_model, _guarantees_fix, scan_filter=_guarantees_filter,
          what="the latest version of every guarantee gets the keys of the search indexes; older versions keep none"),
+    # The owner's 確認済み一覧 (by-verified-at): rows from before it kept the guarantee's state get it from the latest
+    # version, unless a verification or a change wrote the row since it was read.
+    Step("verifications", _verifications_model, _verifications_fix,
+         scan_filter=lambda: "attribute_not_exists(latest_version)",
+         what="every owner's verification row gets the guarantee's state and its place in the owner's list"),
+    # The console's lookup (by-name): every contractor its name key, unless it was renamed since it was read.
+    Step("contractors", _contractors_model, _contractors_fix,
+         what="every contractor gets its place in the lookup by the beginning of its name"),
 ]
 
 

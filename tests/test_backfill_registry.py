@@ -1,5 +1,5 @@
-"""scripts/backfill_registry.py: verification rows and contractors written before issue 20's indexes appear in the
-owner's 確認済み一覧 and the console's lookup after it runs; a second run changes nothing; a dry run writes
+"""scripts/backfill.py's registry steps: verification rows and contractors written before issue 20's indexes appear
+in the owner's 確認済み一覧 and the console's lookup after it runs; a second run changes nothing; a dry run writes
 nothing; a run resumes from where it stopped; what the service wrote meanwhile is left alone."""
 
 from __future__ import annotations
@@ -32,6 +32,13 @@ def listed_numbers(api: Any) -> list[str]:
     return [i["contract_number"] for i in response.json_body["items"]]
 
 
+def backfill(*names: str, write: bool = True, **options: Any) -> dict[str, Any]:
+    """The outcomes of a run of these steps of scripts/backfill.py, per step."""
+    from scripts.backfill import STEPS, run
+
+    return run([s for s in STEPS if s.name in names], write=write, say=options.pop("say", lambda _: None), **options)
+
+
 def looked_up(q: str) -> list[str]:
     from chalicelib.services.parties import find_contractors
 
@@ -39,8 +46,6 @@ def looked_up(q: str) -> list[str]:
 
 
 def test_old_items_appear_after_the_backfill_and_a_second_run_changes_nothing(api):
-    from scripts.backfill_registry import contractor_names, verification_rows
-
     kept, amended = issue(api), issue(api, project_name="確認後に変更された工事")
     for number in (kept, amended):
         assert verify(api, number, show_key(api, number)).status_code == 200
@@ -56,12 +61,12 @@ def test_old_items_appear_after_the_backfill_and_a_second_run_changes_nothing(ap
     assert [(i["version"], i["changed_since_verified"]) for i in searched] == [(2, True)]
     assert api.get(f"/v1/verifications/{kept}", user=OWNER).status_code == 200
 
-    dry = verification_rows(dry_run=True), contractor_names(dry_run=True)
-    assert [(r.scanned, r.changed, r.skipped, r.position) for r in dry] == [(2, 2, 0, None), (7, 5, 0, None)]
+    dry = backfill("verifications", "contractors", write=False)
+    assert dry == {"verifications": {"stale": 2}, "contractors": {"stale": 5, "current": 2}}  # and the 2 demo ones
     assert listed_numbers(api) == [] and looked_up("古参") == []
 
-    done = verification_rows(), contractor_names()
-    assert [(r.changed, r.skipped) for r in done] == [(2, 0), (5, 0)]
+    done = backfill("verifications", "contractors")
+    assert done == {"verifications": {"written": 2}, "contractors": {"written": 5, "current": 2}}
     assert set(listed_numbers(api)) == {kept, amended}
     items = {i["contract_number"]: i for i in api.get("/v1/verifications", user=OWNER).json_body["items"]}
     assert (items[amended]["version"], items[amended]["guarantee_amount"], items[amended]["changed_since_verified"]) \
@@ -69,22 +74,20 @@ def test_old_items_appear_after_the_backfill_and_a_second_run_changes_nothing(ap
     assert (items[kept]["contractor_name"], items[kept]["changed_since_verified"]) == ("株式会社○○建設", False)
     assert sorted(looked_up("古参建設")) == [f"old-{i}" for i in range(5)]
 
-    again = verification_rows(), contractor_names()
-    assert [(r.scanned, r.changed, r.skipped) for r in again] == [(2, 0, 0), (7, 0, 0)]
+    again = backfill("verifications", "contractors")
+    assert again == {"verifications": {}, "contractors": {"current": 7}}  # the Scan's filter leaves complete rows out
 
 
 def test_a_run_resumes_where_it_stopped(api):
-    from scripts.backfill_registry import StepResult, contractor_names
-
     for i in range(7):
         old_shape_contractor(f"old-{i}", f"古参工業{i}")
-    pages: list[StepResult] = []
-    contractor_names(dry_run=True, page_size=3, report=pages.append)
-    assert [p.scanned for p in pages] == [3, 6, 9] and pages[-1].position is None  # 7 and the 2 demo contractors
-    resumed = contractor_names(start=pages[0].position, page_size=3)
-    assert resumed.scanned == 6 and resumed.position is None
-    rest = contractor_names(page_size=3)
-    assert resumed.changed + rest.changed == 7 and contractor_names().changed == 0
+    said: list[str] = []
+    stopped = backfill("contractors", page_size=3, max_pages=1, say=said.append)
+    assert sum(stopped["contractors"].values()) == 3  # 7 and the 2 demo contractors, 3 a page
+    token = said[-1].rsplit(" ", 1)[1]
+    rest = backfill("contractors", page_size=3, resume=token)
+    assert stopped["contractors"] + rest["contractors"] == {"written": 7, "current": 2}  # each item once
+    assert backfill("contractors") == {"contractors": {"current": 9}}
     assert sorted(looked_up("古参工業")) == [f"old-{i}" for i in range(7)]
 
 
@@ -93,16 +96,15 @@ def test_what_the_service_wrote_meanwhile_is_left_alone(api):
     from chalicelib.store import parties, verifications
     from chalicelib.store.guarantees import latest_version
     from chalicelib.store.models import Verification
-    from chalicelib.store.verifications import rows_needing_backfill
 
     number = issue(api)
     old_shape_row(number)
-    read = rows_needing_backfill([Verification.get("sakaiminato", number).serialize()])
-    assert [e.contract_number for e in read] == [number]
+    read = verifications.old_row(Verification.get("sakaiminato", number).serialize())
+    assert read is not None and read.contract_number == number
     stale = latest_version(number)
     assert stale is not None
     assert amend(api, number, {"expected_version": 1, "guarantee_amount": 30_000_000}).status_code == 201  # refreshes
-    assert verifications.complete_old_row(read[0], stale) is False
+    assert verifications.complete_old_row(read, stale) is False
     assert verifications.get("sakaiminato", number).state.version == 2
 
     old_shape_contractor("renamed", "株式会社旧名建設")

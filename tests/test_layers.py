@@ -105,7 +105,7 @@ def scans_in(text: str) -> list[int]:
 
 def test_the_app_never_scans_a_table() -> None:
     """Every read of the app is a GetItem or a Query of a partition (docs/ARCHITECTURE.md, data): a Scan reads
-    the whole table whatever it returns. Maintenance scripts (scripts/backfill_registry.py) may Scan; chalicelib
+    the whole table whatever it returns. Maintenance scripts (scripts/backfill.py) may Scan; chalicelib
     may not, and the generated role grants no dynamodb:Scan (tests/test_infra.py)."""
     offenders = [f"{p.relative_to(PROJECT_DIR)}:{n}" for p in _sources() for n in scans_in(p.read_text())]
     assert offenders == []

@@ -179,7 +179,7 @@ def list_verified(principal: Principal, params: Mapping[str, str]) -> dict[str, 
 
 def _with_state(entry: VerificationEntry) -> VerificationEntry:
     """A row written before the list kept the guarantee's state gets it from the latest version (until the
-    backfill has run: scripts/backfill_registry.py)."""
+    backfill has run: scripts/backfill.py)."""
     if entry.state is not None:
         return entry
     latest = guarantee_store.latest_version(entry.contract_number)

@@ -306,7 +306,7 @@ class Contractor(Model):
     certificate_count = NumberAttribute(default=0)  # kept in the issuing transaction: the list's total
     updated_at = UTCDateTimeAttribute()
     # Written with every registration and rename (store/parties.save_contractor); absent on items from before
-    # the lookup until scripts/backfill_registry.py has run.
+    # the lookup until scripts/backfill.py has run.
     name_shard = UnicodeAttribute(null=True)
     name_key = UnicodeAttribute(null=True)
     by_name = ContractorsByName()
@@ -357,7 +357,7 @@ class Verification(Model):
     verified_recorded_changes = NumberAttribute(default=0)  # changes recorded in that version by then (注2, 注3)
     verified_at = UTCDateTimeAttribute()
     verified_by = UnicodeAttribute()
-    # The list's columns (absent on rows from before the list kept them, until scripts/backfill_registry.py).
+    # The list's columns (absent on rows from before the list kept them, until scripts/backfill.py).
     verified_sort = UnicodeAttribute(null=True)
     latest_version = NumberAttribute(null=True)
     latest_recorded_changes = NumberAttribute(null=True)

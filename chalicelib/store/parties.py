@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.domain.clock import utc_now
@@ -103,18 +102,19 @@ def save_contractor(contractor: Contractor) -> tuple[Contractor, bool]:
     return _contractor(item), created
 
 
-def names_needing_backfill(items: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
-    """Of raw contractor items (a Scan page's), (id, name) of those without their place in `by-name`."""
-    found = []
-    for raw in items:
-        item = models.Contractor.from_raw_data(raw)
-        if item.name_shard != models.CONTRACTOR_NAME_SHARD or item.name_key != name_key(item.name, item.contractor_id):
-            found.append((item.contractor_id, item.name))
-    return found
+def unplaced_name(raw: dict[str, Any]) -> tuple[str, str] | None:
+    """(id, name) of a raw contractor item (of a Scan's page) without its place in `by-name`, else None (also for
+    an item with no name to place: only a counter)."""
+    if "name" not in raw:
+        return None
+    item = models.Contractor.from_raw_data(raw)
+    if item.name_shard == models.CONTRACTOR_NAME_SHARD and item.name_key == name_key(item.name, item.contractor_id):
+        return None
+    return item.contractor_id, item.name
 
 
 def complete_name_key(contractor_id: str, name: str) -> bool:
-    """The backfill of a contractor registered before the lookup (scripts/backfill_registry.py): its place in
+    """The backfill of a contractor registered before the lookup (scripts/backfill.py): its place in
     `by-name`, unless it was renamed since it was read (a rename writes the key itself) or has its place already.
     Whether it was written."""
     key = name_key(name, contractor_id)

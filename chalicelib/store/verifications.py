@@ -11,7 +11,6 @@ one of the two, so no row can miss a change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -154,7 +153,7 @@ def get(obligee_id: str, contract_number: str, *, consistent_read: bool = False)
 
 
 def complete_old_row(entry: VerificationEntry, latest: CertificateVersion) -> bool:
-    """The backfill of a row written before the list kept its columns (scripts/backfill_registry.py): its columns
+    """The backfill of a row written before the list kept its columns (scripts/backfill.py): its columns
     from `latest` and its place in the list, unless the row was written or refreshed since it was read (a newer
     writer keeps it current itself). Whether it was written."""
     written = update_if(Verification(entry.obligee_id, entry.contract_number),
@@ -164,6 +163,6 @@ def complete_old_row(entry: VerificationEntry, latest: CertificateVersion) -> bo
     return written is not None
 
 
-def rows_needing_backfill(items: Sequence[dict[str, Any]]) -> list[VerificationEntry]:
-    """Of raw rows (a Scan page's), those written before the list kept its columns."""
-    return [_record(Verification.from_raw_data(i)) for i in items if "latest_version" not in i]
+def old_row(raw: dict[str, Any]) -> VerificationEntry | None:
+    """A raw row (of a Scan's page) if it was written before the list kept its columns, else None."""
+    return None if "latest_version" in raw else _record(Verification.from_raw_data(raw))
