@@ -27,13 +27,11 @@ from chalicelib.domain.normalize import normalize_contract_number, normalize_sea
 from chalicelib.domain.records import CertificateVersion, GuaranteeStatus
 from chalicelib.domain.types import Delivery, GuaranteeType
 from chalicelib.domain.validation import (
-    DATE_RANGE_JA,
     FieldError,
     Invalid,
     ValidationFailed,
-    in_date_range,
+    business_date,
     is_identifier,
-    iso_date,
     optional_text,
 )
 
@@ -345,13 +343,10 @@ def _typed(raw: str) -> str:
 
 
 def _parse_date(field: str, raw: str) -> date:
-    name = FIELD_NAMES_JA[field]
-    parsed = iso_date(_typed(raw))
-    if parsed is None:
-        raise _Bad(f"{name}は存在する日付をYYYY-MM-DD形式で入力してください")
-    if not in_date_range(parsed):
-        raise _Bad(f"{name}は{DATE_RANGE_JA}の日付で入力してください")
-    return parsed
+    try:
+        return business_date(FIELD_NAMES_JA[field], _typed(raw))
+    except Invalid as problem:
+        raise _Bad(problem.message) from None
 
 
 def _parse_amount(field: str, raw: str) -> int:
