@@ -51,6 +51,22 @@ def test_d1_nesting_and_size_have_stated_bounds(api):
     assert_error(_post_raw(api, "/v1/auth/login", big), 413, "payload_too_large")
 
 
+def test_a_lone_surrogate_in_a_body_is_a_400_naming_its_field_and_nothing_is_written(api):
+    """JSON may spell a half of a UTF-16 pair (\\udc00) that no UTF-8 text can hold: it is refused where the body
+    is read, not met later as a 500 by the table, the log or the answer."""
+    before = api.get("/v1/certificates", user=CONTRACTOR).json_body["total"]
+    raw = json.dumps(issue_body(project_name="道路\udc00改良工事"))  # json.dumps escapes it as JSON would carry it
+    response = _post_raw(api, "/v1/guarantees", raw, user=SURETY, headers={"Idempotency-Key": "lone-surrogate"})
+    assert_error(response, 400, "invalid_json", fields={"project_name"})
+    assert "project_name" in response.json_body["message"]
+    assert api.get("/v1/certificates", user=CONTRACTOR).json_body["total"] == before
+    login = _post_raw(api, "/v1/auth/login", '{"username": "demo-surety\\ud800", "password": "x"}')
+    assert_error(login, 400, "invalid_json", fields={"username"})
+    retried = _post_raw(api, "/v1/guarantees", json.dumps(issue_body()), user=SURETY,
+                        headers={"Idempotency-Key": "lone-surrogate"})
+    assert retried.status_code == 201, retried.json_body  # the refused attempt claimed no idempotency key
+
+
 # --- D2: cursors checked before they are parsed --------------------------------------------------------------
 
 

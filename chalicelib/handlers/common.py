@@ -69,6 +69,26 @@ def _too_deep(value: Any, limit: int) -> bool:
     return False
 
 
+def _unpaired_surrogate_field(body: dict[str, Any]) -> str | None:
+    """The top-level field whose value (or name) holds a lone UTF-16 surrogate (JSON's `\\udc00`): no UTF-8 text
+    can carry it, so storing, logging or answering it would fail later as a 500."""
+    for field, value in body.items():
+        stack: list[Any] = [field, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return field.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            elif isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    return None
+
+
 def json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """The request body, which must be a JSON object within the limits of chalicelib.domain.limits."""
     raw = request.raw_body
@@ -90,4 +110,9 @@ def json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, 
     if not isinstance(body, dict):
         raise BadRequest("リクエスト本文はJSONオブジェクトとしてください。", code="invalid_json",
                          errors=[{"field": "body", "message": "JSONオブジェクトで送信してください"}])
+    field = _unpaired_surrogate_field(body)
+    if field is not None:
+        raise BadRequest(f"「{field}」に文字として読めない値(対になっていないサロゲート)があります。",
+                         code="invalid_json",
+                         errors=[{"field": field, "message": "UTF-8で表せる文字で送信してください"}])
     return body
