@@ -50,7 +50,8 @@ def _records() -> dict[str, Any]:
     number, issued_on, body = demo_data.CERTIFICATES[0]
     flyer = version_1(number, issued_on, body)
     # 変更: the guarantee amount lowered (注1), as the surety would amend it through the API.
-    plan = plan_amendment(issue_body(flyer), {"expected_version": 1, "guarantee_amount": 36_000_000})
+    plan = plan_amendment(issue_body(flyer), {"expected_version": 1, "expected_revision": 1,
+                                                  "guarantee_amount": 36_000_000})
     amended = replace(flyer, version=2, terms=plan.state.terms, issued_on=date(2022, 6, 15), amended=True,
                       changes=tuple(describe_changes(plan.changed)))
     sakaiminato = version_1("2070500001", date(2024, 5, 10), {
