@@ -22,6 +22,7 @@ from chalicelib.domain.records import (
     WebhookEndpoint,
 )
 from chalicelib.domain.search import CertificateRow
+from chalicelib.domain.status import current_status
 
 if TYPE_CHECKING:
     from chalicelib.adapters.identity import SignIn
@@ -45,7 +46,7 @@ def certificate_row(row: CertificateRow, *, with_contractor: bool = False) -> di
         "issued_on": row.issued_on.isoformat(),
         "amended": row.amended,
         "version": row.version,
-        "status": row.status.value,
+        "status": current_status(row.status, row.guarantee_period_end).value,  # 満了 derived today
         "delivery": row.delivery.value,
         "obligee_id": row.obligee_id,
         "obligee_name": row.obligee_name,
@@ -162,7 +163,7 @@ def verified_item(entry: VerificationEntry) -> dict[str, Any]:
         "verified_version": entry.verified_version,
         "verified_at": utc_text(entry.verified_at),
         "changed_since_verified": entry.changed_since_verified,
-        "status": state.status.value,
+        "status": current_status(state.status, state.guarantee_period_end).value,
         "project_name": state.project_name,
         "label": state.guarantee_type.label,
         "guarantee_type": state.guarantee_type.value,
