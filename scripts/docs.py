@@ -87,8 +87,11 @@ def sample_pages() -> dict[str, tuple[Any, bytes]]:
     pages = {}
     for name, record in (("certificate-sample", records["flyer"]), ("certificate-amended-sample", records["amended"])):
         content = CertificateContent.from_version(record)
-        pages[name] = (layout_certificate(content, DEMO_SURETY), render_certificate(content, DEMO_SURETY))
-    pages["key-notice-sample"] = (layout_key_notice(notice), render_key_notice(notice))
+        # Made at the version's issue: `make docs` writes the same bytes every time.
+        pages[name] = (layout_certificate(content, DEMO_SURETY),
+                       render_certificate(content, DEMO_SURETY, created=record.issued_at))
+    pages["key-notice-sample"] = (layout_key_notice(notice),
+                                  render_key_notice(notice, created=records["sakaiminato"].issued_at))
     return pages
 
 
