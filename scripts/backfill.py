@@ -108,10 +108,12 @@ STEPS: list[Step] = [
     Step("guarantees", _guarantees_model, _guarantees_fix, scan_filter=_guarantees_filter,
          what="the latest version of every guarantee gets the keys of the search indexes; older versions keep none"),
     # The owner's 確認済み一覧 (by-verified-at): rows from before it kept the guarantee's state get it from the latest
-    # version, unless a verification or a change wrote the row since it was read.
+    # version, unless a verification or a change wrote the row since it was read; issue 21: a row with the state but
+    # not the period's end (保証期間満了 is derived from it) gets that, while it shows what the latest version shows.
     Step("verifications", _verifications_model, _verifications_fix,
-         scan_filter=lambda: "attribute_not_exists(latest_version)",
-         what="every owner's verification row gets the guarantee's state and its place in the owner's list"),
+         scan_filter=lambda: "attribute_not_exists(latest_version) OR attribute_not_exists(guarantee_period_end)",
+         what="every owner's verification row gets the guarantee's state (with the period's end) and its place in "
+              "the owner's list"),
     # The console's lookup (by-name): every contractor its name key, unless it was renamed since it was read.
     Step("contractors", _contractors_model, _contractors_fix,
          what="every contractor gets its place in the lookup by the beginning of its name"),

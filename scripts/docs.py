@@ -50,7 +50,8 @@ def _records() -> dict[str, Any]:
     number, issued_on, body = demo_data.CERTIFICATES[0]
     flyer = version_1(number, issued_on, body)
     # 変更: the guarantee amount lowered (注1), as the surety would amend it through the API.
-    plan = plan_amendment(issue_body(flyer), {"expected_version": 1, "guarantee_amount": 36_000_000})
+    plan = plan_amendment(issue_body(flyer), {"expected_version": 1, "expected_revision": 1,
+                                                  "guarantee_amount": 36_000_000})
     amended = replace(flyer, version=2, terms=plan.state.terms, issued_on=date(2022, 6, 15), amended=True,
                       changes=tuple(describe_changes(plan.changed)))
     sakaiminato = version_1("2070500001", date(2024, 5, 10), {
@@ -86,8 +87,11 @@ def sample_pages() -> dict[str, tuple[Any, bytes]]:
     pages = {}
     for name, record in (("certificate-sample", records["flyer"]), ("certificate-amended-sample", records["amended"])):
         content = CertificateContent.from_version(record)
-        pages[name] = (layout_certificate(content, DEMO_SURETY), render_certificate(content, DEMO_SURETY))
-    pages["key-notice-sample"] = (layout_key_notice(notice), render_key_notice(notice))
+        # Made at the version's issue: `make docs` writes the same bytes every time.
+        pages[name] = (layout_certificate(content, DEMO_SURETY),
+                       render_certificate(content, DEMO_SURETY, created=record.issued_at))
+    pages["key-notice-sample"] = (layout_key_notice(notice),
+                                  render_key_notice(notice, created=records["sakaiminato"].issued_at))
     return pages
 
 

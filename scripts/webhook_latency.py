@@ -71,7 +71,8 @@ def main() -> int:
     for i in range(n):
         started = time.perf_counter()
         new = call("POST", f"/v1/guarantees/{NUMBER}/amendments",
-                   {"expected_version": current["version"], "guarantee_amount": current["guarantee_amount"] - 1000},
+                   {"expected_version": current["version"], "expected_revision": current["revision"],
+                    "guarantee_amount": current["guarantee_amount"] - 1000},
                    surety, {"Idempotency-Key": f"latency-{time.time_ns()}"})
         version = str(new["version"])
         with arrived:

@@ -34,7 +34,7 @@ from tests.support.api import (
 )
 from tests.support.clock import frozen
 from tests.support.stored import atomic_dynamodb, bucket, dynamodb_calls, dynamodb_fault, pdf_text, s3_client
-from tests.support.world import mails_about, recipients, sent_emails
+from tests.support.world import DROP, mails_about, recipients, sent_emails
 
 PROJECT = "境港市道 渡町線 道路改良工事"
 AMENDED_SUBJECT = "電子証書(変更)発行のお知らせ"
@@ -195,8 +195,8 @@ def test_amendment_ratio_rule_and_validation_write_nothing(api):
     refusals = [
         # 増額 beyond 40% of the amount covered.
         ({"guarantee_amount": 40_000_001}, {"guarantee_amount"}),
-        # A contract-amount-only change is judged on the result too: 40,000,000 > 40% of 90,000,000.
-        ({"contract_amount_covered": 90_000_000}, {"guarantee_amount"}),
+        # A larger 保証金額 with a smaller price: the cap binds a guarantee that grows (40% of 90,000,000).
+        ({"contract_amount_covered": 90_000_000, "guarantee_amount": 40_000_001}, {"guarantee_amount"}),
         ({"guarantee_amount": 100_000_001}, {"guarantee_amount"}),
         ({"completion_date": "2024-03-31"}, {"completion_date"}),  # before the contract date (2024-04-01)
         ({"guarantee_amount": 30_000_000, "obligee_id": "pref-demo"}, {"obligee_id"}),
@@ -242,14 +242,70 @@ def test_amendment_ratio_rule_and_validation_write_nothing(api):
     assert [i["contract_number"] for i in listed(api, "?field=project_name&q=その2")["items"]] == [number]
 
 
+def test_a_price_decrease_is_recorded_with_the_advance_repayment_it_owes(api):
+    """公共工事標準請負契約約款, 前金払の条 (domain/advance.py): a smaller 請負金額 is recorded (注3) even when it
+    leaves the advance above the owner's 40 %, and the answer says what is repaid: the advance above 5/10 of the new
+    price, or 6/10 where an intermediate advance of the same works was paid; the history says it too."""
+    number = issue(api)  # 前払金 40,000,000 of 100,000,000
+    exact = amend(api, number, {"expected_version": 1, "contract_amount_total": 80_000_000})
+    assert exact.status_code == 200, exact.json_body
+    assert exact.json_body["certificate_issued"] is False
+    assert exact.json_body["advance_repayment"] == {
+        "owed": False, "amount": 0, "advance": 40_000_000, "intermediate_advance": 0, "keep_tenths": 5,
+        "may_keep": 40_000_000, "price_before": 100_000_000, "price_after": 80_000_000}
+    over = amend(api, number, {"expected_version": 1, "contract_amount_total": 60_000_000})
+    assert over.status_code == 200, over.json_body
+    assert (over.json_body["advance_repayment"]["owed"], over.json_body["advance_repayment"]["amount"]) == (
+        True, 10_000_000)
+    assert over.json_body["changes"][-1] == (
+        "前払金の返還: 10,000,000円(受領済みの前払金 40,000,000円 − 減額後の請負金額の5/10 30,000,000円)")
+    shown = read(api, number, user=SURETY).json_body
+    assert shown["contract_amount_covered"] == 60_000_000 and shown["version"] == 1  # no new certificate
+    assert shown["versions"][0]["recorded_changes"][-1]["changes"] == over.json_body["changes"]
+    (event, _) = events_of(api, number, "change_recorded")
+    assert event["detail"]["advance_repayment"]["amount"] == 10_000_000
+    # An increase owes nothing to judge; a larger 保証金額 still obeys the cap against the price.
+    up = amend(api, number, {"expected_version": 1, "contract_amount_total": 70_000_000})
+    assert up.status_code == 200 and up.json_body["advance_repayment"] is None
+    assert_error(amend(api, number, {"expected_version": 1, "guarantee_amount": 40_000_001}), 400,
+                 "validation_error", fields={"guarantee_amount"})
+
+    # With an intermediate advance of the same works: 6/10 of the new price, both advances counted.
+    works = "境港市道 中間前払の工事"
+    advance = issue(api, project_name=works, contract_amount_total=120_000_000)
+    intermediate = issue(api, project_name=works, contract_amount_total=120_000_000,
+                         guarantee_type="intermediate_advance_payment", guarantee_amount=20_000_000)
+    kept = amend(api, advance, {"expected_version": 1, "contract_amount_total": 100_000_000})
+    assert kept.json_body["advance_repayment"] == {
+        "owed": False, "amount": 0, "advance": 40_000_000, "intermediate_advance": 20_000_000, "keep_tenths": 6,
+        "may_keep": 60_000_000, "price_before": 120_000_000, "price_after": 100_000_000}
+    owed = amend(api, intermediate, {"expected_version": 1, "contract_amount_total": 99_999_999})
+    assert owed.json_body["advance_repayment"]["amount"] == 60_000_000 - 99_999_999 * 6 // 10
+    # A 契約保証 repays no advance.
+    performance = issue(api, project_name="契約保証の工事", guarantee_type="performance", guarantee_amount=10_000_000,
+                        deposit_bank=DROP)
+    cut = amend(api, performance, {"expected_version": 1, "contract_amount_total": 90_000_000})
+    assert cut.status_code == 200 and cut.json_body["advance_repayment"] is None
+
+
+def test_expected_revision_is_required(api):
+    number = issue(api)
+    before = stored(number)
+    missing = amend(api, number, {"expected_version": 1, "expected_revision": None, "guarantee_amount": 30_000_000})
+    assert_error(missing, 400, "validation_error", fields={"expected_revision"})
+    assert "expected_revision" in missing.json_body["errors"][0]["message"]
+    assert stored(number) == before
+
+
 def test_contract_amount_or_completion_date_alone_is_recorded_without_a_certificate(api):
     number = issue(api)
     prefix = f"certificates/{number}/"
     pdfs = s3_objects(prefix)
     emails_before = len(sent_emails())
 
-    response = amend(api, number, {"expected_version": 1, "contract_amount_total": 120_000_000,
-                                   "contract_amount_covered": 110_000_000}, key="record-1")
+    response = amend(api, number, {"expected_version": 1, "expected_revision": 1,
+                                   "contract_amount_total": 120_000_000, "contract_amount_covered": 110_000_000},
+                     key="record-1")
     assert response.status_code == 200, response.json_body
     assert response.json_body["certificate_issued"] is False
     assert response.json_body["contract_number"] == number and response.json_body["version"] == 1
@@ -268,8 +324,9 @@ def test_contract_amount_or_completion_date_alone_is_recorded_without_a_certific
     # No new certificate: the version's PDF is made again for the recorded state (it prints 請負金額(総額)).
     assert set(s3_objects(prefix)) == set(pdfs) | {f"{prefix}v1-c1.pdf"}
     assert len(sent_emails()) == emails_before  # a contract amount is nothing the owner relies on
-    retried = amend(api, number, {"expected_version": 1, "contract_amount_total": 120_000_000,
-                                  "contract_amount_covered": 110_000_000}, key="record-1")
+    retried = amend(api, number, {"expected_version": 1, "expected_revision": 1,
+                                  "contract_amount_total": 120_000_000, "contract_amount_covered": 110_000_000},
+                    key="record-1")
     assert retried.status_code == 200 and retried.json_body == response.json_body
     assert stored(number)["events"].count("change_recorded") == 1
 
@@ -349,7 +406,8 @@ def test_concurrent_amendments_of_one_version_one_wins(api):
     def run(i: int) -> None:
         barrier.wait()
         try:
-            results[i] = amend_directly(surety, number, {"expected_version": 1, "guarantee_amount": 30_000_000 + i},
+            results[i] = amend_directly(surety, number, {"expected_version": 1, "expected_revision": 1,
+                                                         "guarantee_amount": 30_000_000 + i},
                                         f"concurrent-{i}", f"request-{i}")
         except Exception as exc:  # judged below
             results[i] = exc
@@ -381,7 +439,7 @@ def test_a_fault_at_any_dynamodb_call_leaves_the_old_or_the_new_state(api):
     from chalicelib.domain.clock import utc_now
     from chalicelib.store.models import Verification
 
-    change = {"expected_version": 1, "guarantee_amount": 30_000_000}
+    change = {"expected_version": 1, "expected_revision": 1, "guarantee_amount": 30_000_000}  # nothing read first
 
     def guarantee_verified_by_the_owner() -> str:
         number = issue(api)

@@ -78,6 +78,20 @@ def test_old_items_appear_after_the_backfill_and_a_second_run_changes_nothing(ap
     assert again == {"verifications": {}, "contractors": {"current": 7}}  # the Scan's filter leaves complete rows out
 
 
+def test_a_row_without_the_periods_end_gets_it_so_its_expiry_shows(api):
+    """A row written between issue 20 and 21 has the list's columns but not the 保証期間's end (保証期間満了 is derived
+    from it, domain/status.py): the backfill adds only that, and only while the row shows the latest version."""
+    from chalicelib.store.models import Verification
+
+    number = issue(api)
+    assert verify(api, number, show_key(api, number)).status_code == 200
+    Verification("sakaiminato", number).update(actions=[Verification.guarantee_period_end.remove()])
+    assert backfill("verifications", write=False) == {"verifications": {"stale": 1}}
+    assert backfill("verifications") == {"verifications": {"written": 1}}
+    assert Verification.get("sakaiminato", number).guarantee_period_end.isoformat() == "2025-03-31"
+    assert backfill("verifications") == {"verifications": {}}
+
+
 def test_a_run_resumes_where_it_stopped(api):
     for i in range(7):
         old_shape_contractor(f"old-{i}", f"古参工業{i}")

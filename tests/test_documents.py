@@ -200,14 +200,18 @@ def test_certificate_pdf_is_stored_once_per_version_in_a_private_bucket(api):
     assert [v["VersionId"] for v in listed["Versions"]] == [head["VersionId"]]
     assert not listed.get("DeleteMarkers")
 
-    # Lost (deleted): the next request repairs it: the same rendered bytes (rendering is deterministic), signed
-    # anew (a signature carries its signing time, so only the revision before it is byte-identical).
+    # Lost (deleted): the next request repairs it: the same rendered bytes but for the moment it was made (rendering
+    # is deterministic; the CreationDate is the new signing time), signed anew (a signature carries its signing time,
+    # so only the revision before it is compared).
     s3.delete_object(Bucket=bucket, Key=key)
     response = api.get(f"/v1/certificates/{number}/pdf", user=CONTRACTOR)
     assert response.status_code == 200, response.json_body
     repaired = s3.get_object(Bucket=bucket, Key=key)
     repaired_bytes = repaired["Body"].read()
-    assert repaired_bytes.split(b"%%EOF")[0] == original.split(b"%%EOF")[0]
+    def undated(data: bytes) -> bytes:
+        return re.sub(rb"D:[0-9]{14}\+09'00'", b"D:", data.split(b"%%EOF")[0])
+
+    assert undated(repaired_bytes) == undated(original)
     assert repaired["ContentType"] == "application/pdf" and repaired["ServerSideEncryption"] == "AES256"
     assert fetch(response.json_body["url"]).content == repaired_bytes
     listed = s3.list_object_versions(Bucket=bucket, Prefix=key)
@@ -437,3 +441,29 @@ def test_key_notice_reissue_and_verification(api, s3_checks_presigned_links, cap
     assert "メール" not in pref_text and "○○県知事" in pref_text
 
     assert_no_link_leaked(caplog, [first["notice_pdf_url"], reissued.json_body["notice_pdf_url"], pdf_url])
+
+
+def test_a_reprint_after_a_recorded_change_says_so_and_is_dated_when_it_was_signed(api):
+    """Issue 21, item 5: after a 注2/注3 change the version's PDF is made again; the reprint prints
+    「(記録事項の変更 令和X年X月X日)」 under its issue date (the screen too), and every PDF's CreationDate is the moment
+    it was made and signed, in Japan time (not reportlab's invariant 2000-01-01)."""
+    from tests.support.api import amend, issue
+    from tests.support.clock import frozen
+    from tests.support.portal import C1, signed_in
+
+    def pdf_now(number: str) -> bytes:
+        link = api.get(f"/v1/certificates/{number}/pdf", user=CONTRACTOR).json_body["url"]
+        return fetch(link).content
+
+    number = issue(api)
+    first = pdf_now(number)
+    assert "記録事項の変更" not in pdf_text(first)
+    created = PdfReader(io.BytesIO(first)).metadata["/CreationDate"]
+    assert created.startswith("D:20240510") and created.endswith("+09'00'"), created  # the test world's day
+    with frozen(api, datetime(2024, 6, 3, 1, 15, tzinfo=UTC)):  # 10:15 on 2024-06-03 in Japan
+        assert amend(api, number, {"expected_version": 1, "guarantee_period_end": "2025-06-30"}).status_code == 200
+        reprint = pdf_now(number)
+    assert "(記録事項の変更 令和6年6月3日)" in pdf_text(reprint)
+    assert PdfReader(io.BytesIO(reprint)).metadata["/CreationDate"] == "D:20240603101500+09'00'"
+    screen = signed_in(api, C1).get(f"/certificates/{number}").visible_text
+    assert "(記録事項の変更 令和6年6月3日)" in screen

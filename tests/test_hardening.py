@@ -205,7 +205,7 @@ def test_d7_an_amendment_retried_in_parallel_answers_every_retry_with_the_first_
     number = issue(api)
     use_tables()
     surety = Principal(SURETY, "surety", "surety")
-    body = {"expected_version": 1, "guarantee_amount": 30_000_000}
+    body = {"expected_version": 1, "expected_revision": 1, "guarantee_amount": 30_000_000}
     barrier = threading.Barrier(10)
 
     def run(_: int) -> tuple[int, dict[str, Any]]:

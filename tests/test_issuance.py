@@ -18,7 +18,7 @@ from pynamodb.connection.base import Connection
 from pynamodb.exceptions import TransactWriteError
 
 from scripts.demo_data import CONTRACTORS, OBLIGEES
-from tests.support.api import FIELD_NAMES, JAPANESE, SURETY, assert_error
+from tests.support.api import FIELD_NAMES, JAPANESE, SURETY, amend, assert_error
 from tests.support.stored import atomic_dynamodb as serialised_dynamodb
 from tests.support.world import DROP, issue_body, sent_emails
 
@@ -231,8 +231,8 @@ def test_electronic_delivery_only_where_the_owner_adopted_it(api):
         ({"contract_date": "2023-12-31"}, ("2024年1月1日", "令和6年1月1日")),
         ({"contract_date": "2024-01-01"}, None),
         ({"work_category": "goods"}, ("物品",)),
-        ({"work_category": "survey"}, None),
-        ({"obligee_id": "pref-demo", "work_category": "survey"}, ("測量等業務",)),
+        ({"work_category": "survey", "guarantee_amount": 30_000_000}, None),  # 測量等業務: 30 % (domain/policy)
+        ({"obligee_id": "pref-demo", "work_category": "survey", "guarantee_amount": 30_000_000}, ("測量等業務",)),
         ({"obligee_id": "town-paper"}, ("導入していない",)),
     ]
     electronic_ok = 0
@@ -254,6 +254,54 @@ def test_electronic_delivery_only_where_the_owner_adopted_it(api):
     refused = sum(1 for _, r in cases if r is not None)
     assert stored()["versions"] == electronic_ok + refused
     assert stored()["emails"] == electronic_ok
+
+
+def test_rates_by_kind_of_work_and_no_intermediate_advance_for_survey(api):
+    """測量等業務 takes its own rate (30 %) and no 中間前払金保証 (domain/policy.DEFAULT_RULES_BY_CATEGORY); an owner
+    may set its own by kind of work, which GET /v1/obligees/{id} shows; nothing is written for a refusal."""
+    before = stored()
+    over = api.issue(work_category="survey", guarantee_amount=30_000_001)
+    assert_error(over, 400, "validation_error", fields={"guarantee_amount"})
+    assert "30%以下" in over.json_body["errors"][0]["message"]
+    assert api.issue(work_category="survey", guarantee_amount=30_000_000).status_code == 201
+    none = api.issue(work_category="survey", guarantee_type="intermediate_advance_payment",
+                     guarantee_amount=10_000_000)
+    assert_error(none, 400, "validation_error", fields={"guarantee_type"})
+    assert "保証区分" in none.json_body["errors"][0]["message"]
+    assert "測量等業務" in none.json_body["errors"][0]["message"]
+    assert stored()["versions"] == before["versions"] + 1
+    shown = api.get("/v1/obligees/sakaiminato", user=SURETY).json_body["amount_rules"]
+    assert shown["survey"] == {"advance_payment": {"kind": "max", "percent": 30},
+                               "intermediate_advance_payment": None,
+                               "performance": {"kind": "min", "percent": 10}}
+    assert shown["construction"]["advance_payment"] == {"kind": "max", "percent": 40}
+    # An owner that pays 40 % for survey too says so for that kind of work.
+    owner = {**OBLIGEES["sakaiminato"], "ratio_rules": {"survey": {"advance_payment": {"kind": "max", "percent": 40}}}}
+    assert api.put("/v1/obligees/sakaiminato", owner, user=SURETY).status_code == 200
+    assert api.issue(work_category="survey", guarantee_amount=40_000_000).status_code == 201
+
+
+def test_a_contract_dated_after_today_is_refused(api):
+    """A guarantee follows a signed contract: a 契約日 after today (JST) is a 400 naming contract_date, nothing
+    written; today itself is accepted."""
+    from datetime import timedelta
+
+    from chalicelib.domain.clock import japan_today
+
+    today = japan_today()
+    before = stored()
+    tomorrow = api.issue(contract_date=(today + timedelta(days=1)).isoformat(),
+                         completion_date=(today + timedelta(days=200)).isoformat())
+    assert_error(tomorrow, 400, "validation_error", fields={"contract_date"})
+    message = tomorrow.json_body["errors"][0]["message"]
+    assert "契約日" in message and "本日" in message
+    assert stored() == before
+    on_the_day = api.issue(contract_date=today.isoformat(), completion_date=(today + timedelta(days=200)).isoformat())
+    assert on_the_day.status_code == 201, on_the_day.json_body
+    # An amendment cannot carry a 契約日 at all (it is not amendable): refused naming the field.
+    number = on_the_day.json_body["contract_number"]
+    moved = amend(api, number, {"expected_version": 1, "contract_date": (today + timedelta(days=3)).isoformat()})
+    assert_error(moved, 400, "validation_error", fields={"contract_date"})
 
 
 def test_retry_with_the_same_idempotency_key_returns_the_first_answer(api):

@@ -162,6 +162,14 @@ def test_public_and_surety_answers_match_the_document(api):
     call(api, "PUT", "/v1/obligees/yonago", expect=200, user=SURETY, body={**owner, "e_guarantee_start_date": None})
     call(api, "PUT", "/v1/obligees/yonago", expect=400, user=SURETY, body={**owner, "submission_method": "fax"})
     call(api, "PUT", "/v1/obligees/yonago", expect=403, user=CONTRACTOR, body=owner)
+    by_work = {**owner, "ratio_rules": {"advance_payment": {"kind": "max", "percent": 30},
+                                        "survey": {"intermediate_advance_payment": None}}}
+    call(api, "PUT", "/v1/obligees/yonago", expect=200, user=SURETY, body=by_work)
+    rules = call(api, "GET", "/v1/obligees/yonago", expect=200, user=SURETY)["amount_rules"]
+    assert rules["construction"]["advance_payment"] == {"kind": "max", "percent": 30}
+    assert rules["survey"]["intermediate_advance_payment"] is None
+    call(api, "GET", "/v1/obligees/nobody", expect=404, user=SURETY)
+    call(api, "GET", "/v1/obligees/yonago", expect=403, user=OWNER)
 
     body = issue_body()
     issued = call(api, "POST", "/v1/guarantees", expect=201, user=SURETY, body=body,
@@ -187,19 +195,23 @@ def test_public_and_surety_answers_match_the_document(api):
 
     amend = f"/v1/guarantees/{number}/amendments"
     amended = call(api, "POST", amend, expect=201, user=SURETY,
-                   body={"expected_version": 1, "guarantee_amount": 30_000_000}, headers={"Idempotency-Key": "a1"})
+                   body={"expected_version": 1, "expected_revision": 1, "guarantee_amount": 30_000_000},
+                   headers={"Idempotency-Key": "a1"})
     assert amended["version"] == 2 and amended["certificate_issued"] is True
     recorded = call(api, "POST", amend, expect=200, user=SURETY,
-                    body={"expected_version": 2, "contract_amount_total": 120_000_000},
+                    body={"expected_version": 2, "expected_revision": 1, "contract_amount_total": 120_000_000},
                     headers={"Idempotency-Key": "a2"})
     assert recorded["certificate_issued"] is False
-    stale = call(api, "POST", amend, expect=409, user=SURETY, body={"expected_version": 1, "project_name": "改名"},
+    stale = call(api, "POST", amend, expect=409, user=SURETY, body={"expected_version": 1, "expected_revision": 1,
+                                                                    "project_name": "改名"},
                  headers={"Idempotency-Key": "a3"})
     assert stale["current_version"] == 2
-    call(api, "POST", amend, expect=422, user=SURETY, body={"expected_version": 2, "guarantee_amount": 1_000_000},
+    call(api, "POST", amend, expect=422, user=SURETY, body={"expected_version": 2, "expected_revision": 2,
+                                                        "guarantee_amount": 1_000_000},
          headers={"Idempotency-Key": "a1"})
     call(api, "POST", "/v1/guarantees/9999999999/amendments", expect=404, user=SURETY,
-         body={"expected_version": 1, "guarantee_amount": 1}, headers={"Idempotency-Key": "a4"})
+         body={"expected_version": 1, "expected_revision": 1, "guarantee_amount": 1},
+         headers={"Idempotency-Key": "a4"})
     call(api, "POST", "/v1/guarantees/123/cancel", expect=400, user=SURETY, body={"reason": "x"},
          headers={"Idempotency-Key": "c0"})
     cancelled = call(api, "POST", f"/v1/guarantees/{number}/cancel", expect=200, user=SURETY,
@@ -399,3 +411,22 @@ def test_strict_check_catches_an_undocumented_field():
     assert schema_errors(ref, {k: v for k, v in summary.items() if k != "label"})
     assert schema_errors(ref, {**summary, "issued_on": "2022-02-30"})
     assert schema_errors({"$ref": "#/components/schemas/Error"}, json.loads('{"code": "x"}'))
+
+
+def test_the_amendment_fields_are_described_as_the_rules_decide():
+    """AmendmentRequest's descriptions say, field by field, what domain/amendment.py does: a field that issues a
+    certificate says 「新しい版を発行」, one only recorded (注2, 注3) says 「記録のみ」, and never the other; every
+    amendable field is documented, and both expected_version and expected_revision are required."""
+    from chalicelib.domain.amendment import AMENDABLE_FIELDS, RECORDED_ONLY
+
+    schema = deref(spec()["components"]["schemas"]["AmendmentRequest"])
+    properties = schema["properties"]
+    assert set(properties) == {*AMENDABLE_FIELDS, "expected_version", "expected_revision"}
+    for field in AMENDABLE_FIELDS:
+        description = properties[field]["description"]
+        if field in RECORDED_ONLY:
+            assert "記録のみ" in description and "新しい版" not in description, (field, description)
+        else:
+            assert "新しい版を発行" in description and "記録のみ" not in description, (field, description)
+    assert set(schema["required"]) == {"expected_version", "expected_revision"}
+    assert "必須" in properties["expected_revision"]["description"]

@@ -114,7 +114,8 @@ def test_certificate_screen_print_and_pdf(api):
 
 def test_an_amended_certificate_shows_its_versions(api):
     number = issue(api)
-    amended = api.post(f"/v1/guarantees/{number}/amendments", {"expected_version": 1, "guarantee_amount": 30_000_000},
+    amended = api.post(f"/v1/guarantees/{number}/amendments", {"expected_version": 1, "expected_revision": 1,
+                                                                 "guarantee_amount": 30_000_000},
                        user=SURETY, headers={"Idempotency-Key": f"portal-amend-{number}"})
     assert amended.status_code == 201, amended.json_body
     browser = signed_in(api, C1)

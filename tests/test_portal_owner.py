@@ -87,7 +87,8 @@ def test_verified_list_marks_changes_and_cancellation(api):
     browser = signed_in(api, OWNER)
     for number in (changed, cancelled, same):
         assert check(browser, number, show_key(api, number)).status_code == 200
-    amended = api.post(f"/v1/guarantees/{changed}/amendments", {"expected_version": 1, "guarantee_amount": 30_000_000},
+    amended = api.post(f"/v1/guarantees/{changed}/amendments", {"expected_version": 1, "expected_revision": 1,
+                                                                  "guarantee_amount": 30_000_000},
                        user=SURETY, headers={"Idempotency-Key": f"portal-amend-{changed}"})
     assert amended.status_code == 201, amended.json_body
     ended = api.post(f"/v1/guarantees/{cancelled}/cancel", {"reason": "工事中止"}, user=SURETY,

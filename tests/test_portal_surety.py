@@ -43,3 +43,15 @@ def test_console_refuses_other_roles_and_anonymous_visitors(api):
             page = signed_in(api, user).get(path)
             assert page.status_code == 403, (user, path)
             assert "この画面を表示する権限がありません" in page.visible_text
+
+
+def test_the_console_shows_the_advance_repayment_a_price_decrease_owes(api):
+    """Issue 21, item 1: a 請負金額 decrease recorded on a 前払金保証 states the repayment 前金払の条 owes in the
+    version's history, which the surety's console shows."""
+    from tests.support.api import amend, issue
+
+    number = issue(api, project_name="減額された工事")  # 前払金 40,000,000 of 100,000,000
+    assert amend(api, number, {"expected_version": 1, "contract_amount_total": 60_000_000}).status_code == 200
+    page = signed_in(api, SURETY).get(f"/console/certificates/{number}").visible_text
+    assert "請負金額(総額): 100,000,000円 → 60,000,000円" in page
+    assert "前払金の返還: 10,000,000円(受領済みの前払金 40,000,000円 − 減額後の請負金額の5/10 30,000,000円)" in page

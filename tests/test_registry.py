@@ -17,13 +17,13 @@ def test_obligee_is_created_then_updated_and_the_update_applies(bare_api):
     assert created.json_body["e_guarantee_start_date"] == "2024-01-01"
     assert created.json_body["eligible_work_categories"] == ["construction", "survey"]
     assert bare_api.put("/v1/contractors/contractor-1", CONTRACTORS["contractor-1"], user=SURETY).status_code == 201
-    assert bare_api.issue(contract_date="2024-06-01").status_code == 201
+    assert bare_api.issue(contract_date="2024-05-01").status_code == 201
 
     updated = bare_api.put("/v1/obligees/sakaiminato", {**body, "e_guarantee_start_date": "2025-04-01"}, user=SURETY)
     assert updated.status_code == 200, updated.json_body
     assert updated.json_body["e_guarantee_start_date"] == "2025-04-01"
     # The new adoption date governs the next issue: a 2024 contract can no longer be electronic.
-    refused = bare_api.issue(contract_date="2024-06-01")
+    refused = bare_api.issue(contract_date="2024-05-01")
     assert_error(refused, 422, "not_eligible_for_electronic")
     assert "令和7年4月1日" in refused.json_body["message"]
 

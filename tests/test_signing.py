@@ -255,7 +255,8 @@ def test_unsigned_foreign_and_broken_uploads_get_a_japanese_answer_never_a_500(a
 
     number = issue(api)
     (version,) = guarantee_store.get_versions(number)
-    unsigned = render_certificate(CertificateContent.from_version(version), api.account.settings.surety)
+    unsigned = render_certificate(CertificateContent.from_version(version), api.account.settings.surety,
+                                  created=version.issued_at)
     answers = {
         "unsigned": check(api, unsigned).json_body,
         "foreign": check(api, _self_signed_pdf(unsigned)).json_body,

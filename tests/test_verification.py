@@ -29,7 +29,8 @@ OWNER = "demo-sakaiminato"
 
 
 def amend(api: Any, number: str, expected_version: int, **changes: Any) -> Any:
-    response = api.post(f"/v1/guarantees/{number}/amendments", {"expected_version": expected_version, **changes},
+    response = api.post(f"/v1/guarantees/{number}/amendments", {"expected_version": expected_version,
+                                                                "expected_revision": 1, **changes},
                         user="demo-surety", headers={"Idempotency-Key": f"amend-{number}-{expected_version}"})
     assert response.status_code == 201, response.json_body
     return response.json_body

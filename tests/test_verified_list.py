@@ -253,7 +253,8 @@ def test_a_verification_racing_a_change_never_misses_it(api, monkeypatch):
 
     def amended_meanwhile(*args: Any, **kwargs: Any) -> Any:
         if not tries:
-            amend_directly(surety, number, {"expected_version": 1, "guarantee_amount": 30_000_000}, "race-1", "r1")
+            amend_directly(surety, number, {"expected_version": 1, "expected_revision": 1,
+                                            "guarantee_amount": 30_000_000}, "race-1", "r1")
         tries.append(args[3].version)
         return real_record(*args, **kwargs)
 
@@ -279,7 +280,8 @@ def test_a_verification_racing_a_change_never_misses_it(api, monkeypatch):
         return found
 
     monkeypatch.setattr(amendments.verification_store, "get", verified_meanwhile)
-    status, body = amend_directly(surety, number, {"expected_version": 1, "guarantee_amount": 25_000_000},
+    status, body = amend_directly(surety, number, {"expected_version": 1, "expected_revision": 1,
+                                                   "guarantee_amount": 25_000_000},
                                   "race-2", "r2")
     monkeypatch.setattr(amendments.verification_store, "get", real_get)
     assert (status, body["version"]) == (201, 2)
@@ -309,9 +311,11 @@ def test_concurrent_verifications_and_changes_leave_every_row_current(api):
     jobs = []
     for i, n in enumerate(numbers):
         jobs.append(lambda n=n: verify_directly(owner, {"contract_number": n, "auth_key": keys[n]}, "v"))
-        jobs.append(lambda n=n, i=i: amend_directly(surety, n, {"expected_version": 1, "guarantee_amount": 31_000_000},
+        jobs.append(lambda n=n, i=i: amend_directly(surety, n, {"expected_version": 1, "expected_revision": 1,
+                                                                              "guarantee_amount": 31_000_000},
                                                     f"amend-{n}", "a"))
-        jobs.append(lambda n=n: amend_directly(surety, n, {"expected_version": 1, "completion_date": "2025-05-31"},
+        jobs.append(lambda n=n: amend_directly(surety, n, {"expected_version": 1, "expected_revision": 1,
+                                                                  "completion_date": "2025-05-31"},
                                                f"record-{n}", "r"))
         jobs.append(lambda n=n: verify_directly(owner, {"contract_number": n, "auth_key": keys[n]}, "v2"))
         if i == 2:
@@ -362,15 +366,18 @@ def test_a_fault_at_any_call_of_a_verification_leaves_no_half_row(api):
             assert row(number).state == current(number)
 
 
+SEEN_FIRST = {"expected_version": 1, "expected_revision": 1}  # given, so the helper reads nothing under a fault
+
+
 def test_a_fault_in_a_change_keeps_the_row_with_the_guarantee(api):
     number = verified(api)
     with dynamodb_fault(0, after=False) as calls:
-        assert amend(api, number, {"expected_version": 1, "guarantee_amount": 30_000_000}).status_code == 201
+        assert amend(api, number, {**SEEN_FIRST, "guarantee_amount": 30_000_000}).status_code == 201
     at = list(calls).index("TransactWriteItems") + 1
     for after in (False, True):
         number = verified(api, project_name=f"変更の障害{after}")
         with dynamodb_fault(at, after):
-            response = amend(api, number, {"expected_version": 1, "guarantee_amount": 30_000_000}, key=f"f{after}")
+            response = amend(api, number, {**SEEN_FIRST, "guarantee_amount": 30_000_000}, key=f"f{after}")
         assert response.status_code == 500
         assert row(number).state == current(number)
         assert row(number).state.version == (2 if after else 1)

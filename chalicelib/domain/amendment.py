@@ -50,7 +50,7 @@ def followed_period_end(completion: date, period_end: date, new_completion: date
 @dataclass(frozen=True)
 class AmendmentPlan:
     expected_version: int
-    expected_revision: int | None  # the revision read (every change bumps it); None: not checked
+    expected_revision: int  # the revision read (every change bumps it)
     state: IssueRequest  # the guarantee after the change, validated like an issue
     changed: dict[str, tuple[Any, Any]]  # field -> (before, after), as JSON values
     issues_certificate: bool
@@ -72,10 +72,11 @@ def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> Amend
     expected = body.get("expected_version")
     if not _positive_int(expected):
         errors.append(FieldError("expected_version", "expected_version(確認した版)は1以上の整数で指定してください"))
+    # Both are required: the version alone would let a change overwrite a change recorded since it was read (注2, 注3).
     revision = body.get("expected_revision")
-    if revision is not None and not _positive_int(revision):
+    if not _positive_int(revision):
         errors.append(FieldError("expected_revision",
-                                 "expected_revision(確認した内容の改訂番号)は1以上の整数で指定してください"))
+                                 "expected_revision(確認した内容の改訂番号)は必須です。1以上の整数で指定してください"))
     if errors:
         raise ValidationFailed(errors)
 
@@ -103,9 +104,8 @@ def plan_amendment(current: Mapping[str, Any], body: Mapping[str, Any]) -> Amend
     printed = set(changed) - RECORDED_ONLY
     shortened = "guarantee_period_end" in changed and after["guarantee_period_end"] < str(current.get(
         "guarantee_period_end"))
-    assert isinstance(expected, int)  # checked above
-    return AmendmentPlan(expected, revision if isinstance(revision, int) else None, state, changed, bool(printed),
-                         shortened)
+    assert isinstance(expected, int) and isinstance(revision, int)  # checked above
+    return AmendmentPlan(expected, revision, state, changed, bool(printed), shortened)
 
 
 def _positive_int(value: object) -> bool:

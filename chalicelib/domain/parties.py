@@ -22,7 +22,9 @@ from chalicelib.domain.validation import (
 
 # Printable ASCII only in the local part: an address with NUL, BEL or a line break would reach SES headers.
 _EMAIL = re.compile(rf"[!-?A-~]{{1,{EMAIL_LOCAL_MAX}}}@[A-Za-z0-9.-]{{1,{EMAIL_DOMAIN_MAX}}}\.[A-Za-z]{{2,}}")
-_RATIO_RULES_FORMAT = ('保証金額の割合の設定は {"advance_payment": {"kind": "max", "percent": 40}} の形式で、'
+_RATIO_RULES_FORMAT = ('保証金額の割合の設定は {"advance_payment": {"kind": "max", "percent": 40}} の形式で'
+                       '(工事等の種別ごとには {"survey": {"advance_payment": {"kind": "max", "percent": 30}, '
+                       '"intermediate_advance_payment": null}}、null はその保証を扱わないこと)、'
                        "percent は1から100の整数としてください")
 _LABELS = {"obligee_id": "発注者ID", "contractor_id": "保証契約者ID"}
 OBLIGEE_FIELDS = ("name", "e_guarantee_start_date", "eligible_work_categories", "submission_method",

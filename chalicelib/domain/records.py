@@ -15,6 +15,7 @@ from chalicelib.domain.types import Delivery, GuaranteeType, SubmissionMethod, W
 
 class GuaranteeStatus(StrEnum):
     ACTIVE = "active"
+    EXPIRED = "expired"  # 保証期間満了: derived when read (domain/status.py), never stored
     CANCELLED = "cancelled"  # 解約・返還
 
 
@@ -169,13 +170,14 @@ class VerifiedState:
     contractor_name: str
     guarantee_amount: int
     issued_on: date  # 証書発行日 of the latest version
+    guarantee_period_end: date | None = None  # its 保証期間's end, for 満了 (None: a row from before it was kept)
 
     @classmethod
     def of(cls, latest: CertificateVersion) -> VerifiedState:
         return cls(version=latest.version, recorded_changes=len(latest.recorded_changes), status=latest.status,
                    guarantee_type=latest.guarantee_type, project_name=latest.terms.project_name,
                    contractor_name=latest.contractor_name, guarantee_amount=latest.terms.guarantee_amount,
-                   issued_on=latest.issued_on)
+                   issued_on=latest.issued_on, guarantee_period_end=latest.terms.guarantee_period_end)
 
 
 @dataclass(frozen=True)

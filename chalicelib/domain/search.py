@@ -25,6 +25,7 @@ from urllib.parse import quote
 from chalicelib.domain.limits import MAX_AMOUNT, MAX_CSV_ROWS, SEARCH_TEXT_MAX
 from chalicelib.domain.normalize import normalize_contract_number, normalize_search_text, normalize_typed
 from chalicelib.domain.records import CertificateVersion, GuaranteeStatus
+from chalicelib.domain.status import STATUS_NAMES_JA, current_status
 from chalicelib.domain.types import Delivery, GuaranteeType
 from chalicelib.domain.validation import (
     FieldError,
@@ -500,7 +501,6 @@ CSV_BOM = "\ufeff"  # Excel reads UTF-8 only with it (without, Japanese Excel as
 # A text cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets; their full-width
 # forms too, to be safe (Japanese Excel turns a typed ＝ into =).
 _FORMULA_STARTS = frozenset("=+-@\t\r\n＝＋－＠")
-_STATUS_JA = {GuaranteeStatus.ACTIVE: "有効", GuaranteeStatus.CANCELLED: "解約"}
 _DELIVERY_JA = {Delivery.ELECTRONIC: "電子", Delivery.PAPER: "書面"}
 
 
@@ -521,7 +521,7 @@ _COLUMNS: tuple[tuple[str, Callable[[CertificateRow], str]], ...] = (
     ("保証期間", lambda r: r.guarantee_period_end.isoformat()),  # its end, as the certificate prints it
     ("請負金額", lambda r: str(r.contract_amount_total)),
     ("保証金額", lambda r: str(r.guarantee_amount)),
-    ("状態", lambda r: _STATUS_JA[r.status]),
+    ("状態", lambda r: STATUS_NAMES_JA[current_status(r.status, r.guarantee_period_end)]),
     ("請負金額(対象額)", lambda r: str(r.contract_amount_covered)),
     ("版", lambda r: str(r.version)),
     ("変更契約", lambda r: "変更" if r.amended else ""),

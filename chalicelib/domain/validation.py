@@ -299,8 +299,9 @@ _PARSERS: dict[str, Callable[[str, object], Any]] = {
 }
 
 
-def parse_issue_request(body: object) -> IssueRequest:
-    """The issue request, or ValidationFailed listing every bad field.
+def parse_issue_request(body: object, *, today: date | None = None) -> IssueRequest:
+    """The issue request, or ValidationFailed listing every bad field. With `today` (the Japan date it is issued
+    on), a 契約日 after it is refused: a guarantee follows a signed contract.
 
     Optional fields (contract_amount_covered, guarantee_period_end, deposit_bank) given as null count as
     not given. Cross-field rules run only when the fields they involve are individually valid, so one
@@ -336,9 +337,17 @@ def parse_issue_request(body: object) -> IssueRequest:
 
     # A defaulted end date is not checked: its fault, if any, is reported on completion_date.
     errors.extend(_cross_field_errors(values, period_end_given=body.get("guarantee_period_end") is not None))
+    if today is not None and "contract_date" in values and values["contract_date"] > today:
+        errors.append(FieldError("contract_date", future_contract_date_message(values["contract_date"], today)))
     if errors:
         raise ValidationFailed(errors)
     return IssueRequest(**values)
+
+
+def future_contract_date_message(contract_date: date, today: date) -> str:
+    name = FIELD_NAMES_JA["contract_date"]
+    return (f"{name}({format_wareki_text(contract_date)})が本日({format_wareki_text(today)})より後です。"
+            f"保証は締結済みの契約に対して発行します。{name}は本日以前の日付としてください")
 
 
 def _cross_field_errors(values: Mapping[str, Any], period_end_given: bool) -> list[FieldError]:

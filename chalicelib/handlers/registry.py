@@ -22,6 +22,14 @@ def put_obligee(obligee_id: str) -> Response:
     return Response(body=body, status_code=201 if created else 200)
 
 
+@bp.route("/v1/obligees/{obligee_id}", methods=["GET"])
+def get_obligee(obligee_id: str) -> dict[str, Any]:
+    from chalicelib.services.parties import read_obligee
+
+    authorized_call(bp, Role.SURETY)
+    return read_obligee(obligee_id)
+
+
 @bp.route("/v1/contractors/{contractor_id}", methods=["PUT"])
 def put_contractor(contractor_id: str) -> Response:
     from chalicelib.services.parties import register_contractor

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from chalicelib.config import Surety
 from chalicelib.domain.money import format_yen_with_unit
 from chalicelib.domain.records import CertificateVersion
 from chalicelib.domain.types import GuaranteeType
-from chalicelib.domain.wareki import format_wareki
+from chalicelib.domain.wareki import format_wareki, format_wareki_text
 from chalicelib.pdf.fonts import string_width
 from chalicelib.pdf.layout import ASCENT, DESCENT, PageLayout, new_canvas, wrap_text
 
@@ -38,6 +38,7 @@ class CertificateContent:
     project_name: str
     contract_amount_total: int
     deposit_bank: str | None  # 預託金融機関, advance types only
+    recorded_on: date | None = None  # the last change recorded in this version since it was issued (注2, 注3)
 
     @classmethod
     def from_version(cls, item: CertificateVersion) -> CertificateContent:
@@ -59,6 +60,7 @@ class CertificateContent:
             project_name=t.project_name,
             contract_amount_total=t.contract_amount_total,
             deposit_bank=t.deposit_bank,
+            recorded_on=item.recorded_changes[-1].recorded_on if item.recorded_changes else None,
         )
 
 
@@ -75,6 +77,13 @@ NOTES: dict[str, str] = {
 }
 
 AMENDED_MARK = "(変更)"
+RECORDED_LABEL = "記録事項の変更"
+
+
+def recorded_line(recorded_on: date) -> str:
+    """The line a reprint carries under its issue date after a change recorded without a new certificate (注2, 注3),
+    so the reprint differs visibly from the first print of the same version."""
+    return f"({RECORDED_LABEL} {format_wareki_text(recorded_on)})"
 
 # Table rows in print order; 預託金融機関 appears only for the advance types.
 TABLE_LABELS: tuple[str, ...] = (
@@ -102,7 +111,10 @@ def certificate_text_fields(content: CertificateContent, surety: Surety) -> dict
     value back.
     """
     gt = GuaranteeType(content.guarantee_type)
-    fields: dict[str, str] = {"発行日": format_wareki(content.issued_on), "表題": heading(gt)}
+    fields: dict[str, str] = {"発行日": format_wareki(content.issued_on)}
+    if content.recorded_on is not None:
+        fields[RECORDED_LABEL] = recorded_line(content.recorded_on)
+    fields["表題"] = heading(gt)
     if content.amended:
         fields["変更"] = AMENDED_MARK
     fields["保証契約番号"] = content.contract_number
@@ -160,6 +172,9 @@ def _layout(fields: dict[str, str], scale: float) -> PageLayout | None:
 
     y = page.height - MARGIN_TOP - body * ASCENT
     page.text_right(fields["発行日"], right, y, body, "発行日")
+    if RECORDED_LABEL in fields:
+        y -= leading
+        page.text_right(fields[RECORDED_LABEL], right, y, body * 0.9, RECORDED_LABEL)
 
     # Heading, with (変更) beside it on an amended version; the pair is centred.
     title_size = 22 * scale
@@ -229,14 +244,16 @@ def _layout(fields: dict[str, str], scale: float) -> PageLayout | None:
     return page
 
 
-def render_certificate(content: CertificateContent, surety: Surety) -> bytes:
-    """The certificate as PDF bytes (one A4 page, font subset embedded, same input -> same bytes)."""
+def render_certificate(content: CertificateContent, surety: Surety, *, created: datetime) -> bytes:
+    """The certificate as PDF bytes (one A4 page, font subset embedded, same input and `created` -> same bytes);
+    `created` is its CreationDate (the moment it is rendered and signed)."""
     page = layout_certificate(content, surety)
     buffer = io.BytesIO()
     title = f"{heading(GuaranteeType(content.guarantee_type))} {content.contract_number}"
     if content.amended:
         title += f" {AMENDED_MARK}"
-    c = new_canvas(buffer, title=title, author=surety.name, subject=f"保証契約番号 {content.contract_number}")
+    c = new_canvas(buffer, title=title, author=surety.name, subject=f"保証契約番号 {content.contract_number}",
+                   created=created)
     page.draw(c)
     c.showPage()
     c.save()

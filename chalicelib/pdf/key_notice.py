@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 from chalicelib.domain.types import GuaranteeType, SubmissionMethod
 from chalicelib.pdf.layout import ASCENT, DESCENT, PageLayout, QrPlacement, new_canvas, wrap_text
@@ -160,8 +161,8 @@ def _layout(fields: dict[str, str], url: str, scale: float) -> PageLayout | None
     return page
 
 
-def render_key_notice(content: KeyNoticeContent) -> bytes:
-    """The key notice as PDF bytes (one A4 page, font subset embedded, same input -> same bytes)."""
+def render_key_notice(content: KeyNoticeContent, *, created: datetime) -> bytes:
+    """The key notice as PDF bytes (one A4 page, font subset embedded, same input and `created` -> same bytes)."""
     page = layout_key_notice(content)
     buffer = io.BytesIO()
     c = new_canvas(
@@ -169,6 +170,7 @@ def render_key_notice(content: KeyNoticeContent) -> bytes:
         title=f"{TITLE} {content.contract_number}",
         author=content.surety_name,
         subject=f"保証契約番号 {content.contract_number}",
+        created=created,
     )
     page.draw(c)
     c.showPage()

@@ -10,8 +10,10 @@ import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.clock import JST
 from chalicelib.pdf.fonts import register_fonts, string_width
 
 if TYPE_CHECKING:
@@ -242,11 +244,13 @@ def _wrap_paragraph(text: str, max_width: float, size: float) -> list[str]:
     return lines
 
 
-def new_canvas(buffer: object, title: str, author: str, subject: str) -> Canvas:
+def new_canvas(buffer: object, title: str, author: str, subject: str, *, created: datetime) -> Canvas:
     """A4 canvas with compression, Japanese language tag and fixed metadata.
 
-    invariant=1 fixes the creation date and document id, so the same content gives the same bytes: a
-    version's PDF is written once and can be compared byte for byte.
+    invariant=1 fixes the document id and the timestamp reportlab would take from the clock, so the same content
+    and `created` give the same bytes (a version's PDF is compared byte for byte); the CreationDate and ModDate
+    printed are `created` in Japan time, the real moment the document is made and signed (reportlab alone would
+    print 2000-01-01 under invariant).
     """
     from reportlab.pdfgen.canvas import Canvas
 
@@ -262,6 +266,8 @@ def new_canvas(buffer: object, title: str, author: str, subject: str) -> Canvas:
     c.setTitle(title)
     c.setAuthor(author)
     c.setSubject(subject)
+    stamp = created.astimezone(JST).strftime("D:%Y%m%d%H%M%S+09'00'")
+    c.setDateFormatter(lambda *_: stamp)
     c.setCreator("電子保証")
     c.setProducer("電子保証")
     return c

@@ -106,7 +106,9 @@ def certificate(call: PortalCall, contract_number: str) -> Response:
 @bp.route("/certificates/{contract_number}/print", methods=["GET"])
 @page(bp, "contractor")
 def certificate_print(call: PortalCall, contract_number: str) -> Response:
-    return call.page("contractor/print.html", **_certificate_context(call, contract_number))
+    context = _certificate_context(call, contract_number)
+    back = f"/certificates/{context['certificate']['contract_number']}{context['version_query']}"
+    return call.page("partials/print.html", **context, back_link=back, back_label="保証証書の画面へ戻る")
 
 
 @bp.route("/certificates/{contract_number}/pdf", methods=["GET"])

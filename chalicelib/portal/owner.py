@@ -56,7 +56,7 @@ def verify_submit(call: PortalCall) -> Response:
                          retry_after=str(retry) if retry else None)
         raise
     return call.page("owner/result.html", **certificate_screen(verified.versions), pdf_url=verified.pdf_url,
-                     verified_at=verified.verified_at)
+                     verified_at=verified.verified_at, verified_version=verified.verified_version)
 
 
 def _by_field(errors: list[tuple[str, str]]) -> dict[str, str]:
@@ -113,7 +113,22 @@ def verification_reopened(call: PortalCall, contract_number: str) -> Response:
     assert call.principal is not None
     verified = reopen(call.principal, contract_number_param(contract_number), call.request_id)
     return call.page("owner/result.html", **certificate_screen(verified.versions), pdf_url=verified.pdf_url,
-                     verified_at=verified.verified_at, reopened=True)
+                     verified_at=verified.verified_at, verified_version=verified.verified_version, reopened=True)
+
+
+@bp.route("/verifications/{contract_number}/print", methods=["GET"])
+@page(bp, "obligee")
+def verification_print(call: PortalCall, contract_number: str) -> Response:
+    """The verified certificate's print view (as the contractor's): only a certificate this owner verified."""
+    from chalicelib.http import contract_number_param
+    from chalicelib.portal.certificate_screen import certificate_screen
+    from chalicelib.services.verification import reopen
+
+    assert call.principal is not None
+    number = contract_number_param(contract_number)
+    verified = reopen(call.principal, number, call.request_id)
+    return call.page("partials/print.html", **certificate_screen(verified.versions),
+                     back_link=f"/verifications/{number}", back_label="確認結果の画面へ戻る")
 
 
 @bp.route("/check", methods=["GET"])

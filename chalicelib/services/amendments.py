@@ -13,11 +13,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.adapters.mail import Email
+from chalicelib.domain.advance import AdvanceRepayment, advance_repayment
 from chalicelib.domain.amendment import AmendmentPlan, describe_changes, plan_amendment
 from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.limits import CANCEL_REASON_MAX
 from chalicelib.domain.outbox import WebhookEvent
-from chalicelib.domain.policy import check_owner_amount_rule
+from chalicelib.domain.policy import check_amended_amount_rule
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import (
     CertificateVersion,
@@ -27,6 +28,7 @@ from chalicelib.domain.records import (
     RecordedChange,
     VerificationEntry,
 )
+from chalicelib.domain.types import GuaranteeType
 from chalicelib.domain.validation import BodyCheck, issue_body, required_text
 from chalicelib.domain.wareki import format_wareki_text
 from chalicelib.errors import Conflict, NotFound
@@ -91,25 +93,28 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
            request_id: str) -> tuple[int, dict[str, Any]]:
     latest = _latest_open(contract_number)
     plan = plan_amendment(issue_body(latest), body)
-    if plan.expected_version != latest.version or (
-            plan.expected_revision is not None and plan.expected_revision != (latest.revision or 1)):
+    if plan.expected_version != latest.version or plan.expected_revision != (latest.revision or 1):
         raise _version_conflict("確認された版は最新ではありません。最新の内容を確認してから再度変更してください。",
                                 latest.version)
     obligee = party_store.get_obligee(latest.obligee_id)
     if obligee is not None:
-        check_owner_amount_rule(plan.state, obligee.ratio_rules)
+        check_amended_amount_rule(latest.terms.guarantee_amount, plan.state, obligee.ratio_rules)
+    repayment = _repayment(latest, plan)
     # Whom the change is told of, read once for the emails, the webhooks and the owner's 確認済み一覧 (the contractor
     # only when someone is told).
     concerned = _Concerned.of(latest, obligee, with_contractor=plan.issues_certificate or plan.tells_owner)
 
     now = utc_now()
-    changes = describe_changes(plan.changed)
+    changes = describe_changes(plan.changed) + ([repayment.describe()] if repayment is not None else [])
     detail: dict[str, Any] = {"version": latest.version,
                               "changed": {k: list(v) for k, v in plan.changed.items()}}
+    if repayment is not None:
+        detail["advance_repayment"] = repayment.as_json()
     try:
         if plan.issues_certificate:
             new = _new_version(latest, plan, changes, principal)
-            status, response = 201, {**certificate_content(new), "certificate_issued": True}
+            status, response = 201, {**certificate_content(new), "certificate_issued": True,
+                                     "advance_repayment": repayment.as_json() if repayment else None}
             detail["version"] = new.version
             outcome = attempt.outcome(status, response, now, _amended_emails(new, changes, concerned),
                                       webhooks.owner_notices(new, WebhookEvent.AMENDED, {
@@ -124,7 +129,7 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
             recorded = replace(latest, terms=plan.state.terms, revision=(latest.revision or 0) + 1,
                                pdf_stored=False, recorded_changes=(
                                    *latest.recorded_changes, RecordedChange(japan_today(), tuple(changes))))
-            response = recorded_change(recorded, plan, changes)
+            response = recorded_change(recorded, plan, changes, repayment)
             # The period and the works' end are what an owner relies on: told by email and by webhook.
             emails = _recorded_emails(recorded, changes, concerned) if plan.tells_owner else []
             hooks = webhooks.owner_notices(recorded, WebhookEvent.TERMS_CHANGED, {
@@ -141,6 +146,24 @@ def _amend(attempt: Attempt, principal: Principal, contract_number: str, body: d
     logger.info("guarantee amended", extra=log_context(contract_number=contract_number, request_id=request_id,
                                                        certificate_issued=plan.issues_certificate))
     return status, response
+
+
+def _repayment(latest: CertificateVersion, plan: AmendmentPlan) -> AdvanceRepayment | None:
+    """What a smaller 請負金額(対象額) means for an advance (前金払の条, domain/advance.py): the advance received is the
+    guarantee's 保証金額 before the change; the other advance of the same works (a 前払金保証 and its 中間前払金保証)
+    counts with it, found through the `works` index. None for a 契約保証 or a price that did not decrease."""
+    kind = latest.guarantee_type
+    if not kind.is_advance or plan.state.contract_amount_covered >= latest.terms.contract_amount_covered:
+        return None
+    other_kind = (GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT if kind is GuaranteeType.ADVANCE_PAYMENT
+                  else GuaranteeType.ADVANCE_PAYMENT)
+    other = guarantee_store.open_guarantee_of_works(latest.contractor_id, latest.obligee_id,
+                                                    latest.terms.project_name, other_kind)
+    other_amount = other.terms.guarantee_amount if other is not None else 0
+    own = latest.terms.guarantee_amount
+    advance, intermediate = (own, other_amount) if kind is GuaranteeType.ADVANCE_PAYMENT else (other_amount, own)
+    return advance_repayment(latest.terms.contract_amount_covered, plan.state.contract_amount_covered, advance,
+                             intermediate)
 
 
 def _new_version(latest: CertificateVersion, plan: AmendmentPlan, changes: list[str],

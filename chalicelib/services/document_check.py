@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters import check_function, signing_key
 from chalicelib.domain.limits import MAX_CHECK_PDF_BYTES
 from chalicelib.domain.principal import Principal
+from chalicelib.domain.records import GuaranteeStatus
+from chalicelib.domain.status import current_status
 from chalicelib.domain.validation import FieldError, ValidationFailed
+from chalicelib.domain.wareki import format_wareki_text
 from chalicelib.errors import PayloadTooLarge
 from chalicelib.services import audit
 from chalicelib.services.presenters import utc_text
@@ -40,6 +43,7 @@ STATUS_MESSAGES = {
     "terms_changed": ("この版の記載事項(保証期間・工期末日など)は、このPDFの作成後に変更されています"
                       "(変更の保証証書は発行されません)。最新の内容を保証確認の画面で確認してください。"),
     "cancelled": "この保証は解約されています。",
+    "expired": "この保証は保証期間が満了しています(保証期間の末日 {period_end})。",
     "in_force": "この保証は現在有効です。",
     "not_disclosed": "現在の状態は、宛先の発注者のみ確認できます。",
 }
@@ -102,31 +106,36 @@ def check_pdf_bytes(principal: Principal, data: bytes, request_id: str) -> dict[
         "version": reference.version,
         "signed_at": utc_text(result.signed_at) if result.signed_at else None,
     }
-    status, latest = _status(principal, reference)
+    status, latest, period_end = _status(principal, reference)
     answer["status"] = status
     if latest is not None:
         answer["latest_version"] = latest
         audit.record(reference.contract_number, "document_checked", principal, request_id,
                      detail={"version": reference.version, "status": status})
     answer["message"] = (f"このPDFは当社が電子署名した真正な{answer['document']['kind_name']}です。"
-                         + STATUS_MESSAGES[status].format(latest=latest))
+                         + STATUS_MESSAGES[status].format(latest=latest, period_end=period_end))
     return answer
 
 
-def _status(principal: Principal, reference: DocumentReference) -> tuple[str, int | None]:
-    """(status, latest version) for the owner the document is addressed to; ("not_disclosed", None) for anyone
-    else, decided without reading a table."""
+def _status(principal: Principal, reference: DocumentReference) -> tuple[str, int | None, str]:
+    """(status, latest version, the period's end in 和暦) for the owner the document is addressed to;
+    ("not_disclosed", None, "") for anyone else, decided without reading a table. A guarantee whose period has run
+    out (domain/status.py) is never called current or in force."""
     kind, version = reference.kind, reference.version
     if principal.org_id is None or reference.obligee_id != principal.org_id:
-        return "not_disclosed", None
+        return "not_disclosed", None, ""
     latest = guarantee_store.latest_version(reference.contract_number)
     if latest is None or latest.obligee_id != principal.org_id:
-        return "not_disclosed", None
-    if latest.is_cancelled:
-        return "cancelled", latest.version
+        return "not_disclosed", None, ""
+    period_end = format_wareki_text(latest.terms.guarantee_period_end)
+    state = current_status(latest.status, latest.terms.guarantee_period_end)
+    if state is GuaranteeStatus.CANCELLED:
+        return "cancelled", latest.version, period_end
+    if state is GuaranteeStatus.EXPIRED:  # the state first, whichever version this is
+        return "expired", latest.version, period_end
     if kind == "certificate" and version is not None and latest.version > version:
-        return "amended", latest.version
+        return "amended", latest.version, period_end
     if (kind == "certificate" and reference.recorded_changes is not None
             and reference.recorded_changes < len(latest.recorded_changes)):
-        return "terms_changed", latest.version
-    return ("current" if kind == "certificate" else "in_force"), latest.version
+        return "terms_changed", latest.version, period_end
+    return ("current" if kind == "certificate" else "in_force"), latest.version, period_end

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.adapters import files
 from chalicelib.config import get_settings
+from chalicelib.domain.clock import utc_now
 from chalicelib.domain.records import CertificateVersion, Obligee
 from chalicelib.domain.types import SubmissionMethod
 from chalicelib.logs import log_context
@@ -44,8 +45,9 @@ def ensure_certificate_pdf(item: CertificateVersion, *, trust_stored_flag: bool 
     if not files.exists(object_key):
         from chalicelib.pdf.certificate import CertificateContent, render_certificate
 
-        data = signed(render_certificate(CertificateContent.from_version(item), get_settings().surety),
-                      "certificate", item, version=item.version)
+        # Made and signed now: its CreationDate is this moment, not reportlab's invariant 2000-01-01.
+        data = signed(render_certificate(CertificateContent.from_version(item), get_settings().surety,
+                                         created=utc_now()), "certificate", item, version=item.version)
         files.put_pdf_once(object_key, data, f"保証証書_{item.contract_number}_v{item.version}.pdf")
     if not item.pdf_stored:
         guarantee_store.mark_pdf_stored(item)
@@ -99,6 +101,6 @@ def key_notice_link(item: CertificateVersion, obligee: Obligee | None, auth_key_
     content = key_notice_content(item, obligee, auth_key_display)
     # A fresh, unguessable name per request and key generation; a lifecycle rule removes them within a day.
     object_key = f"{files.key_notice_prefix(item.contract_number)}g{generation}/{uuid.uuid4().hex}.pdf"
-    data = signed(render_key_notice(content), "key_notice", item, version=None)
+    data = signed(render_key_notice(content, created=utc_now()), "key_notice", item, version=None)
     files.put_pdf(object_key, data, f"認証キー等のお知らせ_{item.contract_number}.pdf")
     return files.presign(object_key)

@@ -90,11 +90,11 @@ def issue_guarantee(
 
 def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
            existing_certificate: tuple[str, date] | None) -> tuple[int, dict[str, Any]]:
-    req = parse_issue_request(body)
+    issued_on = japan_today() if existing_certificate is None else existing_certificate[1]
+    req = parse_issue_request(body, today=issued_on)
     contractor, obligee = _check_references(req)
     check_owner_amount_rule(req, obligee.ratio_rules)
     _check_electronic(req, obligee)
-    issued_on = japan_today() if existing_certificate is None else existing_certificate[1]
     _check_underwriting(req, obligee, issued_on)
 
     if existing_certificate is None:

@@ -22,6 +22,14 @@ def register_obligee(raw_id: str, body: dict[str, Any]) -> tuple[dict[str, Any],
     return presenters.obligee(obligee), created
 
 
+def read_obligee(raw_id: str) -> dict[str, Any]:
+    """An owner as registered, with the amount rules that apply to it by kind of work."""
+    found = party_store.get_obligee(parse_registry_id("obligee_id", raw_id))
+    if found is None:
+        raise NotFound("発注者が登録されていません。", code="obligee_not_found")
+    return presenters.obligee(found)
+
+
 def obligee_events(raw_id: str, params: Mapping[str, str]) -> dict[str, Any]:
     """The trail of an owner's integration settings (webhook endpoints, machine clients), newest first."""
     obligee_id = parse_registry_id("obligee_id", raw_id)

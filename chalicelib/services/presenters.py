@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.files import LINK_SECONDS
+from chalicelib.domain.advance import AdvanceRepayment
 from chalicelib.domain.amendment import AmendmentPlan
 from chalicelib.domain.outbox import DeliveryStatus, WebhookEvent
+from chalicelib.domain.policy import rules_by_category
 from chalicelib.domain.records import (
     AuditEntry,
     CertificateVersion,
@@ -20,6 +22,7 @@ from chalicelib.domain.records import (
     WebhookEndpoint,
 )
 from chalicelib.domain.search import CertificateRow
+from chalicelib.domain.status import current_status
 
 if TYPE_CHECKING:
     from chalicelib.adapters.identity import SignIn
@@ -43,7 +46,7 @@ def certificate_row(row: CertificateRow, *, with_contractor: bool = False) -> di
         "issued_on": row.issued_on.isoformat(),
         "amended": row.amended,
         "version": row.version,
-        "status": row.status.value,
+        "status": current_status(row.status, row.guarantee_period_end).value,  # 満了 derived today
         "delivery": row.delivery.value,
         "obligee_id": row.obligee_id,
         "obligee_name": row.obligee_name,
@@ -103,15 +106,18 @@ def certificate_detail(versions: list[CertificateVersion], shown: CertificateVer
     }
 
 
-def recorded_change(recorded: CertificateVersion, plan: AmendmentPlan, changes: list[str]) -> dict[str, Any]:
-    """What a change without a certificate did (注2, 注3), said plainly: every field before and after, in words too."""
+def recorded_change(recorded: CertificateVersion, plan: AmendmentPlan, changes: list[str],
+                    repayment: AdvanceRepayment | None = None) -> dict[str, Any]:
+    """What a change without a certificate did (注2, 注3), said plainly: every field before and after, in words too,
+    and for a smaller price of an advance, what is repaid (前金払の条)."""
     t = recorded.terms
     return {"contract_number": recorded.contract_number, "version": recorded.version,
             "revision": recorded.revision, "certificate_issued": False, "changes": changes,
             "changed": {k: {"before": v[0], "after": v[1]} for k, v in plan.changed.items()},
             "completion_date": t.completion_date.isoformat(),
             "guarantee_period_end": t.guarantee_period_end.isoformat(),
-            "period_shortened": plan.period_shortened}
+            "period_shortened": plan.period_shortened,
+            "advance_repayment": repayment.as_json() if repayment is not None else None}
 
 
 def csv_link(url: str, rows: int) -> dict[str, Any]:
@@ -157,7 +163,7 @@ def verified_item(entry: VerificationEntry) -> dict[str, Any]:
         "verified_version": entry.verified_version,
         "verified_at": utc_text(entry.verified_at),
         "changed_since_verified": entry.changed_since_verified,
-        "status": state.status.value,
+        "status": current_status(state.status, state.guarantee_period_end).value,
         "project_name": state.project_name,
         "label": state.guarantee_type.label,
         "guarantee_type": state.guarantee_type.value,
@@ -193,7 +199,9 @@ def obligee(item: Obligee) -> dict[str, Any]:
                               else [m.value for m in item.submission_methods]),
         "submission_methods": [m.value for m in item.submission_methods],
         "contact_email": item.contact_email,
-        "ratio_rules": item.ratio_rules,
+        "ratio_rules": item.ratio_rules,  # as registered
+        # The rules that apply, by kind of work (defaults with the overrides laid over; null: not offered).
+        "amount_rules": rules_by_category(item.ratio_rules),
     }
 
 

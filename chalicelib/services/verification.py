@@ -95,6 +95,7 @@ class Verified:
     versions: list[CertificateVersion]
     verified_at: datetime
     pdf_url: str
+    verified_version: int  # the version the key proved (a reopened row: the one verified then)
 
 
 def verify(principal: Principal, body: Mapping[str, Any], request_id: str) -> dict[str, Any]:
@@ -121,7 +122,7 @@ def verify_certificate(principal: Principal, body: Mapping[str, Any], request_id
     ):
         versions = _record_success(principal, key_record, contract_number, now, request_id)
         pdf_object = documents.ensure_certificate_pdf(versions[0], trust_stored_flag=True)
-        return Verified(versions, now, files.presign(pdf_object))
+        return Verified(versions, now, files.presign(pdf_object), versions[0].version)
 
     if key_record is None:
         reason = "unknown"
@@ -198,7 +199,7 @@ def reopen(principal: Principal, contract_number: str, request_id: str) -> Verif
     audit.record(contract_number, "verification_reopened", principal, request_id,
                  detail={"version": versions[0].version, "verified_version": entry.verified_version})
     pdf_object = documents.ensure_certificate_pdf(versions[0], trust_stored_flag=True)
-    return Verified(versions, entry.verified_at, files.presign(pdf_object))
+    return Verified(versions, entry.verified_at, files.presign(pdf_object), entry.verified_version)
 
 
 def reopen_verified(principal: Principal, contract_number: str, request_id: str) -> dict[str, Any]:

@@ -233,10 +233,24 @@ def open_guarantee_exists(contractor_id: str, obligee_id: str, project_name: str
     as the search folds it): one keyed read of the `works` index, one entry at most, whatever the contractor's
     history. The index is eventually consistent: an advance issued a moment ago may not be seen yet, and the
     refusal's message says what to check before trying again."""
+    return _open_guarantee_number(contractor_id, obligee_id, project_name, guarantee_type) is not None
+
+
+def open_guarantee_of_works(contractor_id: str, obligee_id: str, project_name: str,
+                            guarantee_type: GuaranteeType) -> CertificateVersion | None:
+    """The open guarantee of this type for the same owner and works, as it stands (its latest version), or None:
+    the `works` entry, then the guarantee's newest version (two keyed reads)."""
+    number = _open_guarantee_number(contractor_id, obligee_id, project_name, guarantee_type)
+    return None if number is None else latest_version(number)
+
+
+def _open_guarantee_number(contractor_id: str, obligee_id: str, project_name: str,
+                           guarantee_type: GuaranteeType) -> str | None:
     key = works_key(contractor_id, obligee_id, project_name)
-    found = GuaranteeVersion.by_works.query(key, GuaranteeVersion.guarantee_type == guarantee_type.value,
-                                            limit=1, page_size=1)
-    return any(True for _ in found)
+    for entry in GuaranteeVersion.by_works.query(key, GuaranteeVersion.guarantee_type == guarantee_type.value,
+                                                 limit=1, page_size=1):
+        return str(entry.contract_number)
+    return None
 
 
 def _is_latest_and_open() -> Condition:

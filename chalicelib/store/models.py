@@ -367,6 +367,7 @@ class Verification(Model):
     contractor_name = UnicodeAttribute(null=True)
     guarantee_amount = NumberAttribute(null=True)
     issued_on = DateAttribute(null=True)
+    guarantee_period_end = DateAttribute(null=True)  # for 保証期間満了, derived when read (domain/status.py)
     search_project = UnicodeAttribute(null=True)  # folded (normalize_search_text) for the partial match
     search_contractor = UnicodeAttribute(null=True)
     by_verified_at = VerificationsByVerifiedAt()

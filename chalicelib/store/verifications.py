@@ -43,6 +43,7 @@ def _state(item: Verification) -> VerifiedState | None:
         status=GuaranteeStatus(item.status), guarantee_type=GuaranteeType(item.guarantee_type),
         project_name=item.project_name or "", contractor_name=item.contractor_name or "",
         guarantee_amount=int(item.guarantee_amount or 0), issued_on=item.issued_on or date.min,
+        guarantee_period_end=item.guarantee_period_end,
     )
 
 
@@ -66,6 +67,7 @@ def _state_values(latest: CertificateVersion) -> dict[str, Any]:
         "contractor_name": state.contractor_name,
         "guarantee_amount": state.guarantee_amount,
         "issued_on": state.issued_on,
+        "guarantee_period_end": state.guarantee_period_end,
         "search_project": normalize_search_text(state.project_name),
         "search_contractor": normalize_search_text(state.contractor_name),
     }
@@ -155,7 +157,16 @@ def get(obligee_id: str, contract_number: str, *, consistent_read: bool = False)
 def complete_old_row(entry: VerificationEntry, latest: CertificateVersion) -> bool:
     """The backfill of a row written before the list kept its columns (scripts/backfill.py): its columns
     from `latest` and its place in the list, unless the row was written or refreshed since it was read (a newer
-    writer keeps it current itself). Whether it was written."""
+    writer keeps it current itself). A row that has the columns but not the period's end (written before 保証期間満了
+    was shown) gets only that, while it still shows the version and recorded changes `latest` has. Whether it was
+    written."""
+    if entry.state is not None:
+        written = update_if(Verification(entry.obligee_id, entry.contract_number),
+                            [Verification.guarantee_period_end.set(latest.terms.guarantee_period_end)],
+                            Verification.guarantee_period_end.does_not_exist()
+                            & (Verification.latest_version == latest.version)
+                            & (Verification.latest_recorded_changes == len(latest.recorded_changes)))
+        return written is not None
     written = update_if(Verification(entry.obligee_id, entry.contract_number),
                         [*_state_actions(latest), Verification.verified_sort.set(
                             _sort(entry.verified_at, entry.contract_number))],
@@ -164,5 +175,7 @@ def complete_old_row(entry: VerificationEntry, latest: CertificateVersion) -> bo
 
 
 def old_row(raw: dict[str, Any]) -> VerificationEntry | None:
-    """A raw row (of a Scan's page) if it was written before the list kept its columns, else None."""
-    return None if "latest_version" in raw else _record(Verification.from_raw_data(raw))
+    """A raw row (of a Scan's page) if it was written before the list kept its columns or the period's end, else
+    None."""
+    return None if "latest_version" in raw and "guarantee_period_end" in raw else _record(
+        Verification.from_raw_data(raw))

@@ -110,6 +110,10 @@ class Runner:
         return response.json()["contract_number"]
 
     def amend(self, number: str, index: int, **changes: Any) -> dict[str, Any]:
+        """An amendment of what the surety reads now (expected_revision, required, read first unless given)."""
+        if "expected_revision" not in changes:
+            changes["expected_revision"] = self.api("GET", f"/v1/certificates/{number}", "demo-surety").json()[
+                "revision"]
         response = self.api("POST", f"/v1/guarantees/{number}/amendments", "demo-surety", json=changes,
                             headers={"Idempotency-Key": f"browser-amend-{index}"})
         assert response.status_code == 201, response.text

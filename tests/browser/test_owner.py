@@ -208,3 +208,47 @@ def test_owner_checks_a_handed_pdf_on_the_check_screen(runner, new_page, a11y, s
     main = page.locator("main").inner_text()
     assert "真正な" not in main and ("変更" in main or "読み取れません" in main), main
     a11y.assert_clean()
+
+
+def _result_states_first(new_page, a11y, screenshot, owner, number, key, state, shot):
+    """The owner's result of `number`: `state` in words before 確認日時, never the plain success; axe-checked and
+    photographed as `shot`. The page, for more checks."""
+    page = new_page()
+    login(page, owner)
+    page.goto("/verify")
+    number_field(page).fill(number)
+    key_field(page).fill(key)
+    submit(page)
+    main = page.locator("main").inner_text()
+    assert "保証証書を確認しました。" not in main, main
+    assert main.index(state) < main.index("確認日時"), main
+    assert "最新の版です" in main and "版の履歴" in main, main
+    a11y.check(page, f"保証証書の確認結果 ({shot})")
+    screenshot(page, shot)
+    return page
+
+
+def test_owners_result_for_a_cancelled_and_an_expired_guarantee_says_the_state_first(runner, new_page, a11y,
+                                                                                    screenshot):
+    """The state in words before anything else (never the green 「保証証書を確認しました。」 alone), the version shown
+    and that no newer one exists, the history, and a print view (issue 21, item 4)."""
+    cancelled = runner.issue(90, project_name="境港市道 解約された工事")
+    response = runner.api("POST", f"/v1/guarantees/{cancelled}/cancel", "demo-surety", json={"reason": "工事中止"},
+                          headers={"Idempotency-Key": "browser-cancel-90"})
+    assert response.status_code == 200, response.text
+    page = _result_states_first(new_page, a11y, screenshot, "demo-sakaiminato", cancelled, runner.auth_key(cancelled),
+                                "この保証は解約されています", "verify-result-cancelled")
+    page.get_by_role("link", name="印刷画面へ").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/verifications/{cancelled}/print"), page.url
+    assert "この保証は解約されています" in page.locator("main").inner_text()
+
+    # The flyer's 前払金保証 for ○○県: its 保証期間 ended on 令和5年3月31日 (the runner keeps real time).
+    expired = "2070004426"
+    page = _result_states_first(new_page, a11y, screenshot, "demo-pref", expired, runner.auth_key(expired),
+                                "この保証は保証期間が満了しています", "verify-result-expired")
+    main = page.locator("main").inner_text()
+    assert "保証期間の末日 令和 5年 3月31日" in main and "保証期間満了" in main, main
+    page.goto("/verifications")
+    assert "保証期間満了" in page.get_by_role("row", name=re.compile(expired)).inner_text()
+    a11y.assert_clean()

@@ -62,8 +62,21 @@ def issue(api: Any, **overrides: Any) -> str:
     return response.json_body["contract_number"]
 
 
+def current_revision(api: Any, number: str) -> int:
+    """The latest version's revision as the surety reads it (1 for a number it cannot read: the request's own
+    answer then says why)."""
+    response = api.get(f"/v1/certificates/{number}", user=SURETY)
+    return response.json_body["revision"] if response.status_code == 200 else 1
+
+
 def amend(api: Any, number: str, body: dict[str, Any], key: str | None = None, user: str = SURETY) -> Any:
+    """POST an amendment; `expected_revision` (required) is the one just read unless the body names one (a body
+    with `"expected_revision": None` sends none)."""
     headers = {"Idempotency-Key": key or f"amend-{next(_keys)}"}
+    if "expected_revision" not in body:
+        body = {**body, "expected_revision": current_revision(api, number)}
+    elif body["expected_revision"] is None:
+        body = {k: v for k, v in body.items() if k != "expected_revision"}
     return api.post(f"/v1/guarantees/{number}/amendments", body, user=user, headers=headers)
 
 

@@ -110,7 +110,8 @@ def build_world(api: Api) -> World:
     assert api.post("/v1/verifications", {"contract_number": numbers["electronic"], "auth_key": key},
                     user="demo-sakaiminato").status_code == 200
     assert api.post(f"/v1/guarantees/{numbers['electronic']}/amendments",
-                    {"expected_version": 1, "guarantee_amount": 30_000_000}, user="demo-surety",
+                    {"expected_version": 1, "expected_revision": 1, "guarantee_amount": 30_000_000},
+                    user="demo-surety",
                     headers={"Idempotency-Key": "fuzz-world-amend"}).status_code == 201
     assert api.post(f"/v1/guarantees/{numbers['cancelled']}/cancel", {"reason": "工事中止"}, user="demo-surety",
                     headers={"Idempotency-Key": "fuzz-world-cancel"}).status_code == 200
@@ -154,6 +155,8 @@ def realistic(world: World, operation: Any, case: Any, data: st.DataObject) -> N
             body["auth_key"] = data.draw(st.sampled_from([world.auth_key, world.auth_key.lower().replace("-", " ")]))
         if "expected_version" in body:
             body["expected_version"] = data.draw(st.integers(1, 3))
+        if "expected_revision" in body:
+            body["expected_revision"] = data.draw(st.integers(1, 3))
         if "username" in body:
             body["username"] = data.draw(st.sampled_from(sorted(USERS)))
 
@@ -271,8 +274,8 @@ VALID_BODIES: dict[str, Any] = {
         issue_body(guarantee_type="performance", guarantee_amount=10_000_000, deposit_bank=DROP, delivery="paper"),
     ],
     "POST /v1/guarantees/{contract_number}/amendments": lambda world: [
-        {"expected_version": 2, "guarantee_amount": 25_000_000},
-        {"expected_version": 1, "contract_amount_total": 120_000_000},
+        {"expected_version": 2, "expected_revision": 1, "guarantee_amount": 25_000_000},
+        {"expected_version": 1, "expected_revision": 1, "contract_amount_total": 120_000_000},
     ],
     "POST /v1/guarantees/{contract_number}/cancel": lambda world: [{"reason": "工事中止"}],
     # The local stage admits loopback receivers; nothing listens on port 9, deliveries just fail and wait.

@@ -20,7 +20,7 @@ import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
@@ -397,7 +397,9 @@ def corpus(*, light: bool = False) -> Corpus:
 
     ours, our_chain = _signer()
     theirs, _ = _signer()
-    unsigned = render_certificate(certificate_content(), get_settings().surety)
+    # A fixed moment: the same bytes every run (the corpus's sizes and digests stay put).
+    unsigned = render_certificate(certificate_content(), get_settings().surety,
+                                  created=datetime(2024, 5, 10, 3, 0, tzinfo=UTC))
     genuine = sign(unsigned, ours)
     foreign = sign(unsigned, theirs)
     cases = [

@@ -13,10 +13,11 @@ from tests.support.world import issue_body
 
 # The guarantee as it stands, in the shape of an issue request (as chalicelib.services.amendments builds it).
 CURRENT: dict[str, Any] = issue_body(contract_amount_covered=100_000_000, guarantee_period_end="2025-03-31")
+SEEN = {"expected_version": 1, "expected_revision": 1}  # the version and revision the surety read (both required)
 
 
 def plan(current: dict[str, Any] | None = None, **change: Any) -> Any:
-    return plan_amendment(current or CURRENT, {"expected_version": 1, **change})
+    return plan_amendment(current or CURRENT, {**SEEN, **change})
 
 
 def test_a_guarantee_as_it_stands_reads_back_as_its_issue_request():
@@ -180,14 +181,14 @@ def test_describe_changes_of_text_and_dates():
     {"guarantee_period_end": "2025-03-31", "contract_amount_total": 100_000_000},
 ], ids=["empty", "same-amount", "same-name", "same-everything"])
 def test_no_change_is_refused(change):
-    assert error_fields({"expected_version": 1, **change}) == {"body"}
+    assert error_fields({**SEEN, **change}) == {"body"}
 
 
 def test_unknown_or_fixed_fields_are_refused_by_name():
-    assert error_fields({"expected_version": 1, "guarantee_amount": 30_000_000, "colour": "red"}) == {"colour"}
+    assert error_fields({**SEEN, "guarantee_amount": 30_000_000, "colour": "red"}) == {"colour"}
     # Items that identify the guarantee cannot be amended.
-    assert error_fields({"expected_version": 1, "guarantee_type": "performance"}) == {"guarantee_type"}
-    assert error_fields({"expected_version": 1, "obligee_id": "pref-demo", "contract_date": "2024-04-02"}) == {
+    assert error_fields({**SEEN, "guarantee_type": "performance"}) == {"guarantee_type"}
+    assert error_fields({**SEEN, "obligee_id": "pref-demo", "contract_date": "2024-04-02"}) == {
         "obligee_id", "contract_date"}
     with pytest.raises(ValidationFailed) as caught:
         plan(colour="red")
@@ -196,14 +197,28 @@ def test_unknown_or_fixed_fields_are_refused_by_name():
 
 @pytest.mark.parametrize("expected", [None, 0, -1, "1", 1.0, True], ids=repr)
 def test_expected_version_must_be_a_positive_integer(expected):
-    body: dict[str, Any] = {"guarantee_amount": 30_000_000}
+    body: dict[str, Any] = {"guarantee_amount": 30_000_000, "expected_revision": 1}
     if expected is not None:
         body["expected_version"] = expected
     assert error_fields(body) == {"expected_version"}
 
 
+@pytest.mark.parametrize("expected", [None, 0, -1, "1", 1.0, True], ids=repr)
+def test_expected_revision_is_required_and_a_positive_integer(expected):
+    body: dict[str, Any] = {"guarantee_amount": 30_000_000, "expected_version": 1}
+    if expected is not None:
+        body["expected_revision"] = expected
+    with pytest.raises(ValidationFailed) as caught:
+        plan_amendment(CURRENT, body)
+    (error,) = caught.value.errors
+    assert error.field == "expected_revision" and "改訂番号" in error.message
+    if expected is None:
+        assert "必須" in error.message
+
+
 def test_expected_version_is_passed_on():
-    assert plan_amendment(CURRENT, {"expected_version": 7, "guarantee_amount": 30_000_000}).expected_version == 7
+    planned = plan_amendment(CURRENT, {"expected_version": 7, "expected_revision": 3, "guarantee_amount": 30_000_000})
+    assert (planned.expected_version, planned.expected_revision) == (7, 3)
 
 
 @pytest.mark.parametrize("change, fields", [
@@ -219,18 +234,18 @@ def test_expected_version_is_passed_on():
     ({"deposit_bank": None}, {"deposit_bank"}),  # required for an advance payment guarantee
 ], ids=lambda v: ",".join(v) if isinstance(v, dict | set) else None)
 def test_the_result_is_validated_like_an_issue(change, fields):
-    assert error_fields({"expected_version": 1, **change}) == fields
+    assert error_fields({**SEEN, **change}) == fields
 
 
 def test_a_performance_guarantee_cannot_gain_a_deposit_bank():
     performance = {**CURRENT, "guarantee_type": "performance", "guarantee_amount": 10_000_000, "deposit_bank": None}
-    assert error_fields({"expected_version": 1, "deposit_bank": "山陰銀行"}, performance) == {"deposit_bank"}
+    assert error_fields({**SEEN, "deposit_bank": "山陰銀行"}, performance) == {"deposit_bank"}
     assert plan(performance, guarantee_amount=12_000_000).issues_certificate is True
 
 
 def test_covered_amount_that_was_the_whole_contract_follows_a_new_total():
     current = {**CURRENT, "contract_amount_covered": CURRENT["contract_amount_total"]}
-    plan = plan_amendment(current, {"expected_version": 1, "contract_amount_total": 120_000_000})
+    plan = plan_amendment(current, {**SEEN, "contract_amount_total": 120_000_000})
     assert plan.state.contract_amount_covered == 120_000_000
     assert set(plan.changed) == {"contract_amount_total", "contract_amount_covered"}
     assert not plan.issues_certificate
@@ -238,5 +253,5 @@ def test_covered_amount_that_was_the_whole_contract_follows_a_new_total():
 
 def test_covered_amount_set_apart_from_the_total_stays_when_the_total_changes():
     current = {**CURRENT, "contract_amount_covered": CURRENT["contract_amount_total"] - 10_000_000}
-    plan = plan_amendment(current, {"expected_version": 1, "contract_amount_total": 120_000_000})
+    plan = plan_amendment(current, {**SEEN, "contract_amount_total": 120_000_000})
     assert plan.state.contract_amount_covered == current["contract_amount_covered"]

@@ -134,6 +134,7 @@ def test_an_amendment_tells_a_fixed_field_from_an_unknown_one():
                "completion_date": "2025-03-31", "contract_amount_total": 100, "contract_amount_covered": 100,
                "guarantee_amount": 40, "guarantee_period_end": "2025-03-31", "deposit_bank": "銀行",
                "delivery": "electronic"}
-    errors = _errors(plan_amendment, current, {"expected_version": 1, "obligee_id": "x", "colour": "red"})
+    errors = _errors(plan_amendment, current, {"expected_version": 1, "expected_revision": 1, "obligee_id": "x",
+                                                       "colour": "red"})
     assert errors == {"obligee_id": "「obligee_id」は変更できない項目です",
                       "colour": "「colour」は受け付けられない項目です"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -24,6 +24,7 @@ from chalicelib.pdf.certificate import (
 from chalicelib.pdf.layout import PageLayout, wrap_text
 
 SURETY = DEMO_SURETY  # fictional: no sample impersonates a real surety
+CREATED = datetime(2022, 1, 28, 1, 30, tzinfo=UTC)  # the moment a PDF is made: fixed, so its bytes are too
 
 # The flyer's certificate 2070004426.
 SEED = CertificateContent(
@@ -169,7 +170,7 @@ def test_pdf_draws_every_field_string(gt: GuaranteeType, amended: bool) -> None:
     content = dataclasses.replace(SEED, guarantee_type=gt, amended=amended)
     fields = certificate_text_fields(content, SURETY)
     page = layout_certificate(content, SURETY)
-    text = _pdf_text(render_certificate(content, SURETY))
+    text = _pdf_text(render_certificate(content, SURETY, created=CREATED))
     for key, value in fields.items():
         lines = page.field_lines(key)
         # One source: the drawn lines of a field put together are its value.
@@ -181,8 +182,8 @@ def test_pdf_draws_every_field_string(gt: GuaranteeType, amended: bool) -> None:
 
 
 def test_amended_mark_only_on_an_amended_version() -> None:
-    plain = _pdf_text(render_certificate(SEED, SURETY))
-    amended_pdf = render_certificate(dataclasses.replace(SEED, amended=True, version=2), SURETY)
+    plain = _pdf_text(render_certificate(SEED, SURETY, created=CREATED))
+    amended_pdf = render_certificate(dataclasses.replace(SEED, amended=True, version=2), SURETY, created=CREATED)
     amended = _pdf_text(amended_pdf)
     assert "(変更)" in amended.replace(NOTES["注1"], "")
     assert "(変更)" not in plain.replace(NOTES["注1"], "")  # 注1 itself mentions (変更)
@@ -192,10 +193,10 @@ def test_amended_mark_only_on_an_amended_version() -> None:
 def test_deposit_bank_only_on_advance_types() -> None:
     for gt in (GuaranteeType.ADVANCE_PAYMENT, GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT):
         content = dataclasses.replace(SEED, guarantee_type=gt)
-        assert "預託金融機関" in _pdf_text(render_certificate(content, SURETY))
+        assert "預託金融機関" in _pdf_text(render_certificate(content, SURETY, created=CREATED))
     performance = dataclasses.replace(SEED, guarantee_type=GuaranteeType.PERFORMANCE)
     assert "預託金融機関" not in certificate_text_fields(performance, SURETY)
-    text = _pdf_text(render_certificate(performance, SURETY))
+    text = _pdf_text(render_certificate(performance, SURETY, created=CREATED))
     assert "預託金融機関" not in text
     assert "○○銀行" not in text
 
@@ -203,15 +204,15 @@ def test_deposit_bank_only_on_advance_types() -> None:
 @pytest.mark.parametrize("bank", [None, "", "  "])
 def test_advance_without_deposit_bank_is_refused(bank: str | None) -> None:
     with pytest.raises(ValueError, match="預託金融機関"):
-        render_certificate(dataclasses.replace(SEED, deposit_bank=bank), SURETY)
+        render_certificate(dataclasses.replace(SEED, deposit_bank=bank), SURETY, created=CREATED)
 
 
 def test_fonts_are_embedded_subsets() -> None:
-    _assert_fonts_embedded(render_certificate(SEED, SURETY))
+    _assert_fonts_embedded(render_certificate(SEED, SURETY, created=CREATED))
 
 
 def test_metadata_and_one_page() -> None:
-    reader = PdfReader(io.BytesIO(render_certificate(SEED, SURETY)))
+    reader = PdfReader(io.BytesIO(render_certificate(SEED, SURETY, created=CREATED)))
     assert len(reader.pages) == 1
     width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
     assert (round(width), round(height)) == (595, 842)  # A4 portrait
@@ -219,10 +220,30 @@ def test_metadata_and_one_page() -> None:
     assert reader.metadata.author == "見本建設保証株式会社"
 
 
+def test_the_creation_date_is_the_moment_it_was_made_in_japan_time() -> None:
+    """Not reportlab's invariant 2000-01-01 (issue 21): the CreationDate is the signing moment, and the same
+    content made at another moment differs only there."""
+    reader = PdfReader(io.BytesIO(render_certificate(SEED, SURETY, created=CREATED)))
+    assert reader.metadata["/CreationDate"] == "D:20220128103000+09'00'"
+    assert reader.metadata["/ModDate"] == reader.metadata["/CreationDate"]
+    later = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    assert PdfReader(io.BytesIO(render_certificate(SEED, SURETY, created=later))).metadata[
+        "/CreationDate"] == "D:20261207110000+09'00'"
+
+
+def test_a_reprint_after_a_recorded_change_says_so_under_its_issue_date() -> None:
+    """注2/注3: a change recorded without a new certificate makes the version's PDF again; the reprint carries
+    「(記録事項の変更 令和X年X月X日)」 under the issue date, so it differs from the first print visibly."""
+    assert "(記録事項の変更" not in _pdf_text(render_certificate(SEED, SURETY, created=CREATED))
+    reprint = dataclasses.replace(SEED, recorded_on=date(2022, 6, 1))
+    assert certificate_text_fields(reprint, SURETY)["記録事項の変更"] == "(記録事項の変更 令和4年6月1日)"
+    assert "(記録事項の変更 令和4年6月1日)" in _pdf_text(render_certificate(reprint, SURETY, created=CREATED))
+
+
 def test_same_content_gives_the_same_bytes() -> None:
-    assert render_certificate(SEED, SURETY) == render_certificate(SEED, SURETY)
-    assert render_certificate(SEED, SURETY) != render_certificate(
-        dataclasses.replace(SEED, guarantee_amount=30_000_000), SURETY
+    assert render_certificate(SEED, SURETY, created=CREATED) == render_certificate(SEED, SURETY, created=CREATED)
+    assert render_certificate(SEED, SURETY, created=CREATED) != render_certificate(
+        dataclasses.replace(SEED, guarantee_amount=30_000_000), SURETY, created=CREATED
     )
 
 
@@ -246,7 +267,7 @@ def test_long_project_name_and_address_wrap_inside_their_cells() -> None:
         if t.field == "工事名":
             assert t.x > label_x + 60 and t.x + t.width < table_right
 
-    pdf = render_certificate(content, SURETY)
+    pdf = render_certificate(content, SURETY, created=CREATED)
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     # The PDF draws exactly the layout's strings at the layout's positions.
@@ -261,14 +282,14 @@ def test_long_project_name_and_address_wrap_inside_their_cells() -> None:
 def test_pdf_size() -> None:
     # The embedded subset costs about 290 bytes per distinct character (Mincho kanji outlines); the fixed
     # wording alone uses ~120. A typical certificate stays within 80 KB, even with a long name.
-    assert len(render_certificate(SEED, SURETY)) <= 80 * 1024
+    assert len(render_certificate(SEED, SURETY, created=CREATED)) <= 80 * 1024
     typical_long = dataclasses.replace(
         SEED, project_name=("○○道路改良工事(第二工区)に伴う橋梁下部工事、" * 10)[:200]
     )
-    assert len(render_certificate(typical_long, SURETY)) <= 80 * 1024
+    assert len(render_certificate(typical_long, SURETY, created=CREATED)) <= 80 * 1024
     # 200 + 120 characters with hardly a repeat (~300 distinct glyphs, two subsets) is the worst case.
     worst = dataclasses.replace(SEED, project_name=LONG_PROJECT, contractor_address=LONG_ADDRESS)
-    assert len(render_certificate(worst, SURETY)) <= 160 * 1024
+    assert len(render_certificate(worst, SURETY, created=CREATED)) <= 160 * 1024
 
 
 def test_seed_layout_inside_page() -> None:

@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -25,6 +26,7 @@ from chalicelib.pdf.layout import QR_BORDER, qr_modules
 
 URL = "https://verify.example.jp/verify?contract_number=2070004426"
 
+CREATED = datetime(2024, 5, 10, 3, 0, tzinfo=UTC)  # fixed, so the bytes are too
 NOTICE = KeyNoticeContent(
     guarantee_type=GuaranteeType.ADVANCE_PAYMENT,
     contract_number="2070004426",
@@ -42,7 +44,7 @@ def _text(pdf: bytes) -> str:
 
 
 def test_notice_shows_type_number_key_project_owner_and_surety() -> None:
-    pdf = render_key_notice(NOTICE)
+    pdf = render_key_notice(NOTICE, created=CREATED)
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
@@ -93,7 +95,8 @@ def test_category_is_the_full_type_name(gt: GuaranteeType, name_ja: str) -> None
 ], ids=["email", "e_contract", "both"])
 def test_the_notice_prints_exactly_the_methods_the_owner_accepts(methods, printed) -> None:
     assert submission_instruction(methods) == printed
-    text = _text(render_key_notice(dataclasses.replace(NOTICE, submission_methods=methods))).replace(" ", "")
+    notice = dataclasses.replace(NOTICE, submission_methods=methods)
+    text = _text(render_key_notice(notice, created=CREATED)).replace(" ", "")
     assert ("電子メール" in text) is ("email" in methods)
     assert ("電子契約システム" in text) is ("e_contract" in methods)
 
@@ -101,7 +104,7 @@ def test_the_notice_prints_exactly_the_methods_the_owner_accepts(methods, printe
 @pytest.mark.parametrize("methods", [("fax",), (), ("email", "fax")])
 def test_unknown_submission_method_is_refused(methods) -> None:
     with pytest.raises(ValueError, match="submission method"):
-        render_key_notice(dataclasses.replace(NOTICE, submission_methods=methods))
+        render_key_notice(dataclasses.replace(NOTICE, submission_methods=methods), created=CREATED)
 
 
 def test_qr_payload_is_the_url_with_the_number_and_never_the_key() -> None:
@@ -123,7 +126,7 @@ def test_qr_payload_is_the_url_with_the_number_and_never_the_key() -> None:
 )
 def test_bad_verification_url_is_refused(url: str) -> None:
     with pytest.raises(ValueError, match="verification_url"):
-        render_key_notice(dataclasses.replace(NOTICE, verification_url=url))
+        render_key_notice(dataclasses.replace(NOTICE, verification_url=url), created=CREATED)
 
 
 def test_qr_code_lies_inside_the_page_and_clear_of_the_text() -> None:
@@ -145,14 +148,14 @@ def test_qr_code_lies_inside_the_page_and_clear_of_the_text() -> None:
 
 
 def test_qr_code_is_a_link_to_the_same_address() -> None:
-    reader = PdfReader(io.BytesIO(render_key_notice(NOTICE)))
+    reader = PdfReader(io.BytesIO(render_key_notice(NOTICE, created=CREATED)))
     uris = [a.get_object()["/A"]["/URI"] for a in reader.pages[0].get("/Annots", [])]
     assert uris == [URL]
 
 
 def test_fonts_embedded_size_and_determinism() -> None:
-    pdf = render_key_notice(NOTICE)
-    assert pdf == render_key_notice(NOTICE)
+    pdf = render_key_notice(NOTICE, created=CREATED)
+    assert pdf == render_key_notice(NOTICE, created=CREATED)
     assert len(pdf) <= 80 * 1024
     fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
     for ref in fonts.values():
@@ -199,7 +202,7 @@ def test_qr_code_survives_a_smudge() -> None:
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")
 def test_qr_code_in_the_rendered_pdf_decodes_to_the_url() -> None:
     pytest.importorskip("zxingcpp")
-    pdf = render_key_notice(NOTICE)
+    pdf = render_key_notice(NOTICE, created=CREATED)
     out = subprocess.run(
         ["pdftoppm", "-gray", "-r", "150", "-singlefile", "-"], input=pdf, capture_output=True, check=True
     )
