@@ -281,6 +281,10 @@ def chalice_child(args: list[str]) -> int:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
     from chalice.cli import main as chalice_main
 
+    from scripts import local_gateway
+
+    local_gateway.install()  # unknown paths reach the app's fallback route, as on API Gateway
+
     sys.argv = ["chalice", *args]
     return chalice_main()
 
