@@ -1,4 +1,4 @@
-"""e-Net保証 for the contractor: 保証工事一覧 (search, pager), 保証証書 (PDF, print), 認証キー and its 再発行."""
+"""The 受注者ポータル: 保証工事一覧 (search, pager), 保証証書 (PDF, print), 認証キー and its 再発行."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_list_search_and_pages(runner, new_page, a11y, screenshot):
     a11y.check(page, "保証工事一覧")
     screenshot(page, "certificates")
 
-    # 次▶ / ◀前 / 最後▶ / ▼先頭: plain links, the same above and below the table.
+    # 次▶ / ◀前 / 最後▶ / 先頭: plain links, the same above and below the table.
     assert page.locator("nav.pager, nav[aria-label*=ページ]").count() == 2
     page.get_by_role("link", name=re.compile(r"^\W*次")).first.click()
     assert "cursor=" in page.url  # a signed position: the next page reads one page
