@@ -26,6 +26,7 @@ RECORD = DOCS / "samples.json"
 PNG_DPI = "110"
 # The portal address printed in the key notice's QR code: the prod stage's APP_PORTAL_URL.
 SAMPLE_PORTAL_URL = "https://denshi-hosho.example.jp"
+SAMPLE_NOTICE_DATE = date(2024, 5, 13)  # the key notice sample's 発行日, three days after its certificate
 SAMPLE_KEY = "7KQ2M-X9D4T"  # made up: 10 Crockford base32 characters, as the service shows them
 
 
@@ -67,7 +68,7 @@ def _records() -> dict[str, Any]:
 
 def sample_pages() -> dict[str, tuple[Any, bytes]]:
     """name -> (PageLayout, PDF bytes) of each sample, through the service's own mapping and renderers."""
-    from chalicelib.config import DEMO_SURETY
+    from chalicelib.config import DEFAULT_NAMES, DEMO_SURETY
     from chalicelib.pdf.certificate import CertificateContent, layout_certificate, render_certificate
     from chalicelib.pdf.key_notice import layout_key_notice, render_key_notice
     from chalicelib.services.documents import key_notice_content
@@ -82,7 +83,9 @@ def sample_pages() -> dict[str, tuple[Any, bytes]]:
             os.environ.pop("APP_PORTAL_URL", None)
         else:
             os.environ["APP_PORTAL_URL"] = previous
-    notice = replace(notice, surety_name=DEMO_SURETY.name)  # the demo surety, whatever this shell sets
+    # The demo surety and our default names, whatever this shell sets; a fixed date (the samples are recorded).
+    notice = replace(notice, surety_name=DEMO_SURETY.name, service_name=DEFAULT_NAMES.verification,
+                     issued_on=SAMPLE_NOTICE_DATE)
     pages = {}
     for name, record in (("certificate-sample", records["flyer"]), ("certificate-amended-sample", records["amended"])):
         content = CertificateContent.from_version(record)

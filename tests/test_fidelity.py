@@ -41,7 +41,7 @@ def in_2026(api: Any) -> Iterator[Any]:
 
 
 def period_everywhere(api: Any, number: str, key: str) -> dict[str, Any]:
-    """The guarantee period as each reader gets it: API read, list row, D-Sure answer, and the PDF they link."""
+    """The guarantee period as each reader gets it: API read, list row, owner's answer, and the PDF they link."""
     shown = read(api, number).json_body
     (row,) = [i for i in listed(api)["items"] if i["contract_number"] == number]
     verified = verify(api, number, key)

@@ -1,4 +1,4 @@
-"""D-Sure for the owner's clerk (境港市): 保証証書の確認 with the key the contractor sees, the one generic
+"""The 確認サービス for the owner's clerk (境港市): 保証証書の確認 with the key the contractor sees, the one generic
 failure message, the lock, 確認済み一覧, and the whole verification by keyboard alone."""
 
 from __future__ import annotations
