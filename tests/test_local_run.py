@@ -6,7 +6,8 @@ import os
 import subprocess
 import sys
 
-from scripts.demo_data import DEMO_PASSWORD
+from chalicelib.domain.clock import japan_today
+from scripts.demo_data import CERTIFICATES, DEMO_PASSWORD, seeded_numbers, variety
 from scripts.local_run import port_is_free
 from tests.support.processes import local_run
 from tests.support.world import PROJECT_DIR
@@ -25,15 +26,17 @@ def test_local_run_serves_the_demo_and_stops_cleanly(tmp_path):
         listing = http.get(f"{api}/v1/certificates", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert listing.status_code == 200, listing.text
         body = listing.json()
-        assert body["total"] == 3
-        assert [i["contract_number"] for i in body["items"]] == ["2070202096", "2070004427", "2070004426"]
+        seeded = seeded_numbers("contractor-1", japan_today())
+        assert body["total"] == len(seeded)
+        assert [i["contract_number"] for i in body["items"]] == seeded
 
         # `make backfill` against this run's emulator: the seeded certificates were written with every index's keys.
         backfill = subprocess.run([sys.executable, "-m", "scripts.backfill", "--local"], cwd=PROJECT_DIR, env={
             **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "APP_"))},
             "LOCAL_AWS_PORT": str(run.aws_port), "NO_PROXY": "127.0.0.1"}, capture_output=True, text=True, timeout=60)
         assert backfill.returncode == 0, backfill.stderr
-        assert "guarantees: 3 items; current 3" in backfill.stdout, backfill.stdout
+        current = len(CERTIFICATES) + len(variety(japan_today()))
+        assert f"guarantees: {current} items; current {current}" in backfill.stdout, backfill.stdout
 
         output = run.log()
         assert api in output and "demo-contractor-1" in output and DEMO_PASSWORD in output
