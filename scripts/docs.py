@@ -31,7 +31,8 @@ SAMPLE_KEY = "7KQ2M-X9D4T"  # made up: 10 Crockford base32 characters, as the se
 
 
 def _records() -> dict[str, Any]:
-    """The sample records: the flyer's 2070004426 as seeded, its (変更) version 2, and a 境港市 guarantee."""
+    """The sample records: the flyer's 2070004426 as seeded, its (変更) version 2, a 境港市 前払金保証 (its key
+    notice), and a 中間前払金保証 and a 契約保証 of the same works."""
     from chalicelib.domain.amendment import describe_changes, plan_amendment
     from chalicelib.domain.records import CertificateVersion, Obligee
     from chalicelib.domain.validation import issue_body, parse_issue_request
@@ -59,11 +60,21 @@ def _records() -> dict[str, Any]:
         "work_category": "construction", "project_name": "境港市道 渡町線 道路改良工事",
         "contract_date": "2024-04-01", "completion_date": "2025-03-31", "contract_amount_total": 100_000_000,
         "guarantee_amount": 40_000_000, "deposit_bank": "山陰銀行 境港支店", "delivery": "electronic"})
+    # The other two kinds, for the same works: a 中間前払金保証 (≤ 20 %) and a 契約保証 (≥ 10 %, no 預託金融機関).
+    works = {"contractor_id": "contractor-1", "obligee_id": "sakaiminato", "work_category": "construction",
+             "project_name": "境港市道 渡町線 道路改良工事", "contract_date": "2024-04-01",
+             "completion_date": "2025-03-31", "contract_amount_total": 100_000_000, "delivery": "electronic"}
+    intermediate = version_1("2070500002", date(2024, 10, 15), {
+        **works, "guarantee_type": "intermediate_advance_payment", "guarantee_amount": 20_000_000,
+        "deposit_bank": "山陰銀行 境港支店"})
+    performance = version_1("2070500003", date(2024, 4, 3), {
+        **works, "guarantee_type": "performance", "guarantee_amount": 10_000_000})
     owner = demo_data.OBLIGEES["sakaiminato"]
     from chalicelib.domain.parties import parse_obligee
 
     obligee: Obligee = parse_obligee("sakaiminato", dict(owner))
-    return {"flyer": flyer, "amended": amended, "sakaiminato": sakaiminato, "sakaiminato_owner": obligee}
+    return {"flyer": flyer, "amended": amended, "sakaiminato": sakaiminato, "intermediate": intermediate,
+            "performance": performance, "sakaiminato_owner": obligee}
 
 
 def sample_pages() -> dict[str, tuple[Any, bytes]]:
@@ -87,7 +98,9 @@ def sample_pages() -> dict[str, tuple[Any, bytes]]:
     notice = replace(notice, surety_name=DEMO_SURETY.name, service_name=DEFAULT_NAMES.verification,
                      issued_on=SAMPLE_NOTICE_DATE)
     pages = {}
-    for name, record in (("certificate-sample", records["flyer"]), ("certificate-amended-sample", records["amended"])):
+    for name, record in (("certificate-sample", records["flyer"]), ("certificate-amended-sample", records["amended"]),
+                         ("certificate-intermediate-sample", records["intermediate"]),
+                         ("certificate-performance-sample", records["performance"])):
         content = CertificateContent.from_version(record)
         pages[name] = (layout_certificate(content, DEMO_SURETY), render_certificate(content, DEMO_SURETY))
     pages["key-notice-sample"] = (layout_key_notice(notice), render_key_notice(notice))
