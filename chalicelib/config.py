@@ -27,7 +27,7 @@ class Surety:
 @dataclass(frozen=True)
 class ServiceNames:
     """What the service and its parts call themselves on screens, in emails, on the key notice and in the
-    README's words: our own names, never another company's product (docs/ARCHITECTURE.md, names)."""
+    README's words: our own names, never another company's product (docs/ARCHITECTURE.md, where each rule lives)."""
 
     service: str  # the whole service: the login page, the footer, error pages before a login
     contractor_portal: str  # the contractor's screens (保証工事一覧, 認証キー)

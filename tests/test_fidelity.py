@@ -256,7 +256,9 @@ def test_the_key_notice_qr_code_opens_the_owner_verification_screen_with_the_num
     notice = api.get(f"/v1/certificates/{number}/auth-key", user=CONTRACTOR).json_body
     pdf = requests.get(notice["notice_pdf_url"], timeout=10).content
     annotations = [a.get_object() for a in PdfReader(io.BytesIO(pdf)).pages[0].get("/Annots", [])]
-    (qr_url,) = [a["/A"]["/URI"] for a in annotations if a.get("/Subtype") == "/Link"]  # not the signature widget
+    # The code and the address printed beside it (for a reader on a PC) link the same place; not the signature widget.
+    qr_url, printed_url = [a["/A"]["/URI"] for a in annotations if a.get("/Subtype") == "/Link"]
+    assert printed_url == qr_url
     assert qr_url == f"{api.account.settings.portal_url}/verify?contract_number={number}"
     assert notice["auth_key"].replace("-", "") not in qr_url.upper()
 

@@ -56,24 +56,19 @@ def redirect(location: str, headers: dict[str, Any] | None = None) -> Response:
 
 
 @functools.cache
-def stylesheet() -> str:
-    with open(STYLESHEET, encoding="utf-8") as f:
+def static_text(path: str) -> str:
+    """A file of static/ (the stylesheet, the icon), read once per process."""
+    with open(path, encoding="utf-8") as f:
         return f.read()
 
 
 def css_response() -> Response:
-    return _static(stylesheet(), "text/css; charset=utf-8")
-
-
-@functools.cache
-def favicon() -> str:
-    with open(FAVICON, encoding="utf-8") as f:
-        return f.read()
+    return _static(static_text(STYLESHEET), "text/css; charset=utf-8")
 
 
 def favicon_response() -> Response:
     """The site's icon: SVG, text, so API Gateway passes it through as any page."""
-    return _static(favicon(), "image/svg+xml")
+    return _static(static_text(FAVICON), "image/svg+xml")
 
 
 def _static(body: str, content_type: str) -> Response:
