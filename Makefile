@@ -40,8 +40,9 @@ lint: $(STAMP)
 	$(PY) -m mypy --strict chalicelib/domain
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 
-## The sample documents in docs/ (a certificate, a (変更) certificate, a 境港市 key notice), made by the service's
-## own code and rendered to PNG by poppler's pdftoppm; docs/samples.json records their layouts (tests/test_docs.py).
+## The sample documents in docs/ (a certificate, a (変更) certificate, a 中間前払金保証 and a 契約保証, a 境港市 key
+## notice), made by the service's own code and rendered to PNG by poppler's pdftoppm; docs/samples.json records
+## their layouts (tests/test_docs.py).
 docs: $(STAMP)
 	$(PY) -m scripts.docs
 

@@ -15,6 +15,7 @@ from chalicelib.handlers import (
     certificates,
     check_function,
     documents,
+    fallback,
     guarantees,
     health,
     outbox,
@@ -22,7 +23,7 @@ from chalicelib.handlers import (
     verifications,
     webhooks,
 )
-from chalicelib.http import request_id, utf8_json
+from chalicelib.http import is_api_path, request_id, requested_path, utf8_json
 from chalicelib.portal import contractor as portal_contractor
 from chalicelib.portal import owner as portal_owner
 from chalicelib.portal import session as portal_session
@@ -38,7 +39,7 @@ app.api.binary_types.append("multipart/form-data")
 
 for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.bp, verifications.bp, documents.bp,
                   portal_session.bp, portal_contractor.bp, portal_owner.bp, portal_surety.bp, outbox.bp,
-                  webhooks.bp, check_function.bp):
+                  webhooks.bp, check_function.bp, fallback.bp):
     app.register_blueprint(blueprint)
 
 
@@ -49,7 +50,7 @@ def error_envelope(event: Request, get_response: Callable[[Request], Response]) 
     page instead. One access line per request (route template, never the query string or headers)."""
     started = time.perf_counter()
     rid = request_id(event, event.lambda_context)
-    if not event.path.startswith("/v1/"):
+    if not is_api_path(requested_path(event)):
         response = portal_errors(event, get_response)
     else:
         try:

@@ -25,6 +25,17 @@ class Surety:
 
 
 @dataclass(frozen=True)
+class ServiceNames:
+    """What the service and its parts call themselves on screens, in emails, on the key notice and in the
+    README's words: our own names, never another company's product (docs/ARCHITECTURE.md, where each rule lives)."""
+
+    service: str  # the whole service: the login page, the footer, error pages before a login
+    contractor_portal: str  # the contractor's screens (保証工事一覧, 認証キー)
+    verification: str  # the owner clerk's screens (保証証書の確認), named on the key notice and in emails
+    console: str  # surety staff's console
+
+
+@dataclass(frozen=True)
 class Signing:
     """How stored PDFs are signed (docs/ARCHITECTURE.md, signing): the KMS key that signs, where its certificate
     chain is kept, and an optional RFC 3161 time-stamping authority (PAdES B-T instead of B-B)."""
@@ -70,6 +81,26 @@ DEMO_SURETY = Surety(
     fax="000-000-0001",
     info_url="https://surety.example.jp/",
 )
+
+
+# Neutral names of our own; a stage may set its own (APP_SERVICE_NAME, APP_CONTRACTOR_PORTAL_NAME,
+# APP_VERIFICATION_SERVICE_NAME, APP_CONSOLE_NAME in .chalice/config.json).
+DEFAULT_NAMES = ServiceNames(
+    service="電子保証",
+    contractor_portal="電子保証 受注者ポータル",
+    verification="電子保証 確認サービス",
+    console="電子保証 管理コンソール",
+)
+
+
+def service_names() -> ServiceNames:
+    """The names of this stage, read now (chalice's test client sets a stage's variables per request)."""
+    return ServiceNames(
+        service=_env("APP_SERVICE_NAME") or DEFAULT_NAMES.service,
+        contractor_portal=_env("APP_CONTRACTOR_PORTAL_NAME") or DEFAULT_NAMES.contractor_portal,
+        verification=_env("APP_VERIFICATION_SERVICE_NAME") or DEFAULT_NAMES.verification,
+        console=_env("APP_CONSOLE_NAME") or DEFAULT_NAMES.console,
+    )
 
 
 def _env(name: str, default: str = "") -> str:

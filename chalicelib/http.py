@@ -68,6 +68,22 @@ def request_id(request: Request, lambda_context: Any = None) -> str:
     return str(context["requestId"])
 
 
+def requested_path(request: Request) -> str:
+    """The path the caller asked for. Chalice's `request.path` is the route's template ("/{proxy+}" for the
+    greedy fallback): the parameters are put back, the greedy one without its "+" (API Gateway names it
+    "proxy", Chalice's local gateway "proxy+")."""
+    path = request.path
+    for name, value in (request.uri_params or {}).items():
+        key = name.rstrip("+")
+        path = path.replace("{" + key + "+}", value).replace("{" + key + "}", value)
+    return path
+
+
+def is_api_path(path: str) -> bool:
+    """The JSON API's paths (errors as the JSON envelope); everything else is the portal's (HTML pages)."""
+    return path == "/v1" or path.startswith("/v1/")
+
+
 def contract_number_param(raw: str) -> str:
     """A 保証契約番号 from the path, normalised and checked as in a body (domain.validation.contract_number);
     a bad one is a 400 naming the field."""

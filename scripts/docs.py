@@ -26,11 +26,13 @@ RECORD = DOCS / "samples.json"
 PNG_DPI = "110"
 # The portal address printed in the key notice's QR code: the prod stage's APP_PORTAL_URL.
 SAMPLE_PORTAL_URL = "https://denshi-hosho.example.jp"
+SAMPLE_NOTICE_DATE = date(2024, 5, 13)  # the key notice sample's 発行日, three days after its certificate
 SAMPLE_KEY = "7KQ2M-X9D4T"  # made up: 10 Crockford base32 characters, as the service shows them
 
 
 def _records() -> dict[str, Any]:
-    """The sample records: the flyer's 2070004426 as seeded, its (変更) version 2, and a 境港市 guarantee."""
+    """The sample records: the flyer's 2070004426 as seeded, its (変更) version 2, a 境港市 前払金保証 (its key
+    notice), and a 中間前払金保証 and a 契約保証 of the same works."""
     from chalicelib.domain.amendment import describe_changes, plan_amendment
     from chalicelib.domain.records import CertificateVersion, Obligee
     from chalicelib.domain.validation import issue_body, parse_issue_request
@@ -59,16 +61,26 @@ def _records() -> dict[str, Any]:
         "work_category": "construction", "project_name": "境港市道 渡町線 道路改良工事",
         "contract_date": "2024-04-01", "completion_date": "2025-03-31", "contract_amount_total": 100_000_000,
         "guarantee_amount": 40_000_000, "deposit_bank": "山陰銀行 境港支店", "delivery": "electronic"})
+    # The other two kinds, for the same works: a 中間前払金保証 (≤ 20 %) and a 契約保証 (≥ 10 %, no 預託金融機関).
+    works = {"contractor_id": "contractor-1", "obligee_id": "sakaiminato", "work_category": "construction",
+             "project_name": "境港市道 渡町線 道路改良工事", "contract_date": "2024-04-01",
+             "completion_date": "2025-03-31", "contract_amount_total": 100_000_000, "delivery": "electronic"}
+    intermediate = version_1("2070500002", date(2024, 10, 15), {
+        **works, "guarantee_type": "intermediate_advance_payment", "guarantee_amount": 20_000_000,
+        "deposit_bank": "山陰銀行 境港支店"})
+    performance = version_1("2070500003", date(2024, 4, 3), {
+        **works, "guarantee_type": "performance", "guarantee_amount": 10_000_000})
     owner = demo_data.OBLIGEES["sakaiminato"]
     from chalicelib.domain.parties import parse_obligee
 
     obligee: Obligee = parse_obligee("sakaiminato", dict(owner))
-    return {"flyer": flyer, "amended": amended, "sakaiminato": sakaiminato, "sakaiminato_owner": obligee}
+    return {"flyer": flyer, "amended": amended, "sakaiminato": sakaiminato, "intermediate": intermediate,
+            "performance": performance, "sakaiminato_owner": obligee}
 
 
 def sample_pages() -> dict[str, tuple[Any, bytes]]:
     """name -> (PageLayout, PDF bytes) of each sample, through the service's own mapping and renderers."""
-    from chalicelib.config import DEMO_SURETY
+    from chalicelib.config import DEFAULT_NAMES, DEMO_SURETY
     from chalicelib.pdf.certificate import CertificateContent, layout_certificate, render_certificate
     from chalicelib.pdf.key_notice import layout_key_notice, render_key_notice
     from chalicelib.services.documents import key_notice_content
@@ -83,9 +95,13 @@ def sample_pages() -> dict[str, tuple[Any, bytes]]:
             os.environ.pop("APP_PORTAL_URL", None)
         else:
             os.environ["APP_PORTAL_URL"] = previous
-    notice = replace(notice, surety_name=DEMO_SURETY.name)  # the demo surety, whatever this shell sets
+    # The demo surety and our default names, whatever this shell sets; a fixed date (the samples are recorded).
+    notice = replace(notice, surety_name=DEMO_SURETY.name, service_name=DEFAULT_NAMES.verification,
+                     issued_on=SAMPLE_NOTICE_DATE)
     pages = {}
-    for name, record in (("certificate-sample", records["flyer"]), ("certificate-amended-sample", records["amended"])):
+    for name, record in (("certificate-sample", records["flyer"]), ("certificate-amended-sample", records["amended"]),
+                         ("certificate-intermediate-sample", records["intermediate"]),
+                         ("certificate-performance-sample", records["performance"])):
         content = CertificateContent.from_version(record)
         # Made at the version's issue: `make docs` writes the same bytes every time.
         pages[name] = (layout_certificate(content, DEMO_SURETY),

@@ -291,6 +291,10 @@ def chalice_child(args: list[str]) -> int:
     # development server's own line would repeat it without those, and with the query string.
     local.ChaliceRequestHandler.log_request = lambda self, *args: None  # type: ignore[method-assign]
 
+    from scripts import local_gateway
+
+    local_gateway.install()  # unknown paths reach the app's fallback route, as on API Gateway
+
     sys.argv = ["chalice", *args]
     return chalice_main()
 

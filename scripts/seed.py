@@ -1,9 +1,12 @@
-"""Seed the demo world into a provisioned account: users, owners, contractors and the flyer's certificates."""
+"""Seed the demo world into a provisioned account: users, owners, contractors, the flyer's certificates and the
+variety beside them (scripts/demo_data.variety: every kind, a (変更) version, paper, cancelled, expired)."""
 
 from __future__ import annotations
 
 from chalicelib.config import Settings
+from chalicelib.domain.clock import japan_today
 from chalicelib.domain.principal import Principal
+from chalicelib.services.amendments import amend, cancel
 from chalicelib.services.issuance import issue_guarantee
 from chalicelib.services.parties import register_contractor, register_obligee
 from chalicelib.store import connection
@@ -27,4 +30,14 @@ def seed_demo(settings: Settings, identity: Identity) -> list[str]:
         _, result = issue_guarantee(SEED_ACTOR, body, f"seed-{number}", "seed",
                                     existing_certificate=(number, issued_on))
         numbers.append(result["contract_number"])
+    # The rest of the world, through the same rules as the API (the amendment and cancellation too).
+    for guarantee in demo_data.variety(japan_today()):
+        issue_guarantee(SEED_ACTOR, guarantee.body, f"seed-{guarantee.number}", "seed",
+                        existing_certificate=(guarantee.number, guarantee.issued_on))
+        if guarantee.amendment is not None:
+            amend(SEED_ACTOR, guarantee.number, guarantee.amendment, f"seed-amend-{guarantee.number}", "seed")
+        if guarantee.cancel_reason is not None:
+            cancel(SEED_ACTOR, guarantee.number, {"reason": guarantee.cancel_reason},
+                   f"seed-cancel-{guarantee.number}", "seed")
+        numbers.append(guarantee.number)
     return numbers

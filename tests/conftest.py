@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from moto import mock_aws
 
-from scripts import emulator
+from scripts import emulator, local_gateway
 from scripts.demo_data import CONTRACTORS, DEMO_PASSWORD, OBLIGEES, USERS
 from scripts.local_run import stage_environment
 from tests.support.world import STAGE, WORLD_START, Account, Api, api_of, reset_process_caches
@@ -20,6 +20,7 @@ from tests.support.world import STAGE, WORLD_START, Account, Api, api_of, reset_
 # the fuzz suite's report (tests/support/fuzz_report.py) is a plugin too, so that pytest-xdist's controller runs it.
 pytest_plugins = ["tests.support.aws_calls", "tests.support.fuzz_report"]
 emulator.install()  # moto as `make run` has it: transactions copy items, not tables (scripts/emulator.py)
+local_gateway.install()  # API Gateway's greedy /{proxy+} in chalice's local gateway, as `make run` has it
 
 # Log calls with a field the JSON formatter would drop fail here instead of vanishing in CloudWatch.
 os.environ["APP_LOG_STRICT"] = "1"

@@ -39,6 +39,16 @@ def test_the_samples_show_what_the_issue_asks_for(pages):
     assert "【重要】" not in notice and "STEP" not in notice and "電子契約システム" not in notice
     (qr,) = pages["key-notice-sample"][0].qr_codes
     assert qr.value.endswith("/verify?contract_number=2070500001")
+    # Issue 21: the notice is dated and names our verification service; every kind of guarantee has a sample.
+    assert "発行日 令和 6年 5月13日" in notice and "「電子保証 確認サービス」にログインし" in notice
+    flat = "".join(t.text for t in pages["key-notice-sample"][0].texts)
+    assert "前払金請求書とあわせて" in flat and "契約窓口(keiyaku@sakaiminato.example.jp)" in flat
+    intermediate = [t.text for t in pages["certificate-intermediate-sample"][0].texts]
+    assert "保証証書 (中間前払金保証)" in intermediate and "20,000,000 円" in intermediate
+    assert "預託金融機関" in intermediate
+    performance = [t.text for t in pages["certificate-performance-sample"][0].texts]
+    assert "保証証書 (契約保証)" in performance and "10,000,000 円" in performance
+    assert "預託金融機関" not in performance  # a 契約保証 has no deposit bank
     for page, _pdf in pages.values():  # the fictional demo surety only
         assert any("見本建設保証株式会社" in t.text for t in page.texts)
         assert not any("西日本" in t.text or "06-6543" in t.text for t in page.texts)

@@ -370,7 +370,11 @@ def _links_in(pdf: bytes) -> list[str]:
 
 
 def test_key_notice_reissue_and_verification(api, s3_checks_presigned_links, caplog):
+    from dataclasses import replace
+
+    from chalicelib.domain.clock import japan_today
     from chalicelib.domain.types import GuaranteeType
+    from chalicelib.domain.wareki import format_wareki
     from chalicelib.pdf.key_notice import KeyNoticeContent, qr_payload
 
     caplog.set_level(logging.DEBUG)
@@ -393,16 +397,21 @@ def test_key_notice_reissue_and_verification(api, s3_checks_presigned_links, cap
         assert label in text and value in text, (label, value)
     # 境港市 accepts the notice by email only: the notice names that method alone, and no 【重要】 box.
     assert "電子メールに添付して送信" in flat and "電子契約システム" not in flat and "【重要】" not in flat
-    # The QR code (also a link on the page) opens the verification page with the number, never the key.
-    (qr_link,) = _links_in(pdf)
+    # The QR code and the address printed as text (both links on the page) open the verification page with the
+    # number, never the key.
+    qr_link, printed_link = _links_in(pdf)
+    assert printed_link == qr_link and qr_link in flat
     assert number in qr_link
     assert old_key not in qr_link.upper() and old_key.replace("-", "") not in qr_link.upper()
+    # Dated today (Japan), with the flyer's advice: with the 前払金請求書, the address from the 契約窓口.
+    assert f"発行日 {format_wareki(japan_today())}" in flat and "再発行" not in flat
+    assert "前払金請求書とあわせて" in flat and "契約窓口(keiyaku@sakaiminato.example.jp)" in flat
+    assert first["reissued_on"] is None and first["submission"]["methods"] == ["email"]
     content = KeyNoticeContent(GuaranteeType.ADVANCE_PAYMENT, number, old_key, issued["project_name"],
-                               issued["obligee"]["name"], surety_name, ("email",), qr_link)
+                               issued["obligee"]["name"], surety_name, ("email",), qr_link, "確認", japan_today())
     assert qr_payload(content) == qr_link
     with pytest.raises(ValueError, match="auth key"):
-        qr_payload(KeyNoticeContent(GuaranteeType.ADVANCE_PAYMENT, number, old_key, "x", "y", "z", ("email",),
-                                    f"{qr_link}&k={old_key.replace('-', '').lower()}"))
+        qr_payload(replace(content, verification_url=f"{qr_link}&k={old_key.replace('-', '').lower()}"))
 
     # Reissue: the old notice's link dies with the old key, the new notice shows only the new key.
     reissued = api.post(f"/v1/certificates/{number}/auth-key/reissue", user=CONTRACTOR)
@@ -414,12 +423,18 @@ def test_key_notice_reissue_and_verification(api, s3_checks_presigned_links, cap
     new_pdf = fetch(reissued.json_body["notice_pdf_url"]).content
     new_text = pdf_text(new_pdf)
     assert new_key in new_text and old_key not in new_text
+    # A reissued key's notice says so, with the day (both today here); the API says the day too.
+    assert f"再発行 {format_wareki(japan_today())}" in new_text.replace("\n", "")
+    assert reissued.json_body["reissued_on"] == japan_today().isoformat()
     current = s3.list_objects_v2(Bucket=bucket, Prefix=f"key-notices/{number}/").get("Contents", [])
     assert [o["Key"] for o in current] == [link_target(reissued.json_body["notice_pdf_url"])[1]]
     # No old version of the old notice stays behind a delete marker in the versioned bucket.
     versions = s3.list_object_versions(Bucket=bucket, Prefix=f"key-notices/{number}/")
     assert [v["Key"] for v in versions.get("Versions", [])] == [o["Key"] for o in current]
     assert versions.get("DeleteMarkers", []) == []
+    # Shown again later, the key's notice still says when it was reissued.
+    again = api.get(f"/v1/certificates/{number}/auth-key", user=CONTRACTOR).json_body
+    assert again["reissued_on"] == japan_today().isoformat()
 
     # The owner verifies with number + new key and downloads the certificate; the old key is refused.
     owner = "demo-sakaiminato"

@@ -41,7 +41,7 @@ def in_2026(api: Any) -> Iterator[Any]:
 
 
 def period_everywhere(api: Any, number: str, key: str) -> dict[str, Any]:
-    """The guarantee period as each reader gets it: API read, list row, D-Sure answer, and the PDF they link."""
+    """The guarantee period as each reader gets it: API read, list row, owner's answer, and the PDF they link."""
     shown = read(api, number).json_body
     (row,) = [i for i in listed(api)["items"] if i["contract_number"] == number]
     verified = verify(api, number, key)
@@ -256,7 +256,9 @@ def test_the_key_notice_qr_code_opens_the_owner_verification_screen_with_the_num
     notice = api.get(f"/v1/certificates/{number}/auth-key", user=CONTRACTOR).json_body
     pdf = requests.get(notice["notice_pdf_url"], timeout=10).content
     annotations = [a.get_object() for a in PdfReader(io.BytesIO(pdf)).pages[0].get("/Annots", [])]
-    (qr_url,) = [a["/A"]["/URI"] for a in annotations if a.get("/Subtype") == "/Link"]  # not the signature widget
+    # The code and the address printed beside it (for a reader on a PC) link the same place; not the signature widget.
+    qr_url, printed_url = [a["/A"]["/URI"] for a in annotations if a.get("/Subtype") == "/Link"]
+    assert printed_url == qr_url
     assert qr_url == f"{api.account.settings.portal_url}/verify?contract_number={number}"
     assert notice["auth_key"].replace("-", "") not in qr_url.upper()
 

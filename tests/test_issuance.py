@@ -382,6 +382,12 @@ def test_notice_email_for_electronic_delivery_only(api):
     assert email.source == api.account.settings.sender_email
     assert number in email.body
     assert "境港市道 渡町線 道路改良工事" in email.body and "境港市長" in email.body
+    # The flyer's advice from the owner's registry entry (issue 21 item 6): by email, with the 前払金請求書, the
+    # address confirmed with the 契約窓口; and the key notice, not the certificate's PDF.
+    flat = email.body.replace("\n", "")
+    assert "「認証キー等のお知らせ」(PDF)は、前払金請求書とあわせて電子メールに添付して発注者へご提出ください。" in flat
+    assert f"契約窓口({OBLIGEES['sakaiminato']['contact_email']})にご確認ください" in flat
+    assert "保証証書のPDFではなく" in flat
     # The one link is the portal's list, behind its login (APP_PORTAL_URL): no presigned URL, no token.
     assert re.findall(r"https?://\S+", email.body) == [f"{api.account.settings.portal_url}/certificates"]
     for text in (email.subject, email.body):

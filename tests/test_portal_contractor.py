@@ -1,4 +1,4 @@
-"""The contractor's screens (issue 12, e-Net保証): 保証工事一覧 with hints, search and the pager, the certificate
+"""The contractor's screens (issue 12, 受注者ポータル): 保証工事一覧 with hints, search and the pager, the certificate
 and its print view, the PDF redirect, the 認証キー screen and its re-issue behind a confirmation; every route
 refuses anonymous visitors, other roles and other contractors' numbers."""
 
@@ -28,11 +28,12 @@ def test_list_shows_hints_search_pager_and_columns(api):
     page = signed_in(api, C1).get("/certificates")
     assert page.status_code == 200
     text = page.visible_text
-    for hint in ("保証契約番号 (10桁) をクリックすると、保証証書の内容をご確認できます。",
+    for hint in ("保証契約番号 (10桁) をクリックすると、保証証書の内容をご確認いただけます。",
                  "認証キーの「表示」ボタンを押すと、発注者へ提出いただく情報が表示されます。",
                  "全件表示したい場合は全件を選択し"):
         assert hint in text
-    assert text.count("▼先頭 ◀前 2件中 1 - 2件 次▶ 最後▶") == 2  # above and below the table
+    assert text.count("先頭 ◀前 2件中 1 - 2件 次▶ 最後▶") == 2  # above and below the table
+    assert "▼" not in text  # the flyer's 「▼先頭」 is a misread glyph (issue 21 item 10)
     for column in ("種別", "証書発行日", "保証契約番号", "区分", "変更契約", "発注者", "工事名",
                    "請負金額(総額):円 請負金額(対象額):円", "保証金額:円", "認証キー"):
         assert column in text
@@ -59,8 +60,8 @@ def test_pager_moves_by_page_and_keeps_the_search(api, monkeypatch):
         issue(api, project_name=f"工事{i}")
     browser = signed_in(api, C1)
     first = browser.get("/certificates")
-    assert "▼先頭 ◀前 5件中 1 - 2件 次▶ 最後▶" in first.visible_text
-    assert '<span class="pager__off">▼先頭</span>' in first.text  # nowhere to go back to
+    assert "先頭 ◀前 5件中 1 - 2件 次▶ 最後▶" in first.visible_text
+    assert '<span class="pager__off">先頭</span>' in first.text  # nowhere to go back to
     assert "並び順: 証書発行日の新しい順" in first.visible_text
     second = browser.get(pager_link(first, "次"))
     assert "5件中 3 - 4件" in second.visible_text
@@ -110,6 +111,43 @@ def test_certificate_screen_print_and_pdf(api):
     pdf = browser.get(f"/certificates/{number}/pdf")
     assert pdf.status_code == 303
     assert "X-Amz-Expires=" in pdf.location and f"/certificates/{number}/v1.pdf" in pdf.location
+    # 取扱場所 beside the surety, before it, as the PDF places them (issue 21 item 10).
+    assert re.search(r"取扱場所 見本支店 .*? 000-000-0001 ○○県○○市見本町1丁目2番3号 見本建設保証株式会社", text)
+
+
+SUBMIT_WARNING = ("発注者へ提出するのは「認証キー等のお知らせ」(PDF)です。"
+                  "保証証書のPDFを誤って提出しないようご注意ください")
+
+
+def test_the_warning_against_submitting_the_certificate_stands_where_both_downloads_are(api):
+    """Issue 21 item 7: the certificate's PDF and the key (with its notice) are one click apart; the flyer warns
+    against handing the owner the certificate's PDF."""
+    electronic, paper = issue(api), issue(api, delivery="paper", project_name="境港市 岸壁補修工事")
+    browser = signed_in(api, C1)
+    screen = browser.get(f"/certificates/{electronic}")
+    warning_at = screen.text.index("submit-warning")
+    assert warning_at < screen.text.index(f"/certificates/{electronic}/pdf") < screen.text.index("認証キーを表示")
+    assert SUBMIT_WARNING in screen.visible_text and "保証証書のPDFをダウンロード" in screen.visible_text
+    key_screen = browser.get(f"/certificates/{electronic}/auth-key")
+    assert SUBMIT_WARNING in key_screen.visible_text
+    assert key_screen.text.index("submit-warning") < key_screen.text.index("key-notices/")
+    # Paper: no key to hand over, so no warning about it.
+    assert SUBMIT_WARNING not in browser.get(f"/certificates/{paper}").visible_text
+
+
+def test_the_key_screen_says_how_this_owner_wants_the_notice(api):
+    """Issue 21 items 6 and 10: the owner's registry entry (methods, 契約窓口), the link's time in a clerk's words."""
+    browser = signed_in(api, C1)
+    by_email = browser.get(f"/certificates/{issue(api)}/auth-key").visible_text
+    assert ("「認証キー等のお知らせ」(PDF)は、前払金請求書とあわせて電子メールに添付して発注者へご提出ください。"
+            "送付先のメールアドレスは、あらかじめ発注者の契約窓口(keiyaku@sakaiminato.example.jp)にご確認ください。"
+            ) in by_email
+    assert "ダウンロードは、この画面を開いてから5分以内に行ってください。" in by_email
+    assert "リンクの有効期間" not in by_email
+    by_system = browser.get(f"/certificates/{issue(api, obligee_id='pref-demo')}/auth-key").visible_text
+    assert "電子契約システムに登録(アップロード)して発注者へご提出ください。登録の方法は" in by_system
+    assert "契約窓口(keiyaku@pref-demo.example.jp)" in by_system
+    assert "メール" not in by_system.split("発注者への提出")[1]
 
 
 def test_an_amended_certificate_shows_its_versions(api):
@@ -153,6 +191,7 @@ def test_key_screen_and_reissue_behind_a_confirmation(api):
     shown = browser.get(done.location)
     new_key = DISPLAY_KEY.search(shown.visible_text).group(0)
     assert new_key != old_key and "認証キーを再発行しました。" in shown.visible_text
+    assert re.search(r"再発行 令和 ?\d+年", shown.visible_text)  # the key's reissue day, as its notice prints it
     assert verify(api, number, old_key).status_code == 404
     assert verify(api, number, new_key).status_code == 200
 

@@ -1,4 +1,4 @@
-"""The owner clerk's screens (issue 12, D-Sure): 保証証書の確認 with field errors for malformed input, the one
+"""The owner clerk's screens (issue 12, 確認サービス): 保証証書の確認 with field errors for malformed input, the one
 generic failure, the lock message with when to retry, the result with 確認日時 / PDF / print, the QR code's
 prefilled number, and 確認済み一覧 with 「確認後に変更あり」 and 解約 marks."""
 

@@ -22,7 +22,7 @@ def test_console_leads_from_a_contractor_to_its_certificates_and_their_trail(api
     listing = browser.get("/console/contractors/contractor-1")
     assert listing.status_code == 200
     assert "株式会社○○建設 様の保証工事一覧" in listing.visible_text
-    assert "▼先頭 ◀前 1件中 1 - 1件 次▶ 最後▶" in listing.visible_text
+    assert "先頭 ◀前 1件中 1 - 1件 次▶ 最後▶" in listing.visible_text
     assert f'href="/console/certificates/{number}"' in listing.text and "△△工業の工事" not in listing.text
     assert "/auth-key" not in listing.text  # staff never see contractors' keys
 

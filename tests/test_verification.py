@@ -1,4 +1,4 @@
-"""D-Sure verification (POST/GET /v1/verifications) and the audit trail, through the API on moto.
+"""The owner's verification (POST/GET /v1/verifications) and the audit trail, through the API on moto.
 
 Every failed verification looks the same from outside; guessing is bounded per contract (5 consecutive
 failures lock it for 15 minutes, 20 disable the key) and per owner account (100 failures an hour).

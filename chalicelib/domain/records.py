@@ -139,6 +139,7 @@ class AuthKeyState:
     last_failure_at: datetime | None = None
     disabled: bool = False
     secret_version: str | None = None  # the app secret's version whose key made `digest` (None: before recorded)
+    issued_at: datetime | None = None  # when this generation's key was made (issue, or the last reissue)
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ class VerifiedState:
 
 @dataclass(frozen=True)
 class VerificationEntry:
-    """What an owner verified (D-Sure), and the guarantee as it stands now."""
+    """What an owner verified (確認サービス), and the guarantee as it stands now."""
 
     obligee_id: str
     contract_number: str

@@ -1,4 +1,4 @@
-"""The owner's side (D-Sure): verify a certificate with number + 認証キー, list what was verified, and open one of
+"""The owner's side (確認サービス): verify a certificate with number + 認証キー, list what was verified, and open one of
 those again."""
 
 from __future__ import annotations

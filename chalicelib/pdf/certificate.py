@@ -197,7 +197,7 @@ def _layout(fields: dict[str, str], scale: float) -> PageLayout | None:
 
     # The surety's statement.
     y = row_top - 24 * scale - body * ASCENT
-    y = page.paragraph(fields["文言"], left, y, width, body, leading, "文言")
+    y = page.paragraph(fields["文言"], left, y, width, body, leading, "文言", phrases=True)
 
     # 取扱場所 at the left, the surety (address, name, representative) at the right, side by side.
     block_top = y - 28 * scale
@@ -225,7 +225,7 @@ def _layout(fields: dict[str, str], scale: float) -> PageLayout | None:
     note_leading = note * 1.5
     marks = {key: f"【{key}】" for key in NOTES}
     indents = {key: string_width(marks[key], note) + 3 * scale for key in NOTES}
-    wrapped = {key: wrap_text(fields[key], width - indents[key], note) for key in NOTES}
+    wrapped = {key: wrap_text(fields[key], width - indents[key], note, phrases=True) for key in NOTES}
     info_lines = wrap_text(fields["案内"], width, note)
     n_lines = sum(len(v) for v in wrapped.values()) + len(info_lines)
     foot_height = note * ASCENT + (n_lines - 1) * note_leading + note_leading * 0.5 + note * DESCENT

@@ -71,6 +71,17 @@ class QrPlacement:
     size: float
 
 
+@dataclass(frozen=True)
+class LinkArea:
+    """A rectangle that opens `url` when clicked in a PDF viewer (a printed address, for readers on a PC)."""
+
+    url: str
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
 @dataclass
 class PageLayout:
     width: float = A4_WIDTH
@@ -78,6 +89,7 @@ class PageLayout:
     texts: list[DrawnText] = field(default_factory=list)
     lines: list[DrawnLine] = field(default_factory=list)
     qr_codes: list[QrPlacement] = field(default_factory=list)
+    links: list[LinkArea] = field(default_factory=list)
 
     def text(self, text: str, x: float, y: float, size: float, field: str | None = None) -> DrawnText:
         """Add a string with its left edge at x."""
@@ -100,22 +112,25 @@ class PageLayout:
         size: float,
         leading: float,
         field: str | None = None,
+        *,
+        phrases: bool = False,
     ) -> float:
-        """Add text wrapped to width from baseline y; returns the baseline for a line after its last one."""
-        for line in wrap_text(text, width, size):
+        """Add text wrapped to width from baseline y; returns the baseline for a line after its last one.
+        With `phrases`, lines break only between words (wrap_text)."""
+        for line in wrap_text(text, width, size, phrases=phrases):
             self.text(line, x, y, size, field)
             y -= leading
         return y
 
     def table(self, rows: Sequence[tuple[str, str, float]], left: float, right: float, value_left: float,
-              top: float, label_size: float, pad_x: float, pad_y: float) -> float:
+              top: float, label_size: float, pad_x: float, pad_y: float, *, phrases: bool = False) -> float:
         """A ruled two-column table from `top` down: (label, value, value's size) per row, the value wrapped in its
         cell (leading 1.5 of its size), the label in the middle of its row's height and drawn first, so text
         extraction reads label, value. Returns the table's bottom."""
         value_width = right - value_left - 2 * pad_x
         row_top = top
         for label, value, size in rows:
-            lines = wrap_text(value, value_width, size)
+            lines = wrap_text(value, value_width, size, phrases=phrases)
             leading = size * 1.5
             row_h = 2 * pad_y + size + (len(lines) - 1) * leading
             label_y = row_top - row_h / 2 - label_size * (ASCENT - DESCENT) / 2
@@ -130,6 +145,10 @@ class PageLayout:
         self.rule(right, top, right, row_top)
         self.rule(value_left, top, value_left, row_top)
         return row_top
+
+    def link(self, run: DrawnText, url: str) -> None:
+        """Make a drawn string a link to `url` (its box, ascent to descent)."""
+        self.links.append(LinkArea(url, run.x, run.bottom, run.x + run.width, run.top))
 
     def rule(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.6) -> None:
         self.lines.append(DrawnLine(x1, y1, x2, y2, width))
@@ -160,6 +179,8 @@ class PageLayout:
             canvas.line(ln.x1, ln.y1, ln.x2, ln.y2)
         for qr in self.qr_codes:
             _draw_qr(canvas, qr)
+        for area in self.links:
+            canvas.linkURL(area.url, (area.x1, area.y1, area.x2, area.y2), relative=0)
 
 
 def _draw_qr(canvas: Canvas, qr: QrPlacement) -> None:
@@ -201,11 +222,12 @@ def qr_modules(value: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(bool(m) for m in row) for row in code.matrix)
 
 
-def wrap_text(text: str, max_width: float, size: float) -> list[str]:
+def wrap_text(text: str, max_width: float, size: float, *, phrases: bool = False) -> list[str]:
     """Break text into lines no wider than max_width.
 
-    Japanese breaks between any two characters, so this wraps per character (good enough for Latin runs
-    such as URLs too), keeps 行頭禁則 characters off the start of a line, and honours '\\n' as a hard break.
+    Japanese may break between any two characters, so by default this wraps per character, keeps 行頭禁則
+    characters off the start of a line, and honours '\\n' as a hard break. With `phrases` it breaks only
+    between words (phrase_breaks), falling back to characters only for a word wider than a line.
     Every returned line fits, so callers can rely on it for page bounds.
     """
     # Two characters must fit, or a carried-down character plus the next one could overflow.
@@ -213,8 +235,64 @@ def wrap_text(text: str, max_width: float, size: float) -> list[str]:
         raise ValueError("max_width is too small to wrap text of this size")
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines.extend(_wrap_paragraph(paragraph, max_width, size))
+        if phrases:
+            lines.extend(_wrap_phrases(paragraph, max_width, size))
+        else:
+            lines.extend(_wrap_paragraph(paragraph, max_width, size))
     return lines
+
+
+_OPENING = frozenset("「『(（【〔〈《［[{｛")
+_CLOSING = frozenset("、。，．)）」』】〕〉》］]}｝")  # not "." or ",": an address or a number goes on
+_HONORIFIC = frozenset("ごお")  # ご提出, お知らせ: the prefix belongs to the word after it
+
+
+def _hiragana(ch: str) -> bool:
+    return "\u3041" <= ch <= "\u309f"
+
+
+def _word_start(ch: str) -> bool:
+    """A character that may begin a word: kanji, katakana, Latin letters and digits, an opening bracket."""
+    return (ch in _OPENING or ch.isascii() and ch.isalnum() or "\u4e00" <= ch <= "\u9fff" or ch in "々〆"
+            or "\u30a1" <= ch <= "\u30fa" and ch not in _NO_LINE_START)
+
+
+def phrase_breaks(text: str) -> list[int]:
+    """Where a line may end between words (indexes of the first character of the next line).
+
+    Japanese phrases (文節) mostly end where a run of hiragana (particles, endings) meets the next word's
+    kanji, katakana or Latin; besides that after a space, after closing punctuation and before an opening
+    bracket; in an address after '/', '?' or '&'. Never before a 行頭禁則 character."""
+    breaks = []
+    for i in range(1, len(text)):
+        prev, ch = text[i - 1], text[i]
+        if ch in _NO_LINE_START or ch == " ":
+            continue
+        at = (prev == " " or prev in _CLOSING or ch in _OPENING and prev not in _OPENING
+              or _hiragana(prev) and _word_start(ch) and prev not in _HONORIFIC
+              or _hiragana(prev) and ch in _HONORIFIC and i + 1 < len(text) and _word_start(text[i + 1])
+              or prev in "/?&" and ch.isascii() and ch.isalnum())
+        if at:
+            breaks.append(i)
+    return breaks
+
+
+def _wrap_phrases(text: str, max_width: float, size: float) -> list[str]:
+    bounds = [0, *phrase_breaks(text), len(text)]
+    words = [text[a:b] for a, b in itertools.pairwise(bounds)]
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        if not current or string_width(current + word.rstrip(" "), size) <= max_width:
+            current += word
+            continue
+        lines.append(current.rstrip(" "))
+        current = word
+    if current:
+        lines.append(current.rstrip(" "))
+    # A word wider than a line (a long name without a break): only there, per character.
+    return [piece for line in lines for piece in (
+        [line] if string_width(line, size) <= max_width else _wrap_paragraph(line, max_width, size))] or [""]
 
 
 def _wrap_paragraph(text: str, max_width: float, size: float) -> list[str]:

@@ -1,4 +1,4 @@
-"""The contractor's screens (e-Net保証): 保証工事一覧, a certificate and its print view, its PDF, the
+"""The contractor's screens (受注者ポータル): 保証工事一覧, a certificate and its print view, its PDF, the
 認証キー and its re-issue. Every call goes through the services the API uses."""
 
 from __future__ import annotations

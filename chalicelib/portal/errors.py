@@ -42,7 +42,10 @@ def error_page(status: int, message: str | None = None, *, headers: dict[str, An
 
     kept = {k: v for k, v in (headers or {}).items() if k in _KEPT_HEADERS}
     text = message or MESSAGES.get(status) or MESSAGES[500 if status >= 500 else 400]
-    context.setdefault("service_name", "電子保証")
+    if "service_name" not in context:
+        from chalicelib.portal.pages import service_name
+
+        context["service_name"] = service_name(None)
     return html("error.html", status=status, headers=kept, status_code=status, title=title_for(status),
                 message=text, errors=errors or [], **context)
 

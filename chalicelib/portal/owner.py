@@ -1,4 +1,4 @@
-"""The owner clerk's screens (保証確認サービス D-Sure): 保証証書の確認 with 保証契約番号 + 認証キー, and
+"""The owner clerk's screens (確認サービス): 保証証書の確認 with 保証契約番号 + 認証キー, and
 確認済み一覧. The verification rules (normalising, the one generic failure, locks) are the service's."""
 
 from __future__ import annotations

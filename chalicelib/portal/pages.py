@@ -26,11 +26,6 @@ from chalicelib.portal import security
 logger = logging.getLogger(__name__)
 
 HOME = {"contractor": "/certificates", "obligee": "/verify", "surety": "/console"}
-SERVICE_NAMES = {
-    "contractor": "e-Net保証 電子証書",
-    "obligee": "保証確認サービス (D-Sure)",
-    "surety": "電子保証 管理コンソール",
-}
 NAVIGATION = {
     "contractor": [("/certificates", "保証工事一覧")],
     "obligee": [("/verify", "保証証書の確認"), ("/verifications", "確認済み一覧"), ("/check", "PDFの署名確認")],
@@ -40,6 +35,15 @@ FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
 UPLOAD_CONTENT_TYPES = ["multipart/form-data"]  # registered as binary in app.py, so API Gateway keeps the bytes
 CSRF_FIELD = "csrf_token"
 TOO_MANY_FIELDS = "送信された項目が多すぎます。"  # a form past limits.MAX_FORM_FIELDS or MAX_FORM_PARTS: none of ours
+
+
+def service_name(role: str | None) -> str:
+    """The name of the part of the service a role uses (the stage's names, config.service_names)."""
+    from chalicelib.config import service_names
+
+    names = service_names()
+    by_role = {"contractor": names.contractor_portal, "obligee": names.verification, "surety": names.console}
+    return by_role.get(role or "", names.service)
 
 
 class LoginRequired(Exception):
@@ -120,14 +124,14 @@ class PortalCall:
         """What the layout needs: the header's organisation 様, ログアウト's token, the navigation."""
         principal = self.principal
         if principal is None:
-            return {"principal": None, "service_name": "電子保証", "navigation": []}
+            return {"principal": None, "service_name": service_name(None), "navigation": []}
         from chalicelib.services.parties import organisation_name
 
         return {
             "principal": principal,
             "organisation": organisation_name(principal),
             "csrf_token": self.csrf,
-            "service_name": SERVICE_NAMES.get(principal.role, "電子保証"),
+            "service_name": service_name(principal.role),
             "navigation": NAVIGATION.get(principal.role, []),
             "current_path": self.request.path,
         }

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 _HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATES = os.path.join(_HERE, "templates")
 STYLESHEET = os.path.join(_HERE, "static", "portal.css")
+FAVICON = os.path.join(_HERE, "static", "favicon.svg")
 
 
 @functools.cache
@@ -36,6 +37,10 @@ def environment() -> jinja2.Environment:
 
 
 def render(template: str, **context: Any) -> str:
+    """The template with `names`, the stage's service names (config.service_names), read for this request."""
+    from chalicelib.config import service_names
+
+    context.setdefault("names", service_names())
     return environment().get_template(template).render(**context)
 
 
@@ -51,14 +56,24 @@ def redirect(location: str, headers: dict[str, Any] | None = None) -> Response:
 
 
 @functools.cache
-def stylesheet() -> str:
-    with open(STYLESHEET, encoding="utf-8") as f:
+def static_text(path: str) -> str:
+    """A file of static/ (the stylesheet, the icon), read once per process."""
+    with open(path, encoding="utf-8") as f:
         return f.read()
 
 
 def css_response() -> Response:
-    return Response(body=stylesheet(), status_code=200, headers={
-        "Content-Type": "text/css; charset=utf-8",
+    return _static(static_text(STYLESHEET), "text/css; charset=utf-8")
+
+
+def favicon_response() -> Response:
+    """The site's icon: SVG, text, so API Gateway passes it through as any page."""
+    return _static(static_text(FAVICON), "image/svg+xml")
+
+
+def _static(body: str, content_type: str) -> Response:
+    return Response(body=body, status_code=200, headers={
+        "Content-Type": content_type,
         "Cache-Control": "public, max-age=3600",
         **COMMON_HEADERS,
     })

@@ -240,3 +240,18 @@ def stylesheet() -> Response:
 
     return css_response()
 
+
+@bp.route("/favicon.svg", methods=["GET"])
+def favicon() -> Response:
+    from chalicelib.portal.render import favicon_response
+
+    return favicon_response()
+
+
+@bp.route("/favicon.ico", methods=["GET"])
+def favicon_ico() -> Response:
+    """Where browsers look for an icon without asking the page: to the SVG one."""
+    from chalicelib.portal.render import redirect
+
+    return redirect("/favicon.svg", headers={"Cache-Control": "public, max-age=86400"})
+

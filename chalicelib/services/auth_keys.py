@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import files, key_material
 from chalicelib.domain.auth_key import auth_key_digest, format_auth_key, generate_auth_key
-from chalicelib.domain.clock import utc_now
+from chalicelib.domain.clock import JST, utc_now
 from chalicelib.domain.outbox import WebhookEvent
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.records import AuthKeyState, CertificateVersion
@@ -32,18 +33,22 @@ def _own_key(principal: Principal, contract_number: str) -> tuple[CertificateVer
     return latest, key_record
 
 
-def _key_answer(latest: CertificateVersion, plain: str, generation: int) -> dict[str, Any]:
-    """The key for display and a link to a key notice made for exactly this key."""
+def _key_answer(latest: CertificateVersion, plain: str, generation: int, key_issued_at: datetime | None
+                ) -> dict[str, Any]:
+    """The key for display and a link to a key notice made for exactly this key (a reissued key's notice says
+    so, with the day; the screen shows the owner's 契約窓口 and how to submit)."""
     display = format_auth_key(plain)
-    url = documents.key_notice_link(latest, party_store.get_obligee(latest.obligee_id), display, generation)
-    return presenters.auth_key(latest, display, generation, url)
+    reissued_on = key_issued_at.astimezone(JST).date() if generation > 1 and key_issued_at else None
+    obligee = party_store.get_obligee(latest.obligee_id)
+    url = documents.key_notice_link(latest, obligee, display, generation, reissued_on)
+    return presenters.auth_key(latest, display, generation, url, obligee, reissued_on)
 
 
 def show_auth_key(principal: Principal, contract_number: str, request_id: str) -> dict[str, Any]:
     latest, key_record = _own_key(principal, contract_number)
     plain = key_material.decrypt_auth_key(contract_number, key_record.encrypted_key)
     audit.record(contract_number, "key_shown", principal, request_id, detail={"generation": key_record.generation})
-    return _key_answer(latest, plain, key_record.generation)
+    return _key_answer(latest, plain, key_record.generation, key_record.issued_at)
 
 
 def _withdraw_key_notices(contract_number: str) -> None:
@@ -91,4 +96,4 @@ def reissue_auth_key(principal: Principal, contract_number: str, request_id: str
                        code="auth_key_conflict") from None
     outbox.hand_off(hooks)
     _withdraw_key_notices(contract_number)
-    return _key_answer(latest, key.plain, generation)
+    return _key_answer(latest, key.plain, generation, now)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import date
 from typing import TYPE_CHECKING
 
 from chalicelib.adapters import files
 from chalicelib.config import get_settings
-from chalicelib.domain.clock import utc_now
+from chalicelib.domain.clock import japan_today, utc_now
 from chalicelib.domain.records import CertificateVersion, Obligee
 from chalicelib.domain.types import SubmissionMethod
 from chalicelib.logs import log_context
@@ -76,9 +77,12 @@ def store_certificate_pdf_quietly(item: CertificateVersion) -> None:
         logger.exception("certificate PDF not stored yet", extra=log_context(contract_number=item.contract_number))
 
 
-def key_notice_content(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str) -> KeyNoticeContent:
-    """What the key notice of this guarantee says: the methods its owner accepts, the verification screen's
-    address with the number filled in (the portal's, APP_PORTAL_URL)."""
+def key_notice_content(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str,
+                       reissued_on: date | None = None) -> KeyNoticeContent:
+    """What the key notice of this guarantee says: the methods its owner accepts and its 契約窓口, the
+    verification screen's address with the number filled in (the portal's, APP_PORTAL_URL), dated today and,
+    for a reissued key, the day it was reissued."""
+    from chalicelib.config import service_names
     from chalicelib.pdf.key_notice import KeyNoticeContent
 
     return KeyNoticeContent(
@@ -90,15 +94,19 @@ def key_notice_content(item: CertificateVersion, obligee: Obligee | None, auth_k
         surety_name=get_settings().surety.name,
         submission_methods=tuple(m.value for m in (obligee.submission_methods if obligee else SubmissionMethod)),
         verification_url=notices.verification_page_url(item.contract_number),
+        service_name=service_names().verification,
+        issued_on=japan_today(),
+        reissued_on=reissued_on,
+        contact_email=obligee.contact_email if obligee else "",
     )
 
 
 def key_notice_link(item: CertificateVersion, obligee: Obligee | None, auth_key_display: str,
-                    generation: int) -> str:
+                    generation: int, reissued_on: date | None = None) -> str:
     """Render the key notice for the current key, store it under a fresh name and link to it."""
     from chalicelib.pdf.key_notice import render_key_notice
 
-    content = key_notice_content(item, obligee, auth_key_display)
+    content = key_notice_content(item, obligee, auth_key_display, reissued_on)
     # A fresh, unguessable name per request and key generation; a lifecycle rule removes them within a day.
     object_key = f"{files.key_notice_prefix(item.contract_number)}g{generation}/{uuid.uuid4().hex}.pdf"
     data = signed(render_key_notice(content, created=utc_now()), "key_notice", item, version=None)

@@ -127,9 +127,9 @@ def _issue(attempt: Attempt, principal: Principal, body: Any, request_id: str,
             to=contractor.email,
             contractor_name=contractor.name,
             contract_number=contract_number,
-            label=req.guarantee_type.label,
+            guarantee_type=req.guarantee_type,
             project_name=req.project_name,
-            obligee_name=obligee.name,
+            obligee=obligee,
         ))
     outcome = attempt.outcome(201, response, now, emails)
     detail: dict[str, Any] = {"version": 1, "delivery": req.delivery.value}

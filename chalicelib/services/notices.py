@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from chalicelib.adapters.mail import Email
-from chalicelib.config import get_settings
+from chalicelib.config import get_settings, service_names
+from chalicelib.domain.records import Obligee
+from chalicelib.domain.submission import submission_advice
+from chalicelib.domain.types import GuaranteeType
 
 ISSUED_SUBJECT = "電子証書・認証キー登録のお知らせ"
 AMENDED_SUBJECT = "電子証書(変更)発行のお知らせ"
@@ -46,17 +49,23 @@ def _letter(to: str, subject: str, addressee: str, lead: list[str], facts: list[
 
 
 def issued_notice(
-    *, to: str, contractor_name: str, contract_number: str, label: str, project_name: str, obligee_name: str
+    *, to: str, contractor_name: str, contract_number: str, guarantee_type: GuaranteeType, project_name: str,
+    obligee: Obligee,
 ) -> Email:
-    """The notice to a contractor that an electronic certificate and its key are ready."""
+    """The notice to a contractor that an electronic certificate and its key are ready, with how its owner
+    wants the key notice (the flyer's advice: domain/submission)."""
     return _letter(
         to, ISSUED_SUBJECT, contractor_name,
         ["保証契約を締結し、電子証書と認証キーを登録しました。",
-         "e-Net保証にログインし、「保証工事一覧」から電子証書の内容をご確認ください。",
+         f"{service_names().contractor_portal}にログインし、「保証工事一覧」から電子証書の内容をご確認ください。",
          "認証キーは一覧の「表示」ボタンから確認でき、発注者へ提出する「認証キー等のお知らせ」(PDF)を",
          "ダウンロードできます。"],
-        [("保証契約番号", contract_number), ("区分", label), ("工事名", project_name), ("発注者", obligee_name)],
-        [], portal_link(contract_number, for_owner=False),
+        [("保証契約番号", contract_number), ("区分", guarantee_type.label), ("工事名", project_name),
+         ("発注者", obligee.name)],
+        [submission_advice(guarantee_type, obligee.submission_methods, obligee.contact_email,
+                           subject="「認証キー等のお知らせ」(PDF)"),
+         "保証証書のPDFではなく、「認証キー等のお知らせ」(PDF)をご提出ください。", ""],
+        portal_link(contract_number, for_owner=False),
     )
 
 
@@ -65,11 +74,11 @@ def amended_notice(*, to: str, addressee: str, for_owner: bool, contract_number:
     """A new certificate version (変更): to the contractor, and to an owner that verified the earlier one."""
     if for_owner:
         lead = ["ご確認いただいた電子証書について、保証内容の変更により変更後の電子証書が発行されました。",
-                "保証確認サービス (D-Sure) で、お手元の保証契約番号と認証キー(変更前と同じです)により",
+                f"{service_names().verification}で、お手元の保証契約番号と認証キー(変更前と同じです)により",
                 "変更後の内容をご確認ください。"]
     else:
         lead = ["保証内容の変更により、変更後の電子証書(変更)を発行しました。",
-                "e-Net保証の「保証工事一覧」からご確認ください。認証キーは変更前と同じです。"]
+                f"{service_names().contractor_portal}の「保証工事一覧」からご確認ください。認証キーは変更前と同じです。"]
     return _letter(
         to, AMENDED_SUBJECT, addressee, lead,
         [("保証契約番号", contract_number), ("区分", label), ("工事名", project_name), ("版", f"第{version}版")],
@@ -85,7 +94,7 @@ def recorded_change_notice(*, to: str, addressee: str, for_owner: bool, contract
             "保証期間は工期の完了に応じて変更されるため、変更の保証証書は発行しません(証書の注2)。",
             "電子証書には変更後の内容が表示されます。"]
     if for_owner:
-        lead.append("保証確認サービス (D-Sure) で、お手元の保証契約番号と認証キー(変わりません)によりご確認ください。")
+        lead.append(f"{service_names().verification}で、お手元の保証契約番号と認証キー(変わりません)によりご確認ください。")
     return _letter(
         to, RECORDED_SUBJECT, addressee, lead,
         [("保証契約番号", contract_number), ("区分", label), ("工事名", project_name)],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.files import LINK_SECONDS
@@ -54,7 +54,7 @@ def certificate_row(row: CertificateRow, *, with_contractor: bool = False) -> di
         "contract_amount_total": row.contract_amount_total,
         "contract_amount_covered": row.contract_amount_covered,
         "guarantee_amount": row.guarantee_amount,
-        # The period as it stands (注2), the same in the list, the certificate, its PDF and D-Sure.
+        # The period as it stands (注2), the same in the list, the certificate, its PDF and the owner's verification.
         "completion_date": row.completion_date.isoformat(),
         "guarantee_period_end": row.guarantee_period_end.isoformat(),
     }
@@ -131,19 +131,33 @@ def pdf_link(item: CertificateVersion, url: str) -> dict[str, Any]:
             "expires_in": LINK_SECONDS}
 
 
-def auth_key(item: CertificateVersion, display: str, generation: int, notice_url: str) -> dict[str, Any]:
-    """The 認証キー for display, with a link to the key notice made for exactly this key."""
+def auth_key(item: CertificateVersion, display: str, generation: int, notice_url: str, obligee: Obligee | None,
+             reissued_on: date | None) -> dict[str, Any]:
+    """The 認証キー for display, with a link to the key notice made for exactly this key, and how the owner
+    wants the notice (its methods, its 契約窓口, the advice the notice prints: domain/submission)."""
+    from chalicelib.domain.submission import submission_advice
+    from chalicelib.domain.types import SubmissionMethod
+
+    methods = obligee.submission_methods if obligee else tuple(SubmissionMethod)
+    contact = obligee.contact_email if obligee else ""
     return {
         "contract_number": item.contract_number,
         "auth_key": display,
         "generation": generation,
+        "reissued_on": reissued_on.isoformat() if reissued_on else None,
         "notice_pdf_url": notice_url,
         "expires_in": LINK_SECONDS,
+        "submission": {
+            "methods": [m.value for m in methods],
+            "contact_email": contact,
+            "advice": submission_advice(item.guarantee_type, methods, contact,
+                                        subject="「認証キー等のお知らせ」(PDF)"),
+        },
     }
 
 
 def verification(versions: list[CertificateVersion], verified_at: datetime, pdf_url: str) -> dict[str, Any]:
-    """D-Sure's answer: the certificate as it stands, when it was verified, and its PDF."""
+    """The owner's verification answer: the certificate as it stands, when it was verified, and its PDF."""
     return {
         "certificate": certificate_detail(versions),
         "verified_at": utc_text(verified_at),

@@ -1,5 +1,5 @@
-"""D-Sure verification: an owner's clerk checks a certificate with its 保証契約番号 and 認証キー, and lists
-what its organisation verified.
+"""The owner's verification (確認サービス): an owner's clerk checks a certificate with its 保証契約番号 and
+認証キー, and lists what its organisation verified.
 
 Every way a verification can fail answers the same 404: an unknown number, a wrong key, a paper
 guarantee, a certificate addressed to another owner. Guessing is bounded per contract and per owner

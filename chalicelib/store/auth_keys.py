@@ -51,6 +51,8 @@ def _state(item: AuthKey) -> AuthKeyState:
         digest=item.digest, encrypted_key=item.encrypted_key, generation=int(item.generation),
         consecutive_failures=int(item.consecutive_failures), total_failures=int(item.total_failures),
         last_failure_at=item.last_failure_at, disabled=bool(item.disabled), secret_version=item.secret_version,
+        # Keys made before key_issued_at was kept: their last write was the key's (issue or reissue).
+        issued_at=item.key_issued_at or item.updated_at,
     )
 
 
@@ -60,10 +62,11 @@ def _raw_state(attributes: dict[str, Any]) -> AuthKeyState:
 
 def create_in(tx: TransactWrite, key: AuthKeyState) -> None:
     """A new guarantee's key, written with the guarantee."""
+    now = datetime.now(UTC)
     tx.save(AuthKey(
         key.contract_number, obligee_id=key.obligee_id, contractor_id=key.contractor_id, digest=key.digest,
         secret_version=key.secret_version, encrypted_key=key.encrypted_key, generation=key.generation,
-        consecutive_failures=0, total_failures=0, disabled=False, updated_at=datetime.now(UTC),
+        consecutive_failures=0, total_failures=0, disabled=False, key_issued_at=now, updated_at=now,
     ), condition=AuthKey.contract_number.does_not_exist())
 
 
@@ -199,6 +202,7 @@ def replace_key(key: AuthKeyState, digest: str, encrypted: bytes, event: AuditEn
             AuthKey.total_failures.set(0),
             AuthKey.last_failure_at.remove(),
             AuthKey.disabled.set(False),
+            AuthKey.key_issued_at.set(now),
             AuthKey.updated_at.set(now),
         ])
         audit.save_in(tx, event)

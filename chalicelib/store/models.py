@@ -330,6 +330,7 @@ class AuthKey(Model):
     total_failures = NumberAttribute(default=0)
     last_failure_at = UTCDateTimeAttribute(null=True)
     disabled = BooleanAttribute(default=False)
+    key_issued_at = UTCDateTimeAttribute(null=True)  # when this generation's key was made (the notice's 再発行 date)
     updated_at = UTCDateTimeAttribute()
 
 
@@ -345,7 +346,7 @@ class VerificationsByVerifiedAt(GlobalSecondaryIndex):
 
 
 class Verification(Model):
-    """What an owner has verified (D-Sure), to list it and to tell it of later changes; with the guarantee as it
+    """What an owner has verified (確認サービス), to list it and to tell it of later changes; with the guarantee as it
     stands now, kept current by every writer of the guarantee in its transaction (store/verifications.py)."""
 
     class Meta(_Meta):

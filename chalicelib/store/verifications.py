@@ -1,4 +1,4 @@
-"""What each owner verified (D-Sure): its list (確認済み一覧) and whom a change is told of
+"""What each owner verified (確認サービス): its list (確認済み一覧) and whom a change is told of
 (docs/ARCHITECTURE.md, data and the owner's 確認済み一覧).
 
 A row is denormalised: besides what was verified, it carries the guarantee as it stands now (the list's columns),

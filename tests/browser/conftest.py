@@ -148,21 +148,26 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        args = ["--no-sandbox"] if os.geteuid() == 0 else []
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        # A Japanese browser, as the clerks have: its own strings (the file picker's 「ファイルを選択」) come from
+        # Debian's chromium-l10n, chosen by LANGUAGE (the --lang flag alone is not enough on Linux).
+        args = ["--lang=ja", *(["--no-sandbox"] if os.geteuid() == 0 else [])]
+        env = {**os.environ, "LANGUAGE": "ja"}  # LANG stays: an ungenerated ja_JP locale breaks file names
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, env=env)
         yield browser
         browser.close()
 
 
 @pytest.fixture
 def new_page(browser: Any, runner: Runner) -> Iterator[Any]:
-    """new_page() -> a page in a fresh context (its own cookies), Japanese locale, base URL the runner's."""
+    """new_page() -> a page in a fresh context (its own cookies), Japanese locale and Accept-Language, base URL the
+    runner's; new_page(width=390) as a phone shows it."""
     contexts = []
     refused: list[str] = []  # what the Content-Security-Policy blocked, and script errors
 
-    def make() -> Any:
+    def make(width: int = 1280) -> Any:
         context = browser.new_context(base_url=runner.url, locale="ja-JP", timezone_id="Asia/Tokyo",
-                                      viewport={"width": 1280, "height": 900})
+                                      viewport={"width": width, "height": 900},
+                                      extra_http_headers={"Accept-Language": "ja"})
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

@@ -1,15 +1,19 @@
-"""e-Net保証 for the contractor: 保証工事一覧 (search, pager), 保証証書 (PDF, print), 認証キー and its 再発行."""
+"""The 受注者ポータル: 保証工事一覧 (search, pager), 保証証書 (PDF, print), 認証キー and its 再発行."""
 
 from __future__ import annotations
 
 import re
 
+from chalicelib.domain.clock import japan_today
 from chalicelib.domain.search import FIELD_NAMES_JA
-from tests.support.browser import EXTRA_CERTIFICATES, login, pdf_behind
+from scripts.demo_data import CERTIFICATES, seeded_numbers, variety
+from tests.support.browser import EXTRA_CERTIFICATES, login, pdf_behind, squeezed_cells
 
 PAGER = re.compile(r"(\d+)\s*件中\s*(\d+)\s*-\s*(\d+)\s*件")
 KEY = re.compile(r"\b([0-9A-HJKMNP-TV-Z]{5})-([0-9A-HJKMNP-TV-Z]{5})\b")
-SEEDED = ["2070004426", "2070004427", "2070202096"]
+SEEDED = seeded_numbers("contractor-1", japan_today())  # the demo world's, newest first
+FLYER = sorted(number for number, _, _ in CERTIFICATES)  # the flyer's three, the oldest
+PREF_DEMO = sorted([*FLYER, *(g.number for g in variety(japan_today()) if g.body["obligee_id"] == "pref-demo")])
 
 
 def pager_of(page):
@@ -46,9 +50,8 @@ def test_list_search_and_pages(runner, new_page, a11y, screenshot):
     assert size < total, f"{total} certificates fit on one page of {size}: nothing to page through"
     assert len(numbers_listed(page)) == size
     a11y.check(page, "保証工事一覧")
-    screenshot(page, "certificates")
 
-    # 次▶ / ◀前 / 最後▶ / ▼先頭: plain links, the same above and below the table.
+    # 次▶ / ◀前 / 最後▶ / 先頭: plain links, the same above and below the table.
     assert page.locator("nav.pager, nav[aria-label*=ページ]").count() == 2
     page.get_by_role("link", name=re.compile(r"^\W*次")).first.click()
     assert "cursor=" in page.url  # a signed position: the next page reads one page
@@ -59,7 +62,12 @@ def test_list_search_and_pages(runner, new_page, a11y, screenshot):
     page.get_by_role("link", name=re.compile("最後")).first.click()
     last_page = pager_of(page)
     assert last_page[2] == total and last_page[1] == (total - 1) // size * size + 1, last_page
-    assert set(SEEDED) <= set(numbers_listed(page)), "the oldest (seeded) certificates are not on the last page"
+    assert set(FLYER) <= set(numbers_listed(page)), "the oldest (the flyer's) certificates are not on the last page"
+    # The last page holds the demo world's variety (中間前払, 契約, 書面, 解約, an ended period): the list's picture.
+    main = page.locator("main").inner_text()
+    assert all(word in main for word in ("中間前払", "契約", "書面", "解約")), main
+    assert not squeezed_cells(page), squeezed_cells(page)[:5]
+    screenshot(page, "certificates")
     page.get_by_role("link", name=re.compile("先頭")).first.click()
     assert pager_of(page) == (total, 1, size)
 
@@ -70,11 +78,11 @@ def test_list_search_and_pages(runner, new_page, a11y, screenshot):
     assert numbers_listed(page) == [runner.issued[0]]
     a11y.check(page, "保証工事一覧 (search)")
 
-    search(page, "保証契約番号", SEEDED[0])
-    assert numbers_listed(page) == [SEEDED[0]]
+    search(page, "保証契約番号", FLYER[0])
+    assert numbers_listed(page) == [FLYER[0]]
 
     search(page, "発注者", "○○県")
-    assert sorted(numbers_listed(page)) == SEEDED
+    assert sorted(numbers_listed(page)) == PREF_DEMO
 
     # The ranges (証書発行日 and 保証金額 here), the order of the one that drives, the CSV of the whole search.
     page.goto("/certificates")
@@ -111,15 +119,31 @@ def test_certificate_pdf_and_print(runner, new_page, a11y, screenshot):
     assert "境港市長" in main and "株式会社○○建設" in main and "40,000,000" in main
     assert re.search(r"令和\s*\d+年\s*\d+月\s*\d+日", main), main
     a11y.check(page, "保証証書")
-    screenshot(page, "certificate")
 
     pdf = page.get_by_role("link", name="PDFをダウンロード")
     assert pdf_behind(page, pdf.first.get_attribute("href")).startswith(b"%PDF")
+
+    # 取扱場所 on the left, beside the surety on the right, as the PDF places them (issue 21 item 10).
+    branch = page.locator(".certificate__branch").bounding_box()
+    surety = page.locator(".certificate__surety").bounding_box()
+    assert branch["x"] + branch["width"] <= surety["x"] and abs(branch["y"] - surety["y"]) < 4, (branch, surety)
+    # The warning stands right above both downloads.
+    warning = page.locator(".submit-warning")
+    assert "保証証書のPDFを誤って提出しない" in warning.inner_text()
+    assert warning.bounding_box()["y"] < page.get_by_role("link", name=re.compile("認証キーを表示")).bounding_box()["y"]
 
     page.get_by_role("link", name=re.compile("印刷画面へ")).click()
     assert page.url.endswith(f"/certificates/{number}/print")
     assert number in page.locator("body").inner_text()
     a11y.check(page, "保証証書 (印刷画面)")
+
+    # The demo's (変更) 前払金保証 with its versions: the picture of the certificate screen.
+    amended = next(g.number for g in variety(japan_today()) if g.amendment)
+    page.goto(f"/certificates/{amended}")
+    main = page.locator("main").inner_text()
+    assert "(変更)" in main and "第2版(表示中)" in main, main
+    a11y.check(page, "保証証書 (変更)")
+    screenshot(page, "certificate")
     a11y.assert_clean()
 
 
@@ -147,6 +171,10 @@ def test_auth_key_and_reissue(runner, new_page, a11y, screenshot):
     assert page.url.endswith(f"/certificates/{number}/auth-key/reissue")
     confirm = page.locator("main").inner_text()
     assert re.search("使用できなく|無効", confirm), confirm
+    # The button that acts stands well apart from the way back (issue 21 item 10).
+    button = page.get_by_role("button", name=re.compile("再発行")).bounding_box()
+    back = page.get_by_role("link", name="再発行せずに戻る").bounding_box()
+    assert back["y"] - (button["y"] + button["height"]) >= 16, (button, back)
     a11y.check(page, "認証キー再発行の確認")
     screenshot(page, "auth-key-reissue")
 
@@ -167,11 +195,29 @@ def test_another_contractors_certificate_answers_like_a_missing_one(new_page, a1
     page = new_page()
     login(page, "demo-contractor-2")
     answers = []
-    for path in (f"/certificates/{SEEDED[0]}", "/certificates/2079999999", f"/certificates/{SEEDED[0]}/auth-key"):
+    for path in (f"/certificates/{FLYER[0]}", "/certificates/2079999999", f"/certificates/{FLYER[0]}/auth-key"):
         response = page.goto(path)
         answers.append((response.status, page.locator("main").inner_text()))
         a11y.check(page, f"エラー画面 ({path})")
     assert answers[0] == answers[1] == answers[2], answers
     assert answers[0][0] == 404
     assert "{" not in answers[0][1] and "Traceback" not in answers[0][1], "a JSON envelope or a stack trace"
+    a11y.assert_clean()
+
+
+def test_the_list_reads_on_a_phone(new_page, a11y, screenshot):
+    """Issue 21 item 10: at 390 px no column is squeezed to one character per line; the table scrolls sideways."""
+    page = new_page(width=390)
+    login(page, "demo-contractor-1")
+    page.goto("/certificates")
+    screenshot(page, "certificates-phone")
+    squeezed = squeezed_cells(page)
+    assert not squeezed, squeezed[:5]
+    # The page itself does not scroll sideways: only the table's own box does.
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
+        .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+    assert not wide, wide[:10]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    a11y.check(page, "保証工事一覧 (390 px)")
     a11y.assert_clean()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from chalicelib.domain.search import FIELD_NAMES_JA
-from tests.support.browser import login
+from tests.support.browser import login, squeezed_cells
 
 
 def test_console_contractor_list_certificate(runner, new_page, a11y, screenshot):
@@ -55,6 +55,7 @@ def test_console_contractor_list_certificate(runner, new_page, a11y, screenshot)
     listed = page.locator("main table tbody th[scope=row] a").all_inner_texts()
     assert {"2070004426", "2070004427", "2070202096"} <= set(listed), listed
     assert "件中" not in page.locator("main").inner_text()
+    assert not squeezed_cells(page), squeezed_cells(page)[:5]  # 書面, 前払: never one character a line
     a11y.check(page, "コンソール: 保証証書の検索")
     screenshot(page, "console-search")
     a11y.assert_clean()

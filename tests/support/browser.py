@@ -34,3 +34,22 @@ def pdf_behind(page: Any, href: str) -> bytes:
     document = request.get(href)
     assert document.status == 200, f"{href}: {document.status}"
     return document.body()
+
+
+def squeezed_cells(page: Any) -> list[dict[str, Any]]:
+    """The cells of the page's tables whose text runs one character (or nearly) per line: unreadable."""
+    return list(page.evaluate("""() => [...document.querySelectorAll('main table th, main table td')]
+        .filter(cell => cell.innerText.trim().replace(/\\s/g, '').length >= 2)
+        .map(cell => {
+          // The lines its text runs on (text nodes only: a badge's own box is no line).
+          const lines = new Set();
+          const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            for (const r of range.getClientRects()) if (r.width > 0) lines.add(Math.round(r.top));
+          }
+          const chars = cell.innerText.replace(/\\s/g, '').length;
+          return {text: cell.innerText.trim(), width: cell.clientWidth, lines: lines.size, chars};
+        })
+        .filter(c => c.lines >= c.chars * 0.6 && c.lines >= 2)"""))

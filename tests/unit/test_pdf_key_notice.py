@@ -7,7 +7,7 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -36,6 +36,9 @@ NOTICE = KeyNoticeContent(
     surety_name="見本建設保証株式会社",
     submission_methods=("email",),
     verification_url=URL,
+    service_name="電子保証 確認サービス",
+    issued_on=date(2026, 12, 7),
+    contact_email="keiyaku@pref-demo.example.jp",
 )
 
 
@@ -58,7 +61,7 @@ def test_notice_shows_type_number_key_project_owner_and_surety() -> None:
         "見本建設保証株式会社",
         "【お客様へのお知らせ】",
         "【発注者様へのお知らせ】",
-        "保証確認サービス (D-Sure)",
+        "電子保証 確認サービス",
     ):
         assert s in text, s
     # The flyer's instructions about the portal's screens are not part of the notice.
@@ -147,10 +150,13 @@ def test_qr_code_lies_inside_the_page_and_clear_of_the_text() -> None:
             assert not overlaps, t.text
 
 
-def test_qr_code_is_a_link_to_the_same_address() -> None:
+def test_qr_code_and_the_printed_address_are_links_to_the_same_address() -> None:
+    # A reader on a PC clicks (the code or the address printed as text); on paper the code is scanned or the
+    # address typed.
     reader = PdfReader(io.BytesIO(render_key_notice(NOTICE, created=CREATED)))
     uris = [a.get_object()["/A"]["/URI"] for a in reader.pages[0].get("/Annots", [])]
-    assert uris == [URL]
+    assert uris == [URL, URL]
+    assert URL in _text(render_key_notice(NOTICE, created=CREATED)).replace("\n", "")
 
 
 def test_fonts_embedded_size_and_determinism() -> None:
@@ -210,3 +216,68 @@ def test_qr_code_in_the_rendered_pdf_decodes_to_the_url() -> None:
     assert header == b"P5" and maxval == b"255"
     width, height = (int(v) for v in dims.split())
     assert _decode(pixels, width, height) == [URL]
+
+
+# ------------------------------------------------------------------ issue 21 item 8: date, 再発行, address, lines
+
+def test_the_notice_is_dated_and_a_reissued_one_says_so_with_its_day() -> None:
+    text = _text(render_key_notice(NOTICE, created=CREATED)).replace(" ", "")
+    assert "発行日令和8年12月7日" in text and "再発行" not in text
+    reissued = dataclasses.replace(NOTICE, reissued_on=date(2026, 12, 5))
+    text = _text(render_key_notice(reissued, created=CREATED)).replace(" ", "")
+    assert "発行日令和8年12月7日" in text and "再発行令和8年12月5日" in text
+
+
+def test_the_notice_tells_a_reader_on_paper_or_on_a_pc_how_to_open_the_screen() -> None:
+    page = layout_key_notice(NOTICE)
+    text = "".join(t.text for t in page.texts)
+    assert "QRコードをスマートフォン等で読み取るか、パソコンでは次のアドレスをクリックして開けます" in text
+    assert "".join(page.field_lines("確認画面")) == URL  # the address, as text, readable and typeable
+    # The printed address is a link over exactly its text.
+    (address,) = [t for t in page.texts if t.field == "確認画面"]
+    (area,) = page.links
+    assert (area.url, area.x1, area.x2) == (URL, address.x, address.x + address.width)
+
+
+# Words of the notice that a line must never split (its fixed text, the advice, the names, the address).
+WORDS = ("となります", "ください", "確認サービス", "メールアドレス", "前払金請求書", "中間前払金請求書", "保証契約番号",
+         "認証キー", "電子証書", "アップロード", "電子メール", "スマートフォン", "パソコン", "契約窓口", "あわせて",
+         "入力済み", "閲覧", "ご提出", "ご確認", "あらかじめ", "登録の方法", "keiyaku@pref-demo.example.jp",
+         "contract_number=2070004426", "境港市道", "道路改良工事", "見本建設保証株式会社")
+
+
+def _variants() -> list[KeyNoticeContent]:
+    return [
+        NOTICE,
+        dataclasses.replace(NOTICE, reissued_on=date(2026, 12, 5), submission_methods=("e_contract",)),
+        dataclasses.replace(NOTICE, submission_methods=("email", "e_contract"),
+                            guarantee_type=GuaranteeType.INTERMEDIATE_ADVANCE_PAYMENT),
+        dataclasses.replace(NOTICE, guarantee_type=GuaranteeType.PERFORMANCE,
+                            project_name="境港市道 渡町線 道路改良工事 " * 4),
+    ]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
+@pytest.mark.parametrize("content", _variants(), ids=["email", "e_contract-reissued", "both-intermediate", "long"])
+def test_no_word_is_broken_across_lines(content: KeyNoticeContent) -> None:
+    """What a reader sees (poppler's text of the rendered page, line by line): every word that the page holds
+    lies on one line."""
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=render_key_notice(content, created=CREATED),
+                         capture_output=True, check=True).stdout.decode()
+    lines = [" ".join(line.split()) for line in out.splitlines() if line.strip()]
+    flat = "".join(line.replace(" ", "") for line in lines)
+    for word in WORDS:
+        whole = sum(line.replace(" ", "").count(word) for line in lines)
+        assert flat.count(word) == whole, f"{word!r} is broken across lines:\n" + "\n".join(lines)
+    assert "前払金請求書" in flat or content.guarantee_type is GuaranteeType.PERFORMANCE
+
+
+def test_phrase_breaks_fall_between_words() -> None:
+    from chalicelib.pdf.layout import phrase_breaks, wrap_text
+
+    text = "以下のとおりとなります。発注者へご提出ください。"
+    pieces = [text[a:b] for a, b in zip([0, *phrase_breaks(text)], [*phrase_breaks(text), len(text)], strict=True)]
+    assert pieces == ["以下のとおりとなります。", "発注者へ", "ご提出ください。"]
+    # Never before a character that may not start a line; a word wider than the line alone is cut by character.
+    assert all(text[i] not in "。、」" for i in phrase_breaks("「認証キー」等は、以下の"))
+    assert wrap_text("保証契約番号保証契約番号", 60, 10, phrases=True) == ["保証契約番号", "保証契約番号"]
