@@ -7,7 +7,8 @@ RUNTIME_VERSION := $(patsubst python%,%,$(RUNTIME))
 RUNTIME_PYTHON := $(shell for p in $(RUNTIME) "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/$(RUNTIME_VERSION).*/bin/$(RUNTIME); do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(RUNTIME_VERSION)".split("."))))' \
 	>/dev/null 2>&1 && { command -v "$$p"; break; }; done)
-PYTHON ?= python3  # only for checkov's own venv (package-check): the app's venv and package use $(RUNTIME)
+# PYTHON: only for checkov's own venv (package-check); the app's venv and package use $(RUNTIME).
+PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(RUNTIME)
