@@ -13,7 +13,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(RUNTIME)
 
-.PHONY: run test lint fuzz bench docs clean package package-check deploy backfill
+.PHONY: run test lint fuzz bench docs clean package package-check deploy backfill walkthrough mail
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@if [ -z "$(RUNTIME_PYTHON)" ]; then \
@@ -33,6 +33,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 ## Run the whole service locally: embedded AWS emulator, resources, demo data, the API on $PORT.
 run: $(STAMP)
 	$(PY) -m scripts.local_run
+
+## With `make run` running (its PORT and LOCAL_AWS_PORT): the README's walk-through, run as written
+## (scripts/walkthrough.py); the emails the emulator kept, newest first (scripts/mail.py).
+walkthrough: $(STAMP)
+	$(PY) -m scripts.walkthrough
+mail: $(STAMP)
+	$(PY) -m scripts.mail
 
 ## Run the test suite (moto in-process) and the linter.
 test: lint

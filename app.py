@@ -22,7 +22,7 @@ from chalicelib.handlers import (
     verifications,
     webhooks,
 )
-from chalicelib.http import request_id
+from chalicelib.http import request_id, utf8_json
 from chalicelib.portal import contractor as portal_contractor
 from chalicelib.portal import owner as portal_owner
 from chalicelib.portal import session as portal_session
@@ -44,9 +44,9 @@ for blueprint in (health.bp, auth.bp, registry.bp, guarantees.bp, certificates.b
 
 @app.middleware("http")
 def error_envelope(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Every API error leaves as `{code, message[, errors]}` with a Japanese message; on the portal's paths
-    (everything outside /v1/) an error is an HTML page instead. One access line per request (route template,
-    never the query string or headers)."""
+    """Every API error leaves as `{code, message[, errors]}` with a Japanese message, every API answer as UTF-8
+    JSON without escapes (`http.utf8_json`); on the portal's paths (everything outside /v1/) an error is an HTML
+    page instead. One access line per request (route template, never the query string or headers)."""
     started = time.perf_counter()
     rid = request_id(event, event.lambda_context)
     if not event.path.startswith("/v1/"):
@@ -59,6 +59,7 @@ def error_envelope(event: Request, get_response: Callable[[Request], Response]) 
         except ChaliceUnhandledError:
             app.log.exception("unhandled error")
             response = ApiError().to_response()
+        response = utf8_json(response)
         # Answers carry 認証キー, presigned links and certificates: no browser or proxy may keep them.
         response.headers = {**(response.headers or {}), "Cache-Control": "no-store"}
     access_log.info("request", extra=logs.log_context(

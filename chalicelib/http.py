@@ -5,13 +5,14 @@ domain ValidationFailed into a 400, the request id, and the parsing of path para
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 import chalice
-from chalice.app import Request
+from chalice.app import Request, Response, handle_extra_types
 
 from chalicelib.domain.validation import FieldError, Invalid, ValidationFailed, contract_number
 from chalicelib.errors import from_validation
@@ -36,6 +37,26 @@ class Blueprint(chalice.Blueprint):
             return view
 
         return decorator
+
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def utf8_json(response: Response) -> Response:
+    """The API's JSON as UTF-8 text: Chalice would serialise the body itself with `\\uXXXX` escapes for every
+    Japanese character and no charset (docs/ARCHITECTURE.md, errors and logs). Applied once, to every /v1
+    answer, errors included; a body that is already text (the CSV, a redirect) keeps its own type."""
+    if isinstance(response.body, str | bytes):
+        return response
+    text = json.dumps(response.body, ensure_ascii=False, separators=(",", ":"), default=handle_extra_types)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate echoed from a request: as an escape it stays valid JSON
+        text = json.dumps(response.body, separators=(",", ":"), default=handle_extra_types)
+    response.body = text
+    headers = {name: value for name, value in (response.headers or {}).items() if name.lower() != "content-type"}
+    response.headers = {**headers, "Content-Type": JSON_CONTENT_TYPE}
+    return response
 
 
 def request_id(request: Request, lambda_context: Any = None) -> str:

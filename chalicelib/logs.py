@@ -38,15 +38,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+# Libraries whose INFO lines (credentials found, every connection, every call) are chatter, not the service's log.
+QUIET_LOGGERS = ("botocore", "boto3", "pynamodb", "urllib3", "s3transfer")
+
+
 def configure() -> None:
-    """In Lambda, give the runtime's handler our format; elsewhere (chalice local) add one if none is set.
-    Test runners keep their own handlers and format."""
+    """In Lambda, and where APP_LOG_FORMAT=json (the local run: `chalice local` gives the root logger a handler of
+    bare messages before the app is imported), give the handlers our format; elsewhere add one if none is set.
+    Test runners keep their own handlers and format. The AWS libraries log at WARNING and above."""
     root = logging.getLogger()
     root.setLevel(os.environ.get("APP_LOG_LEVEL", "INFO"))
-    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or os.environ.get("APP_LOG_FORMAT") == "json":
         for handler in root.handlers:
             handler.setFormatter(JsonFormatter())
-    elif not root.handlers:
+    if not root.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)

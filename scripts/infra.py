@@ -527,7 +527,8 @@ def _api_stage_name() -> str:
 def _gateway_response(status: int | None, body: str) -> dict[str, Any]:
     response: dict[str, Any] = {
         "ResponseTemplates": {"application/json": body},
-        "ResponseParameters": {"Headers": {"Cache-Control": "'no-store'", "Content-Type": "'application/json'"}},
+        "ResponseParameters": {"Headers": {"Cache-Control": "'no-store'",
+                                           "Content-Type": "'application/json; charset=utf-8'"}},
     }
     if status is not None:
         response["StatusCode"] = str(status)

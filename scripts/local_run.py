@@ -99,10 +99,11 @@ def start_emulator(port: int) -> Any:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per emulated AWS call
     from moto.server import ThreadedMotoServer
 
-    from scripts import emulator
+    from scripts import emulator, mail
 
     emulator.install()
     emulator.keep_object_bytes_on_disk()
+    mail.stamp_sent_times()  # for `make mail`
 
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
@@ -191,7 +192,7 @@ def banner(api_url: str, aws_url: str, identity: Any) -> str:
         "",
         "電子保証 service is running (stage: local).",
         f"  API:       {api_url}      (health: {api_url}/v1/health)",
-        f"  Emulator:  {aws_url}      (moto; emails sent: {aws_url}/moto-api/data.json)",
+        f"  Emulator:  {aws_url}      (moto; the emails sent: `make mail`)",
         f"  User pool: {identity.user_pool_id}, app client {identity.client_id}",
         "",
         f"Demo logins (password {demo_data.DEMO_PASSWORD}):",
@@ -242,7 +243,10 @@ def run() -> int:
     api_url = f"http://{HOST}:{api_port}"
 
     use_emulator_environment(aws_url, api_url)
+    os.environ["APP_LOG_FORMAT"] = "json"  # one JSON line per request, as on Lambda (chalicelib/logs.py)
+    from chalicelib import logs
 
+    logs.configure()  # the outbox poller's lines (this process) in the same format
     emulator = None
     api = None
     poller_stop = threading.Event()
@@ -289,7 +293,12 @@ def chalice_child(args: list[str]) -> int:
         os._exit(1)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    from chalice import local
     from chalice.cli import main as chalice_main
+
+    # The app's access log is the line per request (route, status, request id, duration), as on Lambda; the
+    # development server's own line would repeat it without those, and with the query string.
+    local.ChaliceRequestHandler.log_request = lambda self, *args: None  # type: ignore[method-assign]
 
     sys.argv = ["chalice", *args]
     return chalice_main()

@@ -115,7 +115,7 @@ def test_security_and_documented_errors_of_each_operation():
         if key in PUBLIC:
             assert operation.get("security") == [], f"{key} needs no login and must say so"
         elif key in MACHINE_OPERATIONS:  # people's ID tokens and owners' systems' access tokens
-            assert operation["security"] == [{"cognitoIdToken": []}, {"machineAccessToken": []}], key
+            assert operation["security"] == [{"cognitoIdToken": []}, {"machineClient": [MACHINE_OPERATIONS[key]]}], key
             assert {"401", "403"} <= set(responses), f"{key} must document 401 and 403"
         else:
             assert "security" not in operation, f"{key} must use the document's bearer security"
@@ -312,9 +312,42 @@ def test_owner_answers_match_the_document(api):
     assert locked["code"] == "verification_locked"
 
 
-MACHINE_OPERATIONS = {("POST", "/v1/verifications"), ("GET", "/v1/verifications"),
-                      ("GET", "/v1/verifications/{contract_number}")}
+# The routes an owner's system may call with a client-credentials access token, and the scope each needs.
+MACHINE_OPERATIONS = {("POST", "/v1/verifications"): "verifications/write",
+                      ("GET", "/v1/verifications"): "verifications/read",
+                      ("GET", "/v1/verifications/{contract_number}"): "verifications/read"}
 USER_OF_ROLE = {"surety": SURETY, "contractor": CONTRACTOR, "obligee": OWNER}
+
+
+def test_machine_clients_are_an_oauth2_client_credentials_scheme_of_the_pool():
+    """What code generators and API tools read: the pool's token endpoint (the stack's domain, prod's default
+    prefix) and the resource server's scopes, exactly those the stack grants and the app checks."""
+    from chalicelib.adapters.identity import MACHINE_SCOPES
+    from scripts.infra import MACHINE_SCOPE_NAMES, RESOURCE_SERVER
+    from scripts.local_run import REGION
+
+    scheme = spec()["components"]["securitySchemes"]["machineClient"]
+    assert scheme["type"] == "oauth2" and list(scheme["flows"]) == ["clientCredentials"]
+    flow = scheme["flows"]["clientCredentials"]
+    assert flow["tokenUrl"] == f"https://denshi-hosho-prod.auth.{REGION}.amazoncognito.com/oauth2/token"
+    granted = {f"{RESOURCE_SERVER}/{name}" for name in MACHINE_SCOPE_NAMES}
+    assert set(flow["scopes"]) == granted == set(MACHINE_SCOPES)
+    assert set(MACHINE_OPERATIONS.values()) == granted
+
+
+def test_each_machine_operation_takes_exactly_its_documented_scope(api):
+    """A token with the documented scope gets past the scope check; one with every other scope is a 403."""
+    from tests.support.machine import access_token, bearer, register
+
+    client = register(api)["client_id"]
+    for (method, template), scope in sorted(MACHINE_OPERATIONS.items()):
+        path = template.format(**SAMPLE_PATH_VALUES)
+        body = {"contract_number": "2070004426", "auth_key": "00000-00000"} if method == "POST" else None
+        others = " ".join(sorted(set(MACHINE_OPERATIONS.values()) - {scope}))
+        refused = api.request(method, path, body=body, headers=bearer(access_token(api, client, others)))
+        assert refused.status_code == 403 and refused.json_body["code"] == "insufficient_scope", (template, others)
+        allowed = api.request(method, path, body=body, headers=bearer(access_token(api, client, scope)))
+        assert allowed.status_code in {200, 404}, (template, scope, allowed.json_body)
 SAMPLE_PATH_VALUES = {"contract_number": "2070004426", "obligee_id": "sakaiminato", "contractor_id": "contractor-1",
                       "endpoint_id": "0" * 32, "delivery_id": "0" * 32, "client_id": "0" * 26}
 
