@@ -1,15 +1,33 @@
-# Two commands on a fresh machine (Python 3 and make): `make run` and `make test`.
+# Two commands on a fresh machine (make and the Python of the Lambda runtime): `make run` and `make test`.
+# The Lambda runtime, stated once in pyproject.toml ([tool.denshi-hosho] lambda-runtime): the venv of `make run` and
+# `make test`, and the package `make package` builds, use that Python whatever PYTHON says (chalice takes the
+# function's runtime from the interpreter that runs it). Found as python3.X on PATH if it runs, else pyenv's.
+RUNTIME := $(shell sed -n 's/^lambda-runtime = "\(python3\.[0-9]*\)".*/\1/p' pyproject.toml)
+RUNTIME_VERSION := $(patsubst python%,%,$(RUNTIME))
+RUNTIME_PYTHON := $(shell for p in $(RUNTIME) "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/$(RUNTIME_VERSION).*/bin/$(RUNTIME); do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(RUNTIME_VERSION)".split("."))))' \
+	>/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+# PYTHON: only for checkov's own venv (package-check); the app's venv and package use $(RUNTIME).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-$(RUNTIME)
 
 .PHONY: run test lint fuzz bench docs clean package package-check deploy backfill walkthrough mail
 
 $(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 (its packager runs pip) requires pip<26.3
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@if [ -z "$(RUNTIME_PYTHON)" ]; then \
+		echo "make: $(RUNTIME) (the Lambda runtime's Python) was not found: neither a working $(RUNTIME) on PATH nor"; \
+		echo "      pyenv's versions/$(RUNTIME_VERSION).* . Install Python $(RUNTIME_VERSION) (e.g. \`pyenv install $(RUNTIME_VERSION)\`"; \
+		echo "      or your OS's python$(RUNTIME_VERSION) package with its venv module) and run make again."; \
+		exit 2; fi
+	@if [ -L "$(VENV)" ]; then \
+		echo "make: $(VENV) is a symlink (a shared venv); remove the link to let make build its own $(RUNTIME) venv."; \
+		exit 2; fi
+	@echo "Building $(VENV) with $(RUNTIME_PYTHON) and installing requirements-dev.txt (the first time takes minutes)"
+	$(RUNTIME_PYTHON) -m venv --clear $(VENV)
+	$(PY) -m pip install --upgrade "pip<26.3"  # chalice 1.34 (its packager runs pip) requires pip<26.3
+	$(PY) -m pip install -r requirements-dev.txt
 	touch $(STAMP)
 
 ## Run the whole service locally: embedded AWS emulator, resources, demo data, the API on $PORT.
@@ -57,7 +75,9 @@ bench: $(STAMP)
 	$(PY) -m scripts.bench
 
 ## The Lambda package and the one-stack template of $(STAGE) (chalice package, the generated resources merged in,
-## the Stage parameter pinned to the packaged stage) in $(PACKAGE_DIR). The first build downloads the Lambda wheels.
+## the Stage parameter pinned to the packaged stage) in $(PACKAGE_DIR), without what no function loads
+## (scripts/package_prune.py). Built by the venv's $(RUNTIME), the runtime chalice writes into the template.
+## The first build downloads the Lambda wheels.
 ## RESOURCES: the template merged in (default the whole infra/resources.json; one step of an index rollout is
 ## `python -m scripts.infra --rollout-step K --output build/rollout-K.json`, README's runbook).
 STAGE ?= dev
@@ -70,19 +90,22 @@ package: $(STAMP)
 		$(VENV)/bin/chalice package --stage $(STAGE) \
 		--merge-template $(RESOURCES) $(PACKAGE_DIR)
 	$(PY) -m scripts.infra --pin-stage $(PACKAGE_DIR)/sam.json $(STAGE)
+	$(PY) -m scripts.package_prune $(PACKAGE_DIR)/deployment.zip
 
 ## checkov pins boto3 1.35 (the app pins a newer one): it gets a venv of its own.
 CHECKOV_VENV ?= .venv-checkov
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	$(CHECKOV_VENV)/bin/pip install -r requirements-checkov.txt
 	touch $@
 
-## What CI checks of a deployable stage: every native library loads on the Lambda runtime (auditwheel's manylinux
-## policy), cfn-lint finds no error and no warning, checkov no failed check (each skip gives its reason in the
-## template, scripts/infra.py).
+## What CI checks of a deployable stage: the template's runtime is the one stated in pyproject.toml and every native
+## library loads on it (auditwheel's manylinux policy); the package's handlers, unzipped alone, answer API Gateway,
+## SQS and schedule events from a bare interpreter against the emulator (scripts/package_run.py); cfn-lint finds no
+## error and no warning, checkov no failed check (each skip gives its reason in the template, scripts/infra.py).
 package-check: package $(CHECKOV_VENV)/.installed
 	$(PY) -m scripts.package_check $(PACKAGE_DIR)
+	$(PY) -m scripts.package_run $(PACKAGE_DIR)
 	$(VENV)/bin/cfn-lint --format parseable $(PACKAGE_DIR)/sam.json
 	$(CHECKOV_VENV)/bin/checkov -f $(PACKAGE_DIR)/sam.json --framework cloudformation --compact --quiet --skip-download
 

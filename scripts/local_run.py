@@ -212,6 +212,29 @@ def banner(api_url: str, aws_url: str, identity: Any) -> str:
     return "\n".join(lines)
 
 
+def use_emulator_environment(aws_url: str, api_url: str) -> None:
+    """This process's environment for the `local` stage against the emulator at `aws_url` (fake credentials)."""
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(FAKE_AWS_ENVIRONMENT)
+    os.environ["AWS_ENDPOINT_URL"] = aws_url
+    os.environ.update(stage_environment(STAGE))
+    os.environ.setdefault("APP_PORTAL_URL", api_url)  # links in the emails point at this run
+    for name in ("NO_PROXY", "no_proxy"):  # the emulator and the API are local even behind a proxy
+        os.environ[name] = ",".join(filter(None, [os.environ.get(name), HOST, "localhost"]))
+
+
+def provision_demo_world() -> tuple[Any, list[str]]:
+    """Every resource and the demo world in the emulator the environment points at; (identity, seeded numbers).
+    The pool's ids are added to this process's environment."""
+    from chalicelib.config import get_settings
+    from scripts.provision import identity_environment, provision
+    from scripts.seed import seed_demo
+
+    identity = provision(get_settings())
+    os.environ.update(identity_environment(identity))
+    return identity, seed_demo(get_settings(), identity)
+
+
 def run() -> int:
     api_port = port_from_env("PORT", 8000)
     aws_port = port_from_env("LOCAL_AWS_PORT", 5000)
@@ -219,15 +242,8 @@ def run() -> int:
     aws_url = f"http://{HOST}:{aws_port}"
     api_url = f"http://{HOST}:{api_port}"
 
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(FAKE_AWS_ENVIRONMENT)
-    os.environ["AWS_ENDPOINT_URL"] = aws_url
-    os.environ.update(stage_environment(STAGE))
-    os.environ.setdefault("APP_PORTAL_URL", api_url)  # links in the emails point at this run
+    use_emulator_environment(aws_url, api_url)
     os.environ["APP_LOG_FORMAT"] = "json"  # one JSON line per request, as on Lambda (chalicelib/logs.py)
-    for name in ("NO_PROXY", "no_proxy"):  # the emulator and the API are local even behind a proxy
-        os.environ[name] = ",".join(filter(None, [os.environ.get(name), HOST, "localhost"]))
-
     from chalicelib import logs
 
     logs.configure()  # the outbox poller's lines (this process) in the same format
@@ -238,15 +254,8 @@ def run() -> int:
         print(f"Starting the AWS emulator on {aws_url} ...", flush=True)
         emulator = start_emulator(aws_port)
 
-        from chalicelib.config import get_settings
-        from scripts.provision import identity_environment, provision
-        from scripts.seed import seed_demo
-
         print("Creating resources and demo data ...", flush=True)
-        settings = get_settings()
-        identity = provision(settings)
-        os.environ.update(identity_environment(identity))
-        numbers = seed_demo(get_settings(), identity)
+        identity, numbers = provision_demo_world()
         print(f"Seeded certificates: {', '.join(numbers)}", flush=True)
 
         child_env = {**os.environ, "PYTHONUNBUFFERED": "1"}

@@ -6,10 +6,12 @@ Lambda. This reads `deployment.zip` and, with auditwheel's manylinux policy for 
 
 - every shared object needs only libraries in the package or on the policy's allow-list, and only symbol
   versions (GLIBC_x, GLIBCXX_x, ...) the policy allows;
-- no wheel in it is tagged `linux_x86_64` (built here, not portable).
+- no wheel in it is tagged `linux_x86_64` (built here, not portable);
+- every function of the template runs on the runtime stated once in pyproject.toml (`[tool.denshi-hosho]
+  lambda-runtime`): chalice takes the runtime from whichever Python ran it.
 
-It prints one line per shared object, the package size zipped and unzipped, and exits 1 on any finding
-(docs/ARCHITECTURE.md, deployment).
+It prints one line per shared object, the package size zipped and unzipped with its largest parts, and exits 1 on
+any finding (docs/ARCHITECTURE.md, deployment).
 
     python -m scripts.package_check build/package
 """
@@ -17,10 +19,12 @@ It prints one line per shared object, the package size zipped and unzipped, and 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import sys
 import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -33,15 +37,35 @@ RUNTIME_POLICIES = {
 # The dynamic loader itself (the ELF interpreter): present wherever glibc is, never on a policy's list.
 LOADERS = {"ld-linux-x86-64.so.2"}
 LAMBDA_ZIP_LIMIT = 250 * 1024 * 1024  # unzipped, function and layers together
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-def _runtime(package_dir: Path) -> str:
+def stated_runtime(pyproject: Path = PROJECT_DIR / "pyproject.toml") -> str:
+    """The Lambda runtime the project states once (pyproject.toml, `[tool.denshi-hosho] lambda-runtime`)."""
+    with pyproject.open("rb") as f:
+        return str(tomllib.load(f)["tool"]["denshi-hosho"]["lambda-runtime"])
+
+
+def package_runtime(package_dir: Path) -> str:
+    """The one runtime of the template's functions."""
     template = json.loads((package_dir / "sam.json").read_text(encoding="utf-8"))
     runtimes = {r["Properties"]["Runtime"] for r in template["Resources"].values()
                 if r["Type"] == "AWS::Serverless::Function"}
     if len(runtimes) != 1:
         raise SystemExit(f"expected one Lambda runtime in sam.json, found {sorted(runtimes)}")
     return runtimes.pop()
+
+
+def largest_parts(infos: list[zipfile.ZipInfo], count: int = 10) -> list[str]:
+    """The package's largest top-level entries (a library, chalicelib), unzipped and zipped."""
+    unzipped: collections.Counter[str] = collections.Counter()
+    zipped: collections.Counter[str] = collections.Counter()
+    for info in infos:
+        top = info.filename.split("/", 1)[0]
+        unzipped[top] += info.file_size
+        zipped[top] += info.compress_size
+    return [f"  {name:<24} {size / 1e6:5.1f} MB unzipped {zipped[name] / 1e6:5.1f} MB zipped"
+            for name, size in unzipped.most_common(count)]
 
 
 def _policy(name: str):  # noqa: ANN202 - auditwheel's Policy
@@ -52,18 +76,24 @@ def _policy(name: str):  # noqa: ANN202 - auditwheel's Policy
     return WheelPolicies(libc=Libc.GLIBC, arch=Architecture.x86_64).get_policy_by_name(f"{name}_x86_64")
 
 
-def check(package_dir: Path) -> tuple[list[str], list[str]]:
-    """(report lines, findings) for the deployment.zip in `package_dir`."""
+def check(package_dir: Path, stated: str | None = None) -> tuple[list[str], list[str]]:
+    """(report lines, findings) for the deployment.zip in `package_dir`; `stated`: the runtime it must have
+    (default: the project's, `stated_runtime()`)."""
     from auditwheel.elfutils import elf_file_filter, elf_find_versioned_symbols, elf_read_dt_needed
 
-    runtime = _runtime(package_dir)
+    stated = stated or stated_runtime()
+    runtime = package_runtime(package_dir)
+    findings: list[str] = []
+    if runtime != stated:
+        findings.append(f"the template's functions run {runtime}, the project states {stated} (pyproject.toml): "
+                        f"package with the Makefile (its venv runs {stated})")
     policy = _policy(RUNTIME_POLICIES[runtime])
     archive = package_dir / "deployment.zip"
     lines = [f"runtime {runtime}: policy {policy.name} (allowed libraries: {len(policy.whitelist)})"]
-    findings: list[str] = []
     with zipfile.ZipFile(archive) as zf, tempfile.TemporaryDirectory() as tmp:
         names = zf.namelist()
         unzipped = sum(i.file_size for i in zf.infolist())
+        largest = largest_parts(zf.infolist())
         for name in names:
             if name.endswith(".dist-info/WHEEL"):
                 tags = [t.split(":", 1)[1].strip() for t in zf.read(name).decode().splitlines()
@@ -93,7 +123,8 @@ def check(package_dir: Path) -> tuple[list[str], list[str]]:
             findings += [f"{relative}: {p}" for p in problems]
     zipped = archive.stat().st_size
     lines.append(f"{len(libraries)} shared objects; package {zipped / 1e6:.1f} MB zipped, "
-                 f"{unzipped / 1e6:.1f} MB unzipped")
+                 f"{unzipped / 1e6:.1f} MB unzipped; the largest parts:")
+    lines += largest
     if unzipped > LAMBDA_ZIP_LIMIT:
         findings.append(f"unzipped size {unzipped} exceeds Lambda's {LAMBDA_ZIP_LIMIT}")
     return lines, findings

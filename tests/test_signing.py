@@ -553,3 +553,32 @@ def test_the_role_may_sign_only_with_its_stage_key_and_read_only_its_certificate
         assert any(env["APP_SIGNING_CERT_SECRET_ID"] in r for r in secrets)
     key = resources_template()["Resources"]["SigningKey"]["Properties"]
     assert (key["KeySpec"], key["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+
+
+def test_signing_imports_no_http_client_it_does_not_use():
+    """pyHanko imports its aiohttp clients at module level; the service time-stamps through requests (when a TSA is
+    set) and validates without fetching, so a process that signs and checks never imports aiohttp
+    (chalicelib/deferred_imports.py), and a pyHanko aiohttp client still works when one is used."""
+    import sys
+
+    program = """
+import sys
+from chalicelib.pdf import signing
+from chalicelib.config import get_settings
+from tests.support import hostile_pdfs
+from chalicelib.pdf.certificate import render_certificate
+signer, ders = hostile_pdfs._signer()
+signed = hostile_pdfs.sign(render_certificate(hostile_pdfs.certificate_content(), get_settings().surety), signer)
+assert signing.check_document(signed, [(ders[0], ders[-1])]).verdict is signing.Verdict.GENUINE
+assert "aiohttp" not in sys.modules, "signing imported aiohttp"
+from pyhanko.sign.timestamps import HTTPTimeStamper, aiohttp_client
+stamper = HTTPTimeStamper("http://127.0.0.1:9/tsa")
+assert type(stamper).__module__ == "pyhanko.sign.timestamps.aiohttp_client", type(stamper)
+assert "aiohttp" in sys.modules and sys.modules["pyhanko.sign.timestamps.aiohttp_client"] is not aiohttp_client
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import util
+assert util.LazySession
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", program], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.stdout.strip() == "ok", done.stderr

@@ -5,11 +5,15 @@ Imported only when a PDF is signed: pyHanko is heavy and stays off the cold-star
 
 from __future__ import annotations
 
-from asn1crypto import algos, x509
-from pyhanko.sign.signers.pdf_cms import Signer
-from pyhanko_certvalidator.registry import SimpleCertificateStore
+from chalicelib import deferred_imports
 
-from chalicelib.adapters import signing_key
+deferred_imports.install()  # before pyHanko: its aiohttp clients are imported only if one is used
+
+from asn1crypto import algos, x509  # noqa: E402
+from pyhanko.sign.signers.pdf_cms import Signer  # noqa: E402
+from pyhanko_certvalidator.registry import SimpleCertificateStore  # noqa: E402
+
+from chalicelib.adapters import signing_key  # noqa: E402
 
 # Placeholder lengths for pyHanko's size estimate (a dry run, no KMS call): a DER ECDSA P-256 signature is
 # at most 72 bytes, an RSA-2048 one exactly 256.

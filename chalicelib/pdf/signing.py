@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from chalicelib import deferred_imports
 from chalicelib.domain.limits import MAX_CHECK_PDF_BYTES
+
+deferred_imports.install()  # before any pyHanko import: its aiohttp clients are imported only if one is used
 
 T = TypeVar("T")
 
@@ -69,6 +72,7 @@ def sign_document(data: bytes, signer: Any, reference: DocumentReference, *, sig
     timestamper = None
     if tsa_url:
         # requests, not pyHanko's default aiohttp client: one HTTP stack in the function, and no event loop of its own
+        # (chalicelib/deferred_imports.py keeps aiohttp unimported)
         from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
         timestamper = RequestsHTTPTimeStamper(tsa_url, timeout=5)
