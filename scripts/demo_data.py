@@ -99,7 +99,7 @@ def variety(today: date) -> list[DemoGuarantee]:
     return [
         DemoGuarantee("2070300001", today - timedelta(days=70),
                       {**harbour, "guarantee_type": "advance_payment", "guarantee_amount": 48_000_000},
-                      amendment={"expected_version": 1, "guarantee_amount": 44_000_000}),
+                      amendment={"expected_version": 1, "expected_revision": 1, "guarantee_amount": 44_000_000}),
         DemoGuarantee("2070300002", today - timedelta(days=12),
                       {**harbour, "guarantee_type": "intermediate_advance_payment", "guarantee_amount": 24_000_000}),
         DemoGuarantee("2070300003", today - timedelta(days=38), {

