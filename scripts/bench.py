@@ -284,6 +284,7 @@ print(json.dumps({"font_s": t1 - t0, "draw_s": t2 - t1, "total_s": t2 - t0, "cpu
 # PAdES signature (an in-memory key: no KMS round trip). The certificate is drawn and the key made before timing.
 _SIGN_FIRST_CALL = """
 import json, sys, time
+from datetime import UTC, datetime
 from asn1crypto import keys, pem, x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -292,7 +293,7 @@ from chalicelib.pdf.certificate import CertificateContent, render_certificate
 from scripts.bench import seed_certificate_fields
 from scripts.provision import demo_signing_chain
 fields, surety = seed_certificate_fields()
-pdf = render_certificate(CertificateContent(**fields), surety)
+pdf = render_certificate(CertificateContent(**fields), surety, created=datetime.now(UTC))
 private = ec.generate_private_key(ec.SECP256R1())
 chain = demo_signing_chain(get_settings(), private.public_key().public_bytes(
     serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
