@@ -33,9 +33,10 @@ def _client(service: str, settings: Settings):  # noqa: ANN202 - boto3 clients a
 def create_tables(settings: Settings) -> None:
     connection.bind(settings.table_prefix, settings.region)
     for model in models.ALL_MODELS:
-        if not model.exists():
-            model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
-    # pynamodb's create_table also turns on TTL for models with a TTLAttribute (idempotency, throttle).
+        # pynamodb's create_table creates a missing table only (it asks exists() itself: asking first doubled the
+        # DescribeTable calls of every account the tests build) and turns on TTL where the model has a TTLAttribute
+        # (idempotency, throttle). No waiting: the emulator creates a table ACTIVE (on AWS the stack creates them).
+        model.create_table(wait=False, billing_mode="PAY_PER_REQUEST")
 
 
 def create_outbox_queue(settings: Settings) -> None:
